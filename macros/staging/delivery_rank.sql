@@ -1,0 +1,8 @@
+{#- 1 for the first delivery of a row, 2+ for identical copies delivered again (same values in
+    every contract column, whatever the load or file). Copies are dropped, and counted. -#}
+{% macro delivery_rank(columns) -%}
+    row_number() over (
+        partition by {{ columns | join(', ') }}
+        order by load_date, filename
+    )
+{%- endmacro %}

@@ -1,0 +1,45 @@
+-- Every delivered row of app/app_events with parsed values and its fate in staging.
+with
+
+raw_app_events as (
+    select * from {{ raw_source('app', 'app_events') }}
+),
+
+cleaned as (
+    select
+        {{ clean_text('event_id') }} as event_id,
+        {{ clean_text('app_user_id') }} as app_user_id,
+        lower({{ clean_text('event_type') }}) as event_type,
+        {{ parse_timestamp('event_at') }} as event_at,
+        {{ clean_text('order_id') }} as order_id,
+        cast(amount as decimal(18, 2)) as amount,
+        {{ clean_text('product_id') }} as product_id,
+        load_date,
+        filename,
+        {{ delivery_rank([
+            'event_id', 'app_user_id', 'event_type', 'event_at', 'order_id', 'amount', 'product_id'
+        ]) }} as delivery_rank
+    from raw_app_events
+),
+
+final as (
+    select
+        *,
+        {{ row_status(['event_id']) }} as row_status
+    from (
+        select
+            *,
+            case
+                when event_id is null then 'missing_key'
+                when app_user_id is null then 'missing_parent_key'
+                when event_at is null then 'unparseable_timestamp'
+                when event_type is null or event_type not in ('app_open', 'product_view', 'add_to_cart', 'purchase')
+                    then 'invalid_event_type'
+                when event_type = 'purchase' and (order_id is null or amount is null) then 'purchase_without_order'
+                when event_type = 'purchase' and amount = 0 then 'zero_amount'
+            end as quarantine_reason
+        from cleaned
+    ) as with_reason
+)
+
+select * from final

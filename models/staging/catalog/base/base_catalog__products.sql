@@ -1,0 +1,38 @@
+-- Every delivered row of catalog/products with parsed values and its fate in staging.
+with
+
+raw_products as (
+    select * from {{ raw_source('catalog', 'products') }}
+),
+
+cleaned as (
+    select
+        {{ clean_text('product_id') }} as product_id,
+        {{ clean_text('product_name') }} as product_name,
+        lower({{ clean_text('category') }}) as category,
+        cast(list_price as decimal(18, 2)) as list_price,
+        {{ parse_timestamp('updated_at') }} as updated_at,
+        load_date,
+        filename,
+        {{ delivery_rank([
+            'product_id', 'product_name', 'category', 'list_price', 'updated_at'
+        ]) }} as delivery_rank
+    from raw_products
+),
+
+final as (
+    select
+        *,
+        {{ row_status(['product_id', 'updated_at']) }} as row_status
+    from (
+        select
+            *,
+            case
+                when product_id is null then 'missing_key'
+                when updated_at is null then 'unparseable_timestamp'
+            end as quarantine_reason
+        from cleaned
+    ) as with_reason
+)
+
+select * from final

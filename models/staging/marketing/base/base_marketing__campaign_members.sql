@@ -1,0 +1,40 @@
+-- Every delivered row of marketing/campaign_members with parsed values and its fate in staging.
+with
+
+raw_campaign_members as (
+    select * from {{ raw_source('marketing', 'campaign_members') }}
+),
+
+cleaned as (
+    select
+        {{ clean_text('campaign_member_id') }} as campaign_member_id,
+        {{ clean_text('campaign_id') }} as campaign_id,
+        {{ clean_text('contact_id') }} as contact_id,
+        lower({{ clean_text('group_name') }}) as group_name,
+        {{ parse_timestamp('assigned_at') }} as assigned_at,
+        load_date,
+        filename,
+        {{ delivery_rank([
+            'campaign_member_id', 'campaign_id', 'contact_id', 'group_name', 'assigned_at'
+        ]) }} as delivery_rank
+    from raw_campaign_members
+),
+
+final as (
+    select
+        *,
+        {{ row_status(['campaign_member_id']) }} as row_status
+    from (
+        select
+            *,
+            case
+                when campaign_member_id is null then 'missing_key'
+                when campaign_id is null or contact_id is null then 'missing_parent_key'
+                when group_name is null or group_name not in ('target', 'control') then 'invalid_group'
+                when assigned_at is null then 'unparseable_timestamp'
+            end as quarantine_reason
+        from cleaned
+    ) as with_reason
+)
+
+select * from final

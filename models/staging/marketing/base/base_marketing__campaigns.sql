@@ -1,0 +1,40 @@
+-- Every delivered row of marketing/campaigns with parsed values and its fate in staging.
+with
+
+raw_campaigns as (
+    select * from {{ raw_source('marketing', 'campaigns') }}
+),
+
+cleaned as (
+    select
+        {{ clean_text('campaign_id') }} as campaign_id,
+        {{ clean_text('campaign_name') }} as campaign_name,
+        lower({{ clean_text('channel') }}) as channel,
+        {{ parse_date('start_date') }} as start_date,
+        {{ parse_date('end_date') }} as end_date,
+        cast(cost as decimal(18, 2)) as cost_amount,
+        load_date,
+        filename,
+        {{ delivery_rank([
+            'campaign_id', 'campaign_name', 'channel', 'start_date', 'end_date', 'cost'
+        ]) }} as delivery_rank
+    from raw_campaigns
+),
+
+final as (
+    select
+        *,
+        {{ row_status(['campaign_id']) }} as row_status
+    from (
+        select
+            *,
+            case
+                when campaign_id is null then 'missing_key'
+                when start_date is null then 'unparseable_timestamp'
+                when end_date < start_date then 'end_before_start'
+            end as quarantine_reason
+        from cleaned
+    ) as with_reason
+)
+
+select * from final

@@ -1,0 +1,28 @@
+with
+
+campaigns as (
+    select
+        campaign_id,
+        campaign_name,
+        channel,
+        start_date,
+        end_date,
+        cost_amount,
+        load_date
+    from {{ ref('base_marketing__campaigns') }}
+    where row_status = 'staged'
+),
+
+final as (
+    select
+        campaign_id,
+        campaign_name,
+        channel,
+        start_date,
+        end_date,
+        cost_amount,
+        load_date
+    from campaigns
+)
+
+select * from final

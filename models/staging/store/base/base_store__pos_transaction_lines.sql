@@ -1,0 +1,36 @@
+-- Every delivered row of store/pos_transaction_lines with its fate in staging.
+with
+
+raw_transaction_lines as (
+    select * from {{ raw_source('store', 'pos_transaction_lines') }}
+),
+
+cleaned as (
+    select
+        {{ clean_text('transaction_line_id') }} as transaction_line_id,
+        {{ clean_text('transaction_id') }} as transaction_id,
+        {{ clean_text('product_id') }} as product_id,
+        quantity,
+        cast(unit_price as decimal(18, 2)) as unit_price,
+        load_date,
+        filename,
+        {{ delivery_rank([
+            'transaction_line_id', 'transaction_id', 'product_id', 'quantity', 'unit_price'
+        ]) }} as delivery_rank
+    from raw_transaction_lines
+),
+
+final as (
+    select
+        *,
+        {{ row_status(['transaction_line_id']) }} as row_status
+    from (
+        select
+            *,
+            {{ line_quarantine_reason('transaction_line_id', 'transaction_id', 'quantity', 'unit_price') }}
+                as quarantine_reason
+        from cleaned
+    ) as with_reason
+)
+
+select * from final

@@ -1,0 +1,92 @@
+-- Every delivered row of web/accounts with its standardised values and its fate in staging
+-- (row_status: staged, superseded, duplicate or quarantined with a reason).
+with
+
+raw_accounts as (
+    select * from {{ raw_source('web', 'accounts') }}
+),
+
+email_domain_typos as (
+    select
+        typo_domain,
+        correct_domain
+    from {{ ref('email_domain_typos') }}
+),
+
+placeholders as (
+    select
+        field,
+        placeholder_value
+    from {{ ref('placeholder_values') }}
+),
+
+country_aliases as (
+    select
+        alias,
+        country_code
+    from {{ ref('country_aliases') }}
+),
+
+countries as (
+    select
+        country_code,
+        calling_code,
+        nsn_min_length,
+        nsn_max_length,
+        postal_code_pattern
+    from {{ ref('countries') }}
+),
+
+cleaned as (
+    select
+        {{ clean_text('account_id') }} as account_id,
+        {{ email_cleaned('email') }} as email_cleaned,
+        {{ clean_text('first_name') }} as first_name_cleaned,
+        {{ clean_text('last_name') }} as last_name_cleaned,
+        {{ phone_digits('phone') }} as phone_digits,
+        {{ clean_text('postal_code') }} as postal_code_cleaned,
+        upper({{ clean_text('country') }}) as country_alias,
+        {{ parse_timestamp('created_at') }} as created_at,
+        {{ parse_timestamp('updated_at') }} as updated_at,
+        email as email_raw,
+        phone as phone_raw,
+        load_date,
+        filename,
+        {{ delivery_rank([
+            'account_id', 'email', 'first_name', 'last_name', 'phone', 'postal_code', 'country',
+            'created_at', 'updated_at'
+        ]) }} as delivery_rank
+    from raw_accounts
+),
+
+standardised as (
+    select
+        cleaned.account_id,
+        {{ email_columns('cleaned.email_cleaned') }},
+        {{ name_column('cleaned.first_name_cleaned') }} as first_name,
+        {{ name_column('cleaned.last_name_cleaned') }} as last_name,
+        {{ phone_columns('cleaned.phone_digits') }},
+        {{ address_columns() }},
+        cleaned.created_at,
+        coalesce(cleaned.updated_at, cleaned.created_at) as updated_at,
+        cleaned.email_raw,
+        cleaned.phone_raw,
+        cleaned.load_date,
+        cleaned.filename,
+        cleaned.delivery_rank,
+        case
+            when cleaned.account_id is null then 'missing_key'
+            when cleaned.created_at is null then 'unparseable_timestamp'
+        end as quarantine_reason
+    from cleaned
+    {{ contact_reference_joins() }}
+),
+
+final as (
+    select
+        *,
+        {{ row_status(['account_id', 'updated_at']) }} as row_status
+    from standardised
+)
+
+select * from final

@@ -1,0 +1,1 @@
+"""Project command-line scripts (run with `python -m scripts <command>`)."""

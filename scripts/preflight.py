@@ -61,10 +61,11 @@ def check_raw_root(raw_root: Path) -> tuple[list[str], dict[str, int]]:
     return problems, files_per_table
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts preflight", description=__doc__)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--raw-root", type=Path, default=Path("data/raw"))
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
     try:
         problems, files_per_table = check_raw_root(args.raw_root)
     except RawDataError as exc:
@@ -81,6 +82,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"preflight: ERROR {problem}", file=sys.stderr)
     return 2 if problems else 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -46,11 +46,12 @@ def publish(build_db: Path, warehouse: Path) -> Path:
     return warehouse
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts publish", description=__doc__)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--build-db", type=Path, default=DEFAULT_BUILD)
     parser.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
     try:
         path = publish(args.build_db, args.warehouse)
     except FileNotFoundError as exc:
@@ -59,6 +60,3 @@ def main(argv: list[str] | None = None) -> int:
     print(f"publish: {path} ({path.stat().st_size / 2**20:.1f} MiB)", file=sys.stderr)
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -5,6 +5,7 @@ only for the rows that are written (see tables.py)."""
 
 from __future__ import annotations
 
+import resource
 import sys
 import unicodedata
 from types import SimpleNamespace
@@ -12,7 +13,6 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from . import data as D
 from .util import DAY, day_of, join, lookup_last, rng_for, take, zipf_p
@@ -30,7 +30,6 @@ CAMPAIGN_CHANNELS = ["email", "sms", "push", "direct_mail"]
 
 
 def log(msg: str) -> None:
-    import resource
     print(f"[generate] {msg} [maxrss {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MiB]", file=sys.stderr, flush=True)
 
 
@@ -482,15 +481,16 @@ def _purchases(c) -> None:
         lo = np.maximum(c.acq, mstart[m])
         frac = np.clip((mend[m] - lo) / (mend[m] - mstart[m]), 0, 1)
         cnt = r.poisson(c.lam * base_rate * season.get(int(mon[m]), 1.0) * frac * active)
-        pers = np.repeat(np.arange(N), cnt)
+        pers = np.repeat(np.arange(N, dtype=np.int32), cnt)
         t = lo[pers] + (r.random(len(pers)) * (mend[m] - lo[pers])).astype(np.int64)
         op.append(pers)
         ot.append(t)
     # converters of campaigns buy (web or app) shortly after converting
     cv = c.converters
-    op.append(cv.person)
+    op.append(cv.person.astype(np.int32))
     ot.append(cv.time + r.integers(60, 3 * DAY, len(cv.person)))
     person, t = np.concatenate(op), np.concatenate(ot)
+    del op, ot
     conv = np.r_[np.zeros(len(person) - len(cv.person), bool), np.ones(len(cv.person), bool)]
     k = t <= c.T_end
     person, t, conv = person[k], t[k], conv[k]
@@ -503,23 +503,27 @@ def _purchases(c) -> None:
     app_ok = (a >= 0) & (c.app.created[np.maximum(a, 0)] <= t)
     l1 = c.loy1[person]
     card_exists = (l1 >= 0) & (c.loy.created[np.maximum(l1, 0)] <= t)
-    ww = web_ok * 1.0
-    wa = app_ok * 0.8
-    ws = np.where(conv, 0.0, np.where(card_exists, 1.0, 0.25))
-    wd = np.where(conv | card_exists, 0.0, 0.75)  # without a card, most store visits are not simulated
+    ww = web_ok.astype(np.float32)
+    wa = app_ok * np.float32(0.8)
+    ws = np.where(conv, np.float32(0), np.where(card_exists, np.float32(1.0), np.float32(0.25)))
+    wd = np.where(conv | card_exists, np.float32(0), np.float32(0.75))  # most card-less store visits are not simulated
     tot = ww + wa + ws + wd
     u = r.random(n) * np.where(tot > 0, tot, 1)
-    chan = np.where(u < ww, 0, np.where(u < ww + wa, 2, np.where(u < ww + wa + ws, 1, -1)))
-    chan = np.where(tot == 0, -1, chan)
+    chan = np.where(u < ww, 0, np.where(u < ww + wa, 2, np.where(u < ww + wa + ws, 1, -1))).astype(np.int8)
+    chan[tot == 0] = -1
+    del ww, wa, ws, wd, tot, u, card_exists, web_ok, app_ok, l1
     keep = chan >= 0
     person, t, chan, w2, web2_ok, a = person[keep], t[keep], chan[keep], w2[keep], web2_ok[keep], a[keep]
     w1 = c.web1[person]
     n = len(person)
-    acct = np.where(web2_ok & (r.random(n) < 0.5), w2, w1)
+    acct = np.where(web2_ok & (r.random(n) < 0.5), w2, w1).astype(np.int32)
+    del w1, w2, web2_ok
     l1, l2 = c.loy1[person], c.loy2[person]
     card_ok = (l1 >= 0) & (c.loy.created[np.maximum(l1, 0)] <= t) & (r.random(n) < 0.9)
     card2_ok = (l2 >= 0) & (c.loy.created[np.maximum(l2, 0)] <= t)
-    card = np.where(card_ok, np.where(card2_ok & (r.random(n) < 0.5), l2, l1), -1)
+    card = np.where(card_ok, np.where(card2_ok & (r.random(n) < 0.5), l2, l1), -1).astype(np.int32)
+    del l1, l2, card_ok, card2_ok
+    a = a.astype(np.int32)
     # anonymous walk-in sales so that ~30 % of POS sales carry no card
     store = chan == 1
     n_card = int((store & (card >= 0)).sum())
@@ -528,7 +532,7 @@ def _purchases(c) -> None:
     et = np.sort(c.T_start + (r.random(extra) * (c.T_end - c.T_start)).astype(np.int64))
     person = np.r_[person, np.full(extra, -1)]
     t = np.r_[t, et]
-    chan = np.r_[chan, np.ones(extra, np.int64)]
+    chan = np.r_[chan, np.ones(extra, np.int8)]
     acct = np.r_[acct, np.full(extra, -1)]
     card = np.r_[card, np.full(extra, -1)]
     a = np.r_[a, np.full(extra, -1)]
@@ -537,12 +541,13 @@ def _purchases(c) -> None:
     n = len(t)
     # lines
     cat = c.cat if hasattr(c, "cat") else _catalog(c)
-    nl = 1 + r.binomial(4, 0.3, n)
-    lo = np.repeat(np.arange(n), nl)
-    prod = r.choice(cat.n, size=len(lo), p=cat.pop)
-    qty = 1 + (r.random(len(lo)) < 0.2) + (r.random(len(lo)) < 0.05)
-    disc = np.where(r.random(len(lo)) < 0.15, r.choice([0.8, 0.9], len(lo)), 1.0)
+    nl = (1 + r.binomial(4, 0.3, n)).astype(np.int8)
+    lo = np.repeat(np.arange(n, dtype=np.int32), nl)
+    prod = r.choice(cat.n, size=len(lo), p=cat.pop).astype(np.int16)
+    qty = (1 + (r.random(len(lo)) < 0.2) + (r.random(len(lo)) < 0.05)).astype(np.int8)
+    disc = np.where(r.random(len(lo)) < 0.15, r.choice(np.array([0.8, 0.9], np.float32), len(lo)), np.float32(1.0))
     price = np.round(cat.price[prod] * disc, 2)
+    del disc
     amount = np.round(np.bincount(lo, weights=qty * price, minlength=n), 2)
     # refunds (4 %), 3-30 days later
     ref = np.flatnonzero(r.random(n) < 0.04)
@@ -551,7 +556,7 @@ def _purchases(c) -> None:
     ref, rt = ref[k], rt[k]
     c.orders = SimpleNamespace(n=n, person=person, time=t, chan=chan, acct=acct, card=card, app=a,
                                amount=amount, nl=nl, line_order=lo, prod=prod, qty=qty, price=price,
-                               ref=ref, ref_time=rt, store=r.integers(0, 60, n), ref_store=None)
+                               ref=ref, ref_time=rt, store=r.integers(0, 60, n).astype(np.int8), ref_store=None)
     c.orders.ref_store = c.orders.store[ref]
     s_sales = chan == 1
     log(f"orders: {n:,} (web {(chan == 0).sum():,}, store {s_sales.sum():,} of which anonymous "

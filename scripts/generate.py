@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from scripts.generator import data as _data
 from scripts.generator.sim import log, simulate
-from scripts.generator.tables import CUSTOMER_TABLES, SCHEMAS, SPECS, prepare, render
+from scripts.generator.tables import CUSTOMER_TABLES, SCHEMAS, SPECS, prepare, release, render
 from scripts.generator.util import DAY, DefectLog, date_str, day_of, ids, month_end_day, rng_for, dates
 
 EMAIL_DOMAIN_TYPOS: dict[str, str] = _data.EMAIL_DOMAIN_TYPOS
@@ -191,6 +191,8 @@ def run(args: argparse.Namespace) -> int:
         for k0 in range(0, len(rest), CHUNK_ROWS):
             render_rows(rest[k0:k0 + CHUNK_ROWS])
         stats[spec.key] = {"rows": rows, "files": files}
+        del ts, u, tail, lag, ev_day, arrival, du, dup, rest, done, render_rows
+        release(c, spec.key)
         log(f"{spec.key}: {rows:,} rows in {files} files ({time.time() - t0:.0f}s)")
     # ground truth (everything written so far)
     tdir = out / "_truth"

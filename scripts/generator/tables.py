@@ -477,9 +477,10 @@ def _line_rows(c, ch):
     rows = _order_rows(c)[ch]
     first_line = np.r_[0, np.cumsum(o.nl)[:-1]]
     nl = o.nl[rows["order"]]
-    hdr = np.repeat(np.arange(len(rows["order"])), nl)
-    j = np.arange(len(hdr)) - np.repeat(np.cumsum(nl) - nl, nl)
-    li = first_line[rows["order"]][hdr] + j
+    hdr = np.repeat(np.arange(len(rows["order"]), dtype=np.int32), nl)
+    j = np.arange(len(hdr), dtype=np.int64) - np.repeat(np.cumsum(nl) - nl, nl)
+    li = (first_line[rows["order"]][hdr] + j).astype(np.int64)
+    del j
     res = dict(hdr=hdr, line=li, time=rows["time"][hdr], num=rows["num"][hdr], is_ref=rows["is_ref"][hdr],
                lnum=np.where(rows["is_ref"][hdr], len(o.prod) + li, li) + 1)
     setattr(c, key, res)
@@ -573,6 +574,19 @@ def products(c, x: Ctx):
 def prepare(c) -> None:
     c._v = {"web": _versions(c, c.web, 0.05, 0.6, "web"), "loy": _versions(c, c.loy, 0.2, 0.0, "loy"),
             "app": _versions(c, c.app, 0.2, 0.0, "app")}
+
+
+def release(c, key: str) -> None:
+    """Drop cached per-table arrays once a table is written (keeps peak memory down)."""
+    if key == "web/order_lines":
+        c.__dict__.pop("_lrows0", None)
+    if key == "store/pos_transaction_lines":
+        c.__dict__.pop("_lrows1", None)
+        c.__dict__.pop("_orows", None)
+        for a in ("line_order", "prod", "qty", "price"):
+            setattr(c.orders, a, None)
+    if key == "crm/contacts":
+        c.crmv = None
 
 
 SPECS: list[Spec] = [

@@ -1,0 +1,55 @@
+"""Shared fixtures: one small generated sample and one dbt build of it, reused by the data tests."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+SAMPLE_ARGS = ["--customers", "2000", "--start", "2024-01-01", "--end", "2025-06-30", "--seed", "11"]
+
+
+def run(cmd: list, **kwargs) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO), "GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
+           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **kwargs.pop("env", {})}
+    return subprocess.run([str(c) for c in cmd], cwd=REPO, env=env, capture_output=True, text=True, **kwargs)
+
+
+def generate(out: Path, *extra: str) -> Path:
+    result = run([sys.executable, "-m", "scripts", "generate", *SAMPLE_ARGS, "--out", out, *extra])
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out
+
+
+def dbt(command: str, raw_root: Path, db: Path, *extra: str) -> subprocess.CompletedProcess:
+    """Run a dbt command (e.g. "build", "docs generate") on target ci against raw_root, writing the warehouse db."""
+    return run(
+        [BIN / "dbt", *command.split(), "--target", "ci", "--vars", json.dumps({"raw_root": str(raw_root)}), *extra],
+        env={"C360_BUILD_DB": str(db)},
+    )
+
+
+@pytest.fixture(scope="session")
+def sample_raw(tmp_path_factory) -> Path:
+    return generate(tmp_path_factory.mktemp("sample") / "raw")
+
+
+@pytest.fixture(scope="session")
+def warehouse(sample_raw, tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("warehouse") / "customer360.duckdb"
+    result = dbt("build", sample_raw, db)
+    assert result.returncode == 0, result.stdout[-5000:]
+    return db
+
+
+@pytest.fixture()
+def con(warehouse):
+    connection = duckdb.connect(str(warehouse), read_only=True)
+    yield connection
+    connection.close()

@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 
 from . import data as D
 from .sim import CAMPAIGN_CHANNELS, CITY_LIST, DOMAINS, FIRST_NAMES, N_DOMAINS, email_strings
-from .util import (DAY, DefectLog, S, dates, ids, join, num_str, put, rng_for, sub, take, timestamps,
+from .util import (DAY, DefectLog, S, dates, hash_uniform, ids, join, num_str, put, rng_for, sub, take, timestamps,
                    ts_styles, with_nulls)
 
 V, F, I, B = pa.string(), pa.float64(), pa.int64(), pa.bool_()
@@ -107,10 +107,10 @@ class Ctx:
         self.rates = c.rates
 
     def u(self, *name) -> np.ndarray:
-        return rng_for(self.c.seed, self.key, *name).random(self.n_units)[self.units]
+        return hash_uniform(self.c.seed, self.units, self.key, *name)
 
     def k(self, n: int, *name) -> np.ndarray:
-        return rng_for(self.c.seed, self.key, "k", *name).integers(0, n, self.n_units)[self.units]
+        return (hash_uniform(self.c.seed, self.units, self.key, "k", *name) * n).astype(np.int64)
 
     def add(self, col, dtype, mask, clean, dirty):
         self.log.add(self.source, self.table, self.rid, col, dtype, mask, clean, dirty)
@@ -230,7 +230,7 @@ class Ctx:
     def ts(self, col: str, secs: np.ndarray, bad: bool = True, pos: bool = False,
            null: np.ndarray | None = None) -> pa.Array:
         secs = np.where(secs < 0, 0, secs)
-        style = ts_styles(rng_for(self.c.seed, self.key, col, "style"), self.n_units, pos)[self.units]
+        style = ts_styles(self.u(col, "style"), pos)
         x = timestamps(secs, style)
         if null is not None:
             x = with_nulls(x, null)

@@ -18,6 +18,17 @@ def rng_for(seed: int, *names: object) -> np.random.Generator:
     return np.random.default_rng([int(seed), key])
 
 
+def hash_uniform(seed: int, units: np.ndarray, *names: object) -> np.ndarray:
+    """Counter-based uniform [0, 1) per unit (splitmix64 of unit + salt): the draw of a row depends only on
+    (seed, names, unit), never on how many rows are rendered together."""
+    salt = np.uint64((zlib.crc32("/".join(str(n) for n in names).encode()) << 20) ^ (int(seed) * 0x9E3779B1 % (1 << 40)))
+    z = np.asarray(units).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15) + salt
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z ^= z >> np.uint64(31)
+    return (z >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
+
+
 def day_of(date_str: str) -> int:
     return int((np.datetime64(date_str, "D") - EPOCH_DATE).astype(np.int64))
 
@@ -165,9 +176,9 @@ def timestamps(secs: np.ndarray, style: np.ndarray) -> pa.Array:
     return out
 
 
-def ts_styles(rng: np.random.Generator, n: int, pos: bool = False) -> np.ndarray:
+def ts_styles(u: np.ndarray, pos: bool = False) -> np.ndarray:
     p = [0.25, 0.05, 0.05, 0.65] if pos else [0.80, 0.12, 0.08, 0.0]
-    return rng.choice(4, size=n, p=p).astype(np.int8)
+    return np.minimum(np.searchsorted(np.cumsum(p), u, side="right"), 3).astype(np.int8)
 
 
 # ----------------------------------------------------------------------------- defects

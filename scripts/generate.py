@@ -69,7 +69,7 @@ def _write_parquet(tbl: pa.Table, path: Path) -> None:
     pq.write_table(tbl, path, compression="snappy")
 
 
-CHUNK_ROWS = 2_000_000
+CHUNK_ROWS = 1_000_000
 
 
 def _write_partitions(out: Path, key: str, render_rows, arrival: np.ndarray, dup: np.ndarray, mode: str,

@@ -27,7 +27,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 DBT := $(BIN)/dbt
 PY := $(BIN)/python
 
-.PHONY: help setup sample preflight dbt-build publish build test lint docs clean
+.PHONY: help setup sample preflight dbt-build audit publish build test lint docs clean
 
 help:
 	@echo "make build   set up .venv, generate the sample (unless RAW_ROOT=path), build, test and publish $(WAREHOUSE)"
@@ -59,11 +59,17 @@ dbt-build: preflight
 	mkdir -p build
 	C360_BUILD_DB=$(BUILD_DB) $(DBT) build --target dev --vars "{raw_root: $(abspath $(RAW))}"
 
+# Audit: Great Expectations suites (audit/expectations.yml) on the build file; volume is compared
+# with the published warehouse. A failed error-severity expectation stops here, before publishing.
+audit:
+	$(PY) -m scripts audit --db $(BUILD_DB) --previous-db $(WAREHOUSE) --docs-dir build/data_docs
+
 # Publish: only an audited build replaces the warehouse BI reads.
 publish:
 	$(PY) -m scripts publish --build-db $(BUILD_DB) --warehouse $(WAREHOUSE)
 
 build: dbt-build
+	$(MAKE) --no-print-directory audit
 	$(MAKE) --no-print-directory publish
 
 test: setup

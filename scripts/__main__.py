@@ -13,6 +13,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "generate": ("scripts.generate", "generate synthetic raw data (parquet) for the customer360 project"),
     "preflight": ("scripts.preflight", "check raw exports against the contract before dbt reads them"),
     "publish": ("scripts.publish", "publish an audited build file as the warehouse BI reads"),
+    "audit": ("scripts.audit", "run the Great Expectations audit of a build before it is published"),
     "identity-eval": ("scripts.identity_eval", "pairwise precision/recall of resolved identities vs the ground truth"),
 }
 

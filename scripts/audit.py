@@ -36,6 +36,8 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ["GX_ANALYTICS_ENABLED"] = "false"  # no network for telemetry, whatever the caller exported
 os.environ["DO_NOT_TRACK"] = "1"
 
+import warnings  # noqa: E402
+
 import duckdb  # noqa: E402
 import yaml  # noqa: E402
 
@@ -202,28 +204,28 @@ def build_plan(config: dict, con: duckdb.DuckDBPyConnection, args: argparse.Name
                 kwargs = {k: resolve(v, con, params) for k, v in kwargs.items()}
                 needed |= referenced_columns(kwargs, columns)
                 suite.checks.append(Check(type_, kwargs, severity, name))
-            if spec.get("freshness"):
-                f = spec["freshness"]
+            freshness = spec.get("freshness") or []
+            for f in freshness if isinstance(freshness, list) else [freshness]:
                 column = f.get("column", "load_date")
                 days = int(f.get("max_days_behind", fresh.get("max_days_behind", 7)))
                 minimum = as_datetime(anchor - dt.timedelta(days=days))
                 suite.checks.append(Check("expect_column_max_to_be_between",
-                                          {"column": column, "min_value": minimum}, f.get("severity", "error"), name))
+                                          {"column": column, "min_value": minimum, "meta_max_days_behind": days},
+                                          f.get("severity", "error"), name))
                 needed.add(column)
-            if prev is not None and spec.get("volume", True):
-                prev_cols = table_columns(prev, name)
-                if prev_cols is None:
+            vol = spec.get("volume", True)  # true (settings.volume), false (off) or {max_change, severity}
+            vol = {} if vol is True else vol
+            if prev is not None and vol is not False:
+                if table_columns(prev, name) is None:
                     plan.notices.append(f"AUDIT SKIP volume {name}: not in previous warehouse")
                 else:
                     before = prev.execute(f"select count(*) from {quote_table(name)}").fetchone()[0]
-                    change = float((spec.get("volume") or {}).get("max_change", max_change)) \
-                        if isinstance(spec.get("volume"), dict) else max_change
+                    change = float(vol.get("max_change", max_change))
                     suite.checks.append(Check(
                         "expect_table_row_count_to_be_between",
                         {"min_value": math.ceil(before * (1 - change)), "max_value": math.floor(before * (1 + change)),
                          "meta_previous_row_count": before},
-                        (spec.get("volume") or {}).get("severity", volume_severity)
-                        if isinstance(spec.get("volume"), dict) else volume_severity, name))
+                        vol.get("severity", volume_severity), name))
             missing = sorted(needed - set(columns))
             if missing:
                 plan.failures.append(f"AUDIT FAIL [error] {name} configured column(s) missing: {', '.join(missing)}")
@@ -281,14 +283,17 @@ def make_context(docs_dir: Path):
     return gx.get_context(project_config=config)  # ephemeral: nothing persisted but the Data Docs HTML
 
 
-def expectation(check: Check):
+def expectation(check: Check, number: int):
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
     kwargs = {k: v for k, v in check.kwargs.items() if not k.startswith("meta_")}
-    meta = {"severity": check.severity, **{k[5:]: v for k, v in check.kwargs.items() if k.startswith("meta_")}}
+    meta = {"severity": check.severity, "audit_check": number, **{k[5:]: v for k, v in check.kwargs.items() if k.startswith("meta_")}}
     return ExpectationConfiguration(type=check.type, kwargs=kwargs, meta=meta).to_domain_obj()
 
 
 def validate(plan: Plan, docs_dir: Path) -> list[tuple[Suite, Check, Any]]:
+    # GE 1.9+ deprecates string row conditions (pandas syntax, kept for a readable config) and warns per use.
+    warnings.filterwarnings("ignore", message=r".*(condition_parser|row_condition) parameter.*", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", message="This pattern is interpreted as a regular expression, and has match groups")
     import great_expectations as gx
     context = make_context(docs_dir)
     source = context.data_sources.add_pandas("customer360")
@@ -297,8 +302,8 @@ def validate(plan: Plan, docs_dir: Path) -> list[tuple[Suite, Check, Any]]:
         asset = source.add_dataframe_asset(suite.name)
         batch = asset.add_batch_definition_whole_dataframe("whole table")
         gx_suite = context.suites.add(gx.ExpectationSuite(name=suite.name, meta={"table": suite.subject}))
-        for check in suite.checks:
-            gx_suite.add_expectation(expectation(check))
+        for i, check in enumerate(suite.checks):
+            gx_suite.add_expectation(expectation(check, i))
         definition = context.validation_definitions.add(
             gx.ValidationDefinition(name=suite.name, data=batch, suite=gx_suite))
         index = [c.index_column for c in suite.checks if c.index_column]
@@ -312,8 +317,9 @@ def validate(plan: Plan, docs_dir: Path) -> list[tuple[Suite, Check, Any]]:
             actions=[gx.checkpoint.UpdateDataDocsAction(name="data docs", site_names=["audit"])] if last else []))
         result = checkpoint.run(batch_parameters={"dataframe": suite.frame})
         for run_result in result.run_results.values():
-            for check, r in zip(suite.checks, run_result.results):
-                outcomes.append((suite, check, r))
+            # GE does not keep the order of the suite: map each result back by the number in its meta.
+            for r in run_result.results:
+                outcomes.append((suite, suite.checks[r.expectation_config.meta["audit_check"]], r))
     if len(plan.suites) > 1:
         context.build_data_docs(site_names=["audit"])  # pages of the earlier checkpoints (no action on them)
     return outcomes
@@ -354,22 +360,31 @@ def describe(check: Check, r: Any) -> str:
     if error:
         return f"could not be evaluated: {error.splitlines()[0][:300]}"
     res = r.result or {}
+    if res.get("element_count") == 1 and not check.index_column and res.get("partial_unexpected_list"):
+        # one-row metric dataframe: the value is the observation
+        return f"observed {fmt(res['partial_unexpected_list'][0])} (expected {bounds(check.kwargs)})"
     if "unexpected_percent" in res and res.get("unexpected_percent") is not None:
         mostly = check.kwargs.get("mostly", 1.0)
-        text = f"{res['unexpected_percent']:.1f}% unexpected (threshold {(1 - mostly) * 100:.1f}%)"
+        count, total = res.get("unexpected_count") or 0, res.get("element_count") or 0
         if check.index_column and res.get("partial_unexpected_index_list"):
             column = check.kwargs.get("column")
             rows = [f"{row.get(check.index_column)}={fmt(row.get(column))}" for row in res["partial_unexpected_index_list"]]
-            text += f": {', '.join(rows)}"
+            text = f"{count} of {total} {check.index_column} value(s) out of range: {', '.join(rows)}"
             if "min_value" in check.kwargs or "max_value" in check.kwargs:
                 text += f" (expected {bounds(check.kwargs)})"
-        elif res.get("partial_unexpected_list"):
+            return text
+        pct = res["unexpected_percent"]
+        text = (f"{pct:.{1 if pct >= 0.1 or pct == 0 else 3}f}% unexpected ({count:,} of {total:,} rows; "
+                f"threshold {(1 - mostly) * 100:.1f}%)")
+        if res.get("partial_unexpected_list"):
             text += f", e.g. {', '.join(fmt(v) for v in res['partial_unexpected_list'][:3])}"
         return text
     if "observed_value" in res:
         text = f"observed {fmt(res['observed_value'])}"
         if "min_value" in check.kwargs or "max_value" in check.kwargs:
             text += f" (expected {bounds(check.kwargs)})"
+        if "meta_max_days_behind" in check.kwargs:
+            text += f", i.e. more than {check.kwargs['meta_max_days_behind']} days behind the freshness anchor"
         if "meta_previous_row_count" in check.kwargs:
             text += f", previous warehouse had {check.kwargs['meta_previous_row_count']}"
         return text

@@ -9,8 +9,22 @@ with
 
 candidates as (
     select
-        customer_id, source_name, seen_at, first_name, last_name, email, email_verified_at, email_bounced_at,
-        phone, street_address, city, postal_code, is_postal_code_valid, country_code, birth_date, gender
+        customer_id,
+        source_name,
+        seen_at,
+        first_name,
+        last_name,
+        email,
+        email_verified_at,
+        email_bounced_at,
+        phone,
+        street_address,
+        city,
+        postal_code,
+        is_postal_code_valid,
+        country_code,
+        birth_date,
+        gender
     from {{ ref('int_customers__contact_candidates') }}
 ),
 
@@ -36,14 +50,15 @@ ranked_emails as (
             partition by customer_id
             order by
                 case
-                    when last_bounced_at is not null
+                    when
+                        last_bounced_at is not null
                         and (last_verified_at is null or last_bounced_at > last_verified_at) then 1
                     else 0
                 end,
                 case when last_verified_at is null then 1 else 0 end,
                 last_verified_at desc,
                 last_seen_at desc,
-                email
+                email asc
         ) as email_rank
     from email_history
 ),
@@ -53,7 +68,7 @@ email_sources as (
         customer_id,
         email,
         source_name,
-        row_number() over (partition by customer_id, email order by seen_at desc, source_name) as source_rank
+        row_number() over (partition by customer_id, email order by seen_at desc, source_name asc) as source_rank
     from candidates
     where email is not null
 ),
@@ -69,7 +84,7 @@ ranked_phones as (
             order by
                 seen_at desc,
                 case source_name when 'crm' then 1 when 'web' then 2 when 'store' then 3 else 4 end,
-                phone
+                phone asc
         ) as phone_rank
     from candidates
     where phone is not null
@@ -91,25 +106,25 @@ ranked_addresses as (
                 case when is_postal_code_valid then 0 else 1 end,
                 seen_at desc,
                 case source_name when 'crm' then 1 else 2 end,
-                postal_code
+                postal_code asc
         ) as address_rank
     from candidates
     where postal_code is not null or country_code is not null
 ),
 
 {% for attribute in ['first_name', 'last_name', 'birth_date'] %}
-{{ attribute }}_votes as (
-    select
-        customer_id,
-        {{ attribute }},
-        row_number() over (
-            partition by customer_id
-            order by count(*) desc, max(seen_at) desc, {{ attribute }}
-        ) as vote_rank
-    from candidates
-    where {{ attribute }} is not null
-    group by customer_id, {{ attribute }}
-),
+    {{ attribute }}_votes as (
+        select
+            customer_id,
+            {{ attribute }},
+            row_number() over (
+                partition by customer_id
+                order by count(*) desc, max(seen_at) desc, {{ attribute }}
+            ) as vote_rank
+        from candidates
+        where {{ attribute }} is not null
+        group by customer_id, {{ attribute }}
+    ),
 
 {% endfor %}
 ranked_genders as (

@@ -12,30 +12,45 @@ source_records as (
 ),
 
 edges as (
-    select record_key, anchor_record_key from {{ ref('int_identity__edges') }}
+    select
+        record_key,
+        anchor_record_key
+    from {{ ref('int_identity__edges') }}
 ),
 
 neighbours as (
-    select record_key, record_key as neighbour_key from source_records
+    select
+        record_key,
+        record_key as neighbour_key
+    from source_records
     union all
-    select record_key, anchor_record_key from edges
+    select
+        record_key,
+        anchor_record_key
+    from edges
     union all
-    select anchor_record_key, record_key from edges
+    select
+        anchor_record_key,
+        record_key
+    from edges
 ),
 
 labels_0 as (
-    select record_key, record_key as cluster_label from source_records
+    select
+        record_key,
+        record_key as cluster_label
+    from source_records
 ),
 
 {% for i in range(1, iterations + 1) %}
-labels_{{ i }} as (
-    select
-        neighbours.record_key,
-        min(previous.cluster_label) as cluster_label
-    from neighbours
-    inner join labels_{{ i - 1 }} as previous on neighbours.neighbour_key = previous.record_key
-    group by neighbours.record_key
-),
+    labels_{{ i }} as (
+        select
+            neighbours.record_key,
+            min(previous.cluster_label) as cluster_label
+        from neighbours
+        inner join labels_{{ i - 1 }} as previous on neighbours.neighbour_key = previous.record_key
+        group by neighbours.record_key
+    ),
 
 {% endfor %}
 final as (

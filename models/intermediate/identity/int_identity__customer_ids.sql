@@ -5,16 +5,28 @@
 with
 
 clusters as (
-    select record_key, cluster_label from {{ ref('int_identity__clusters') }}
+    select
+        record_key,
+        cluster_label
+    from {{ ref('int_identity__clusters') }}
 ),
 
 source_records as (
-    select record_key, source_name, source_record_id, record_created_at, first_loaded_date
+    select
+        record_key,
+        source_name,
+        source_record_id,
+        record_created_at,
+        first_loaded_date
     from {{ ref('int_identity__source_records') }}
 ),
 
 edges as (
-    select record_key, anchor_record_key, match_rule from {{ ref('int_identity__edges') }}
+    select
+        record_key,
+        anchor_record_key,
+        match_rule
+    from {{ ref('int_identity__edges') }}
 ),
 
 ranked_records as (
@@ -38,9 +50,15 @@ cluster_ids as (
 ),
 
 record_edges as (
-    select record_key, match_rule from edges
+    select
+        record_key,
+        match_rule
+    from edges
     union all
-    select anchor_record_key, match_rule from edges
+    select
+        anchor_record_key,
+        match_rule
+    from edges
 ),
 
 record_rules as (

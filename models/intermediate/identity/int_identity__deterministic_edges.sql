@@ -4,11 +4,18 @@
 with
 
 identifiers as (
-    select record_key, identifier_type, identifier_value from {{ ref('int_identity__identifiers') }}
+    select
+        record_key,
+        identifier_type,
+        identifier_value
+    from {{ ref('int_identity__identifiers') }}
 ),
 
 shared_identifiers as (
-    select identifier_type, identifier_value from {{ ref('int_identity__shared_identifiers') }}
+    select
+        identifier_type,
+        identifier_value
+    from {{ ref('int_identity__shared_identifiers') }}
     where is_shared
 ),
 

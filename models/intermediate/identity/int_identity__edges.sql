@@ -3,19 +3,37 @@
 with
 
 deterministic_edges as (
-    select edge_id, record_key, anchor_record_key, match_rule
+    select
+        edge_id,
+        record_key,
+        anchor_record_key,
+        match_rule
     from {{ ref('int_identity__deterministic_edges') }}
 ),
 
 fuzzy_edges as (
-    select edge_id, record_key, anchor_record_key, match_rule
+    select
+        edge_id,
+        record_key,
+        anchor_record_key,
+        match_rule
     from {{ ref('int_identity__fuzzy_edges') }}
 ),
 
 final as (
-    select edge_id, record_key, anchor_record_key, match_rule from deterministic_edges
+    select
+        edge_id,
+        record_key,
+        anchor_record_key,
+        match_rule
+    from deterministic_edges
     union all
-    select edge_id, record_key, anchor_record_key, match_rule from fuzzy_edges
+    select
+        edge_id,
+        record_key,
+        anchor_record_key,
+        match_rule
+    from fuzzy_edges
 )
 
 select * from final

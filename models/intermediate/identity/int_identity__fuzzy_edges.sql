@@ -9,12 +9,21 @@
 with
 
 source_records as (
-    select record_key, first_name, last_name, email, postal_code, birth_date
+    select
+        record_key,
+        first_name,
+        last_name,
+        email,
+        postal_code,
+        birth_date
     from {{ ref('int_identity__source_records') }}
 ),
 
 deterministic_edges as (
-    select record_key, anchor_record_key from {{ ref('int_identity__deterministic_edges') }}
+    select
+        record_key,
+        anchor_record_key
+    from {{ ref('int_identity__deterministic_edges') }}
 ),
 
 linked_records as (
@@ -39,19 +48,19 @@ records as (
 blocked_pairs as (
     -- each block compares an unmatched record with every other record sharing the block key
     {% for block_key in [['last_name', 'postal_code'], ['last_name', 'birth_date'], ['email_local_part']] %}
-    select
-        unmatched.record_key as record_key,
-        candidate.record_key as candidate_record_key
-    from records as unmatched
-    inner join records as candidate
-        on
-            {% for column in block_key -%}
-            unmatched.{{ column }} = candidate.{{ column }}
-            {%- if not loop.last %} and {% endif %}
-            {% endfor %}
-            and unmatched.record_key != candidate.record_key
-    where unmatched.is_unmatched
-    {% if not loop.last %}union{% endif %}
+        select
+            unmatched.record_key,
+            candidate.record_key as candidate_record_key
+        from records as unmatched
+        inner join records as candidate
+            on
+                {% for column in block_key -%}
+                    unmatched.{{ column }} = candidate.{{ column }}
+                    {%- if not loop.last %} and {% endif %}
+                {% endfor %}
+                and unmatched.record_key != candidate.record_key
+        where unmatched.is_unmatched
+        {% if not loop.last %}union{% endif %}
     {% endfor %}
 ),
 
@@ -96,7 +105,9 @@ best_candidates as (
         record_key,
         candidate_record_key,
         match_score,
-        row_number() over (partition by record_key order by match_score desc, candidate_record_key) as candidate_rank,
+        row_number()
+            over (partition by record_key order by match_score desc, candidate_record_key asc)
+            as candidate_rank,
         count(*) over (partition by record_key, match_score) as candidates_with_score
     from scored_pairs
     where

@@ -10,12 +10,19 @@
 with
 
 identifiers as (
-    select record_key, source_name, identifier_type, identifier_value
+    select
+        record_key,
+        source_name,
+        identifier_type,
+        identifier_value
     from {{ ref('int_identity__identifiers') }}
 ),
 
 source_records as (
-    select record_key, first_name from {{ ref('int_identity__source_records') }}
+    select
+        record_key,
+        first_name
+    from {{ ref('int_identity__source_records') }}
 ),
 
 records_per_source as (
@@ -24,7 +31,11 @@ records_per_source as (
         identifier_value,
         max(source_record_count) as max_records_in_one_source
     from (
-        select identifier_type, identifier_value, source_name, count(distinct record_key) as source_record_count
+        select
+            identifier_type,
+            identifier_value,
+            source_name,
+            count(distinct record_key) as source_record_count
         from identifiers
         where source_name != 'support'
         group by identifier_type, identifier_value, source_name
@@ -52,17 +63,22 @@ final as (
         identifier_stats.identifier_type || ':' || identifier_stats.identifier_value as identifier_id,
         identifier_stats.identifier_type,
         identifier_stats.identifier_value,
-        record_count,
-        entity_record_count,
-        first_name_count,
-        max_records_in_one_source,
+        identifier_stats.record_count,
+        identifier_stats.entity_record_count,
+        identifier_stats.first_name_count,
+        records_per_source.max_records_in_one_source,
         case
-            when entity_record_count > {{ var('identity_max_records_per_identifier') }} then 'too_many_records'
+            when identifier_stats.entity_record_count > {{ var('identity_max_records_per_identifier') }}
+                then 'too_many_records'
             -- an explicit account link is the person's own login: names are not checked
-            when identifier_stats.identifier_type != 'web_account'
-                and levenshtein(min_first_name, max_first_name) > {{ var('identity_max_first_name_distance') }}
+            when
+                identifier_stats.identifier_type != 'web_account'
+                and levenshtein(identifier_stats.min_first_name, identifier_stats.max_first_name)
+                > {{ var('identity_max_first_name_distance') }}
                 then 'names_disagree'
-            when identifier_stats.identifier_type = 'phone' and max_records_in_one_source > 1 then 'phone_repeats_in_source'
+            when
+                identifier_stats.identifier_type = 'phone' and records_per_source.max_records_in_one_source > 1
+                then 'phone_repeats_in_source'
         end as shared_reason
     from identifier_stats
     left join records_per_source

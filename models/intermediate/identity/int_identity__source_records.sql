@@ -4,56 +4,132 @@
 with
 
 web_accounts as (
-    select account_id, created_at, updated_at, load_date, first_name, last_name, email, postal_code
+    select
+        account_id,
+        created_at,
+        updated_at,
+        load_date,
+        first_name,
+        last_name,
+        email,
+        postal_code
     from {{ ref('stg_web__accounts') }}
 ),
 
 loyalty_members as (
     select
-        loyalty_card_id, enrolled_at, updated_at, load_date, first_name, last_name, email, postal_code, birth_date
+        loyalty_card_id,
+        enrolled_at,
+        updated_at,
+        load_date,
+        first_name,
+        last_name,
+        email,
+        postal_code,
+        birth_date
     from {{ ref('stg_store__loyalty_members') }}
 ),
 
 app_users as (
-    select app_user_id, installed_at, updated_at, load_date, first_name, email
+    select
+        app_user_id,
+        installed_at,
+        updated_at,
+        load_date,
+        first_name,
+        email
     from {{ ref('stg_app__app_users') }}
 ),
 
 crm_contacts as (
-    select contact_id, created_at, updated_at, load_date, first_name, last_name, email, postal_code, birth_date
+    select
+        contact_id,
+        created_at,
+        updated_at,
+        load_date,
+        first_name,
+        last_name,
+        email,
+        postal_code,
+        birth_date
     from {{ ref('stg_crm__contacts') }}
 ),
 
 support_tickets as (
-    select ticket_id, opened_at, load_date, requester_name, requester_email
+    select
+        ticket_id,
+        opened_at,
+        load_date,
+        requester_name,
+        requester_email
     from {{ ref('stg_support__tickets') }}
 ),
 
 record_versions as (
     select
-        'web' as source_name, account_id as source_record_id, created_at as record_created_at,
-        updated_at, load_date, first_name, last_name, email, postal_code, cast(null as date) as birth_date
+        'web' as source_name,
+        account_id as source_record_id,
+        created_at as record_created_at,
+        updated_at,
+        load_date,
+        first_name,
+        last_name,
+        email,
+        postal_code,
+        cast(null as date) as birth_date
     from web_accounts
     union all
     select
-        'store', loyalty_card_id, enrolled_at, updated_at, load_date, first_name, last_name, email,
-        postal_code, birth_date
+        'store',
+        loyalty_card_id,
+        enrolled_at,
+        updated_at,
+        load_date,
+        first_name,
+        last_name,
+        email,
+        postal_code,
+        birth_date
     from loyalty_members
     union all
-    select 'app', app_user_id, installed_at, updated_at, load_date, first_name, null, email, null, null
+    select
+        'app',
+        app_user_id,
+        installed_at,
+        updated_at,
+        load_date,
+        first_name,
+        null,
+        email,
+        null,
+        null
     from app_users
     union all
     select
-        'crm', contact_id, created_at, updated_at, load_date, first_name, last_name, email, postal_code,
+        'crm',
+        contact_id,
+        created_at,
+        updated_at,
+        load_date,
+        first_name,
+        last_name,
+        email,
+        postal_code,
         birth_date
     from crm_contacts
     union all
     -- Tickets carry one free-text name: its first word is the first name, its last word the last name.
     select
-        'support', ticket_id, opened_at, opened_at, load_date,
+        'support',
+        ticket_id,
+        opened_at,
+        opened_at as ticket_updated_at,
+        load_date,
         nullif(split_part(requester_name, ' ', 1), ''),
         case when requester_name like '% %' then {{ last_word('requester_name') }} end,
-        requester_email, null, null
+        requester_email,
+        null,
+        null
     from support_tickets
 ),
 

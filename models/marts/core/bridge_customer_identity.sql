@@ -2,7 +2,12 @@
 with
 
 customer_ids as (
-    select record_key, source_name, source_record_id, customer_id, match_rule
+    select
+        record_key,
+        source_name,
+        source_record_id,
+        customer_id,
+        match_rule
     from {{ ref('int_identity__customer_ids') }}
 ),
 

@@ -1,0 +1,203 @@
+"""The Great Expectations audit (scripts/audit.py + audit/expectations.yml) passes a clean build and stops the
+publish (exit 1, a line naming check, table and column) for each kind of bad data.
+
+Bad data is made by copying the session's freshly built warehouse and breaking one table with SQL; each case
+runs only the suites it concerns (--suite) to keep the test fast. The audit runs in-process (GE imports once)."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from scripts import audit
+
+REPO = Path(__file__).resolve().parents[2]
+CONFIG = REPO / "audit" / "expectations.yml"
+
+
+def run_audit(capsys, db: Path, docs: Path, *extra: str, config: Path = CONFIG) -> tuple[int, str]:
+    parser = argparse.ArgumentParser()
+    audit.add_arguments(parser)
+    args = parser.parse_args(["--db", str(db), "--config", str(config), "--docs-dir", str(docs), *extra])
+    code = audit.run(args)
+    out = capsys.readouterr().out
+    return code, out
+
+
+def materialize(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Staging models are views on target ci: turn one into a table so that it can be broken with DML."""
+    schema, table = name.split(".")
+    kind = con.execute("select table_type from information_schema.tables where table_schema = ? and table_name = ?",
+                       [schema, table]).fetchone()[0]
+    if kind == "VIEW":
+        con.execute(f"create table {schema}.{table}__copy as select * from {name}")
+        con.execute(f"drop view {name}")
+        con.execute(f"alter table {schema}.{table}__copy rename to {table}")
+
+
+def broken_copy(warehouse: Path, tmp_path: Path, *statements: str) -> Path:
+    """A copy of the warehouse with `statements` applied (the table each one changes is materialized first)."""
+    db = tmp_path / "broken.duckdb"
+    shutil.copyfile(warehouse, db)
+    con = duckdb.connect(str(db))
+    try:
+        for sql in statements:
+            materialize(con, re.search(r"(?:update|into|from)\s+([a-z_]+\.[a-z_]+)", sql).group(1))
+            con.execute(sql)
+    finally:
+        con.close()
+    return db
+
+
+def fail_lines(out: str) -> list[str]:
+    return [line for line in out.splitlines() if line.startswith("AUDIT FAIL [error]")]
+
+
+def test_clean_build_passes(warehouse, tmp_path, capsys):
+    # The published warehouse as --previous-db: same counts, so volume passes too.
+    code, out = run_audit(capsys, warehouse, tmp_path / "docs", "--previous-db", str(warehouse))
+    assert code == 0, out
+    assert not fail_lines(out), out
+    assert "AUDIT SKIP core.dim_customers" in out or "core.dim_customers" not in out
+    index = tmp_path / "docs" / "index.html"
+    assert index.is_file() and f"data docs {index.resolve()}" in out
+    assert "stg_crm__contacts" in index.read_text()
+
+
+@pytest.mark.parametrize(
+    "case, suite, statements, expected",
+    [
+        pytest.param(
+            "invalid_emails", "staging.stg_crm__contacts",
+            ["update staging.stg_crm__contacts set email = replace(email, '@', ' at ') "
+             "where email_status = 'valid' and hash(contact_version_id) % 2 = 0"],
+            ["staging.stg_crm__contacts.email expect_column_values_to_match_regex"],
+            id="flood_of_invalid_emails"),
+        pytest.param(
+            "duplicate_keys", "staging.stg_web__accounts",
+            ["insert into staging.stg_web__accounts select * from staging.stg_web__accounts limit 25"],
+            ["staging.stg_web__accounts.account_version_id expect_column_values_to_be_unique"],
+            id="duplicated_keys"),
+        pytest.param(
+            "negative_amounts", "staging.stg_store__pos_transactions",
+            ["update staging.stg_store__pos_transactions set total_amount = -total_amount "
+             "where transaction_type = 'sale' and hash(transaction_id) % 10 = 0"],
+            ["staging.stg_store__pos_transactions.total_amount expect_column_values_to_be_between"],
+            id="negative_net_amounts"),
+        pytest.param(
+            "negative_mart_amounts", "core.fct_orders",
+            ["update core.fct_orders set net_amount = -net_amount where not is_refund and hash(order_id) % 10 = 0"],
+            ["core.fct_orders.net_amount expect_column_values_to_be_between"],
+            id="negative_net_amounts_in_mart"),
+        pytest.param(
+            "stale", "staging.stg_support__tickets",
+            ["update staging.stg_support__tickets set load_date = load_date - interval 60 day"],
+            ["staging.stg_support__tickets.load_date expect_column_max_to_be_between"],
+            id="stale_latest_load"),
+        pytest.param(
+            "quarantine_spike", "metric.quarantine_rate",
+            ["update quality.fct_raw_table_reconciliation set quarantined_row_count = raw_row_count // 5 "
+             "where raw_table_id = 'crm.contacts'"],
+            ["quality.fct_raw_table_reconciliation.quarantine_rate expect_column_values_to_be_between", "crm.contacts="],
+            id="quarantine_rate_spike"),
+    ],
+)
+def test_bad_data_fails(warehouse, tmp_path, capsys, case, suite, statements, expected):
+    db = broken_copy(warehouse, tmp_path, *statements)
+    code, out = run_audit(capsys, db, tmp_path / "docs", "--suite", suite)
+    assert code == 1, out
+    lines = fail_lines(out)
+    assert any(all(part in line for part in expected) for line in lines), out
+
+
+def test_stale_events_fail_relative_to_newest_load(warehouse, tmp_path, capsys):
+    # The last monthly event delivery is missing while the other feeds arrived: the freshness anchor is the
+    # newest load of the build (not today), so this is caught on historic sample data too.
+    db = broken_copy(warehouse, tmp_path,
+                     "delete from staging.stg_app__app_events where load_date > "
+                     "(select max(load_date) from staging.stg_crm__contacts) - interval 20 day")
+    code, out = run_audit(capsys, db, tmp_path / "docs", "--suite", "staging.stg_app__app_events")
+    assert code == 1, out
+    assert any("staging.stg_app__app_events.load_date expect_column_max_to_be_between" in line
+               for line in fail_lines(out)), out
+    assert "AUDIT WARN [warn] staging.stg_app__app_events.event_at expect_column_max_to_be_between" in out
+
+
+def test_volume_drop_vs_previous_warehouse_fails(warehouse, tmp_path, capsys):
+    db = broken_copy(warehouse, tmp_path,
+                     "delete from staging.stg_web__order_lines where hash(order_line_id) % 10 < 7")
+    code, out = run_audit(capsys, db, tmp_path / "docs", "--previous-db", str(warehouse),
+                          "--suite", "staging.stg_web__order_lines")
+    assert code == 1, out
+    assert any("staging.stg_web__order_lines expect_table_row_count_to_be_between" in line and "previous" in line
+               for line in fail_lines(out)), out
+    # Without a previous warehouse the volume check is skipped, and the rest of the suite passes.
+    code, out = run_audit(capsys, db, tmp_path / "docs", "--suite", "staging.stg_web__order_lines")
+    assert code == 0, out
+    assert "volume checks skipped" in out
+
+
+TINY_CONFIG = """
+tables:
+  main.people:
+    required: true
+    freshness: {column: load_date, max_days_behind: 7}
+    expectations:
+      - type: expect_column_values_to_be_unique
+        kwargs: {column: person_id}
+        severity: error
+      - type: expect_column_values_to_not_be_null
+        kwargs: {column: email, mostly: 0.9}
+        severity: warn
+  core.dim_customers:
+    required: false
+    expectations:
+      - type: expect_column_values_to_be_unique
+        kwargs: {column: customer_id}
+        severity: error
+metrics:
+  - name: share_null_email
+    table: main.people
+    requires: [main.people]
+    sql: select avg((email is null)::int) as null_email_share from main.people
+    expectations:
+      - type: expect_column_values_to_be_between
+        kwargs: {column: null_email_share, max_value: {sql: "0.25"}}
+        severity: error
+"""
+
+
+def tiny_db(tmp_path: Path, emails: list) -> Path:
+    db = tmp_path / "tiny.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("create table people (person_id int, email varchar, load_date date)")
+    con.executemany("insert into people values (?, ?, ?)",
+                    [(i, e, dt.date(2025, 12, 31)) for i, e in enumerate(emails)])
+    con.close()
+    return db
+
+
+def test_tiny_config_warn_only_passes_and_optional_table_is_skipped(tmp_path, capsys):
+    config = tmp_path / "audit.yml"
+    config.write_text(TINY_CONFIG)
+    db = tiny_db(tmp_path, ["a@x.com", None, "c@x.com", "d@x.com", "e@x.com"])  # 20 % null: warn, not error
+    code, out = run_audit(capsys, db, tmp_path / "docs", config=config)
+    assert code == 0, out
+    assert "AUDIT WARN [warn] main.people.email expect_column_values_to_not_be_null: 20.0% unexpected" in out
+    assert "AUDIT SKIP core.dim_customers" in out
+
+
+def test_tiny_config_missing_required_table_and_metric_fail(tmp_path, capsys):
+    config = tmp_path / "audit.yml"
+    config.write_text(TINY_CONFIG.replace("required: false", "required: true"))
+    db = tiny_db(tmp_path, ["a@x.com", None, None, "d@x.com"])  # 50 % null e-mails: metric error
+    code, out = run_audit(capsys, db, tmp_path / "docs", config=config)
+    assert code == 1, out
+    assert "AUDIT FAIL [error] core.dim_customers required table is missing" in out
+    assert ("AUDIT FAIL [error] main.people.null_email_share expect_column_values_to_be_between: observed 0.5"
+            in out), out

@@ -1,0 +1,105 @@
+"""Benchmark a dbt build at a given scale: wall time, per-model time and peak memory.
+
+    python -m scripts bench --customers 100000 [--select +bridge_customer_identity] [--identity-eval]
+
+Generates the sample once per scale under build/bench/<customers>/raw (reused on later runs),
+builds it into build/bench/<customers>/customer360.duckdb with its own dbt target path, and prints
+a JSON report: total seconds, peak resident memory of the dbt process tree, the slowest models
+from run_results.json, and (with --identity-eval) pairwise precision/recall of the identities.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def generate(raw: Path, customers: int, start: str, end: str) -> float:
+    if (raw / "_generator.json").exists():
+        return 0.0
+    began = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "scripts", "generate", "--customers", str(customers), "--start", start,
+         "--end", end, "--seed", "7", "--out", str(raw)],
+        cwd=REPO, check=True,
+    )
+    return time.perf_counter() - began
+
+
+def dbt_build(raw: Path, db: Path, target_path: Path, select: str | None, extra: list[str]) -> tuple[float, float]:
+    """Seconds and peak RSS (GiB) of one dbt build."""
+    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO), "C360_BUILD_DB": str(db),
+           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    cmd = [str(BIN / "dbt"), "build", "--target", "ci", "--target-path", str(target_path),
+           "--vars", json.dumps({"raw_root": str(raw)}), "--exclude-resource-type", "unit_test", *extra]
+    if select:
+        cmd += ["--select", select]
+    began = time.perf_counter()
+    result = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - began
+    if result.returncode != 0:
+        print(result.stdout[-4000:], file=sys.stderr)
+        raise SystemExit(f"bench: dbt build failed at {raw}")
+    peak_gib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
+    return seconds, peak_gib
+
+
+def slowest_models(target_path: Path, top: int) -> list[tuple[str, float]]:
+    results = json.loads((target_path / "run_results.json").read_text())["results"]
+    timed = [(r["unique_id"].split(".")[-1], round(r["execution_time"], 2)) for r in results
+             if r["unique_id"].startswith(("model.", "snapshot."))]
+    return sorted(timed, key=lambda item: -item[1])[:top]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--start", default="2023-01-01")
+    parser.add_argument("--end", default="2025-12-31")
+    parser.add_argument("--select", default=None, help="dbt selector (default: the whole project)")
+    parser.add_argument("--identity-eval", action="store_true", help="score identities against the truth")
+    parser.add_argument("--out", type=Path, default=REPO / "build" / "bench")
+
+
+def run(args: argparse.Namespace) -> int:
+    folder = args.out / str(args.customers)
+    raw, db, target_path = folder / "raw", folder / "customer360.duckdb", folder / "target"
+    folder.mkdir(parents=True, exist_ok=True)
+    generate_seconds = generate(raw, args.customers, args.start, args.end)
+    db.unlink(missing_ok=True)
+    seconds, peak_gib = dbt_build(raw, db, target_path, args.select, [])
+    results = json.loads((target_path / "run_results.json").read_text())["results"]
+    by_layer: dict[str, float] = {}
+    for r in results:
+        name = r["unique_id"].split(".")[-1]
+        layer = name.split("_")[0] if r["unique_id"].startswith("model.") else r["unique_id"].split(".")[0]
+        by_layer[layer] = round(by_layer.get(layer, 0.0) + r["execution_time"], 2)
+    report = {
+        "customers": args.customers,
+        "generate_seconds": round(generate_seconds, 1),
+        "dbt_build_seconds": round(seconds, 1),
+        "peak_rss_gib": round(peak_gib, 2),
+        "seconds_by_layer": by_layer,
+        "identity_seconds": round(sum(r["execution_time"] for r in results
+                                      if "identity" in r["unique_id"] and r["unique_id"].startswith("model.")), 1),
+        "slowest_models": slowest_models(target_path, 8),
+    }
+    if args.identity_eval:
+        from scripts.identity_eval import evaluate
+
+        report["identity_scores"] = evaluate(db, raw / "_truth" / "identity.parquet")
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="python -m scripts.bench", description=__doc__)
+    add_arguments(parser)
+    sys.exit(run(parser.parse_args()))

@@ -39,7 +39,7 @@ def dbt_build(raw: Path, db: Path, target_path: Path, select: str | None, extra:
     env = {**os.environ, "DBT_PROFILES_DIR": str(REPO), "C360_BUILD_DB": str(db),
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     cmd = [str(BIN / "dbt"), "build", "--target", "ci", "--target-path", str(target_path),
-           "--vars", json.dumps({"raw_root": str(raw)}), "--exclude-resource-type", "unit_test", *extra]
+           "--vars", json.dumps({"raw_root": str(raw)}), "--exclude-resource-type", "unit_test", "--indirect-selection", "cautious", *extra]
     if select:
         cmd += ["--select", select]
     began = time.perf_counter()

@@ -76,3 +76,71 @@ def test_customer_ids_survive_new_data_and_merges_are_recorded(sample_raw, tmp_p
     # Surviving ids were already in use before the new data arrived.
     old_ids = set(before.values())
     assert all(new in old_ids for _, new in moved.values())
+
+
+def test_a_record_joining_two_customers_merges_them_into_the_older_id(sample_raw, tmp_path):
+    """A late support ticket carrying customer A's e-mail and customer B's phone proves they are one
+    person: the id of the customer seen first survives and the other id's merge is recorded."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    raw = tmp_path / "raw"
+    shutil.copytree(sample_raw, raw)
+    db = tmp_path / "merge.duckdb"
+    assert dbt("build", raw, db, "--exclude-resource-type", "unit_test").returncode == 0
+    con = duckdb.connect(str(db), read_only=True)
+    # two single-record CRM customers with the same first name (so the names on the new ticket agree
+    # with both), one known by e-mail and one by an unshared phone
+    (a_id, a_email, a_created, first_name), (b_id, b_phone, b_created, _) = con.execute(
+        """
+        with singles as (
+            select bridge.customer_id, contacts.email, contacts.phone, contacts.created_at, contacts.first_name,
+                count(*) over (partition by bridge.customer_id) as records
+            from core.bridge_customer_identity as bridge
+            inner join staging.stg_crm__contacts as contacts
+                on bridge.source_name = 'crm' and bridge.source_record_id = contacts.contact_id and contacts.is_current
+            where contacts.first_name is not null
+        ),
+        a as (
+            select customer_id, email, created_at, first_name from singles
+            where records = 1 and email is not null
+                and email not in (
+                    select identifier_value from intermediate.int_identity__shared_identifiers where is_shared
+                )
+            order by created_at, customer_id limit 1
+        ),
+        b as (
+            select singles.customer_id, singles.phone, singles.created_at, singles.first_name from singles
+            inner join a on singles.first_name = a.first_name and singles.customer_id != a.customer_id
+            where singles.records = 1 and singles.phone is not null
+                and singles.phone not in (
+                    select identifier_value from intermediate.int_identity__shared_identifiers where is_shared
+                )
+            order by singles.created_at desc, singles.customer_id limit 1
+        )
+        select * from a union all select * from b
+        """
+    ).fetchall()
+    con.close()
+    assert a_id != b_id
+
+    columns = pq.read_schema(next((raw / "support" / "tickets").glob("*/*.parquet")))
+    ticket = {name: [None] for name in columns.names}
+    ticket.update(ticket_id=["T_MERGE_TEST"], requester_email=[a_email], requester_phone=[b_phone],
+                  requester_name=[f"{first_name} Test"], category=["other"], is_complaint=[False],
+                  opened_at=["2099-01-01 10:00:00"])
+    folder = raw / "support" / "tickets" / "load_date=2099-01-01"
+    folder.mkdir()
+    pq.write_table(pa.table(ticket, schema=columns), folder / "part-0.parquet")
+
+    assert dbt("build", raw, db, "--exclude-resource-type", "unit_test").returncode == 0
+    con = duckdb.connect(str(db), read_only=True)
+    merged = con.execute(
+        "select distinct customer_id from core.bridge_customer_identity where record_key like 'support:T_MERGE_TEST'"
+    ).fetchone()[0]
+    merges = con.execute("select old_customer_id, new_customer_id, merge_reason from core.customer_id_merges").fetchall()
+    con.close()
+    older, newer = (a_id, b_id) if a_created <= b_created else (b_id, a_id)
+    assert merged == older
+    assert (newer, older) in [(old, new) for old, new, _ in merges]
+    assert any(reason.startswith("merged") for old, new, reason in merges if old == newer)

@@ -16,8 +16,8 @@ SAMPLE_END ?= 2025-12-31
 SAMPLE_SEED ?= 7
 RAW := $(if $(RAW_ROOT),$(RAW_ROOT),$(SAMPLE_DIR))
 
-BUILD_DB := build/customer360.build.duckdb
-WAREHOUSE := warehouse/customer360.duckdb
+BUILD_DB ?= build/customer360.build.duckdb
+WAREHOUSE ?= warehouse/customer360.duckdb
 
 export DBT_PROFILES_DIR := $(CURDIR)
 export GX_ANALYTICS_ENABLED := false

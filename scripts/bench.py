@@ -22,13 +22,13 @@ REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
-def generate(raw: Path, customers: int, start: str, end: str) -> float:
+def generate(raw: Path, customers: int, start: str, end: str, extra: list[str]) -> float:
     if (raw / "_generator.json").exists():
         return 0.0
     began = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "scripts", "generate", "--customers", str(customers), "--start", start,
-         "--end", end, "--seed", "7", "--out", str(raw)],
+         "--end", end, "--seed", "7", "--out", str(raw), *extra],
         cwd=REPO, check=True,
     )
     return time.perf_counter() - began
@@ -66,13 +66,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--select", default=None, help="dbt selector (default: the whole project)")
     parser.add_argument("--identity-eval", action="store_true", help="score identities against the truth")
     parser.add_argument("--out", type=Path, default=REPO / "build" / "bench")
+    parser.add_argument("--generator-arg", action="append", default=[], metavar="FLAG=VALUE",
+                        help="extra generator option, e.g. --generator-arg=--decay-rate=0.05 (repeatable)")
+    parser.add_argument("--label", default="", help="suffix of the bench folder, to keep variants apart")
 
 
 def run(args: argparse.Namespace) -> int:
-    folder = args.out / str(args.customers)
+    folder = args.out / (str(args.customers) + (f"-{args.label}" if args.label else ""))
     raw, db, target_path = folder / "raw", folder / "customer360.duckdb", folder / "target"
     folder.mkdir(parents=True, exist_ok=True)
-    generate_seconds = generate(raw, args.customers, args.start, args.end)
+    generate_seconds = generate(raw, args.customers, args.start, args.end, args.generator_arg)
     db.unlink(missing_ok=True)
     seconds, peak_gib = dbt_build(raw, db, target_path, args.select, [])
     results = json.loads((target_path / "run_results.json").read_text())["results"]
@@ -83,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
         by_layer[layer] = round(by_layer.get(layer, 0.0) + r["execution_time"], 2)
     report = {
         "customers": args.customers,
+        "generator_args": args.generator_arg,
         "generate_seconds": round(generate_seconds, 1),
         "dbt_build_seconds": round(seconds, 1),
         "peak_rss_gib": round(peak_gib, 2),

@@ -47,6 +47,30 @@ def check_file(path: Path, table: RawTable) -> list[str]:
     return problems
 
 
+# A table that usually delivers at least this many rows per load and suddenly delivers none has a
+# broken export, not a quiet day (small tables such as erasure requests may well be empty).
+EMPTY_LOAD_MIN_TYPICAL_ROWS = 50
+
+
+def check_newest_load(files: list[Path], table: RawTable) -> list[str]:
+    """An empty newest load of a table that normally has rows: the export broke."""
+    rows_per_load: dict[str, int] = {}
+    for path in files:
+        try:
+            rows = pq.ParquetFile(path).metadata.num_rows
+        except Exception:  # unreadable files are reported by check_file
+            return []
+        rows_per_load[path.parent.name] = rows_per_load.get(path.parent.name, 0) + rows
+    loads = sorted(rows_per_load)
+    if len(loads) < 2 or rows_per_load[loads[-1]] > 0:
+        return []
+    earlier = [rows_per_load[load] for load in loads[:-1]]
+    if sum(earlier) / len(earlier) < EMPTY_LOAD_MIN_TYPICAL_ROWS:
+        return []
+    return [f"raw table {table.name}: the newest load {loads[-1]} has 0 rows where earlier loads had"
+            f" {sum(earlier) // len(earlier)} on average (empty export?)"]
+
+
 def check_raw_root(raw_root: Path) -> tuple[list[str], dict[str, int]]:
     """All problems under raw_root, and the number of files found per table (absent tables: 0)."""
     if not raw_root.is_dir():
@@ -58,6 +82,7 @@ def check_raw_root(raw_root: Path) -> tuple[list[str], dict[str, int]]:
         files_per_table[table.name] = len(files)
         for path in files:
             problems.extend(check_file(path, table))
+        problems.extend(check_newest_load(files, table))
     return problems, files_per_table
 
 

@@ -108,9 +108,8 @@ erasure_requests as (
     where contact_id is not null
 ),
 
-data_end as (
-    -- "now" for staleness is the end of the data, so a rebuild of old data gives the same answer
-    select max(ordered_at) as data_end_at from orders
+contact_quality as (
+    select customer_id, is_email_stale, contact_quality_score from {{ ref('int_customers__contact_quality') }}
 ),
 
 channels_seen as (
@@ -261,8 +260,8 @@ final as (
         survivorship.email_last_seen_at,
         survivorship.email_verified_at,
         survivorship.is_email_bounced,
-        coalesce(survivorship.email_verified_at, survivorship.email_last_seen_at)
-        < data_end.data_end_at - interval '365 days' as is_email_stale,
+        contact_quality.is_email_stale,
+        contact_quality.contact_quality_score,
         survivorship.phone_source,
         survivorship.phone_last_seen_at,
         survivorship.address_source,
@@ -304,7 +303,7 @@ final as (
         and survivorship.email is not null
         and not survivorship.is_email_bounced as is_email_contactable
     from survivorship
-    cross join data_end
+    inner join contact_quality on survivorship.customer_id = contact_quality.customer_id
     left join erased_customers on survivorship.customer_id = erased_customers.customer_id
     left join channels_seen on survivorship.customer_id = channels_seen.customer_id
     left join order_summary on survivorship.customer_id = order_summary.customer_id

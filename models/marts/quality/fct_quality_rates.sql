@@ -1,0 +1,87 @@
+-- One row per raw table and quality outcome: the share of delivered rows quarantined for each
+-- reason, and for contact tables the share of staged e-mails and phones in each status (corrected
+-- typos, invalid, placeholder, missing). The audit watches these shares; a jump means an export broke.
+with
+
+reconciliation as (
+    select source_name, table_name, raw_row_count from {{ ref('fct_raw_table_reconciliation') }}
+),
+
+quarantined_rows as (
+    select source_name, table_name, quarantine_reason from {{ ref('fct_quarantined_rows') }}
+),
+
+{% set contact_tables = [
+    ('web', 'accounts', 'stg_web__accounts', 'email_status', 'phone_status'),
+    ('store', 'loyalty_members', 'stg_store__loyalty_members', 'email_status', 'phone_status'),
+    ('app', 'app_users', 'stg_app__app_users', 'email_status', none),
+    ('crm', 'contacts', 'stg_crm__contacts', 'email_status', 'phone_status'),
+    ('support', 'tickets', 'stg_support__tickets', 'requester_email_status', 'requester_phone_status'),
+] %}
+{% for source_name, table_name, model, email_status, phone_status in contact_tables %}
+{{ model }} as (
+    select
+        '{{ source_name }}' as source_name,
+        '{{ table_name }}' as table_name,
+        {{ email_status }} as email_status,
+        {{ phone_status if phone_status else 'cast(null as varchar)' }} as phone_status
+    from {{ ref(model) }}
+),
+
+{% endfor %}
+contact_statuses as (
+    {% for source_name, table_name, model, email_status, phone_status in contact_tables %}
+    select * from {{ model }}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+quarantine_rates as (
+    select
+        quarantined_rows.source_name,
+        quarantined_rows.table_name,
+        'quarantine_reason' as measure,
+        quarantined_rows.quarantine_reason as outcome,
+        count(*) as row_count,
+        count(*) * 1.0 / max(reconciliation.raw_row_count) as row_share
+    from quarantined_rows
+    inner join reconciliation
+        on
+            quarantined_rows.source_name = reconciliation.source_name
+            and quarantined_rows.table_name = reconciliation.table_name
+    group by quarantined_rows.source_name, quarantined_rows.table_name, quarantined_rows.quarantine_reason
+),
+
+status_rates as (
+    {% for measure in ['email_status', 'phone_status'] %}
+    select
+        source_name,
+        table_name,
+        '{{ measure }}' as measure,
+        {{ measure }} as outcome,
+        count(*) as row_count,
+        count(*) * 1.0 / sum(count(*)) over (partition by source_name, table_name) as row_share
+    from contact_statuses
+    where {{ measure }} is not null
+    group by source_name, table_name, {{ measure }}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+final as (
+    select
+        source_name || '.' || table_name || '.' || measure || '.' || outcome as quality_rate_id,
+        source_name,
+        table_name,
+        measure,
+        outcome,
+        row_count,
+        row_share
+    from (
+        select * from quarantine_rates
+        union all
+        select * from status_rates
+    ) as rates
+)
+
+select * from final

@@ -1,0 +1,119 @@
+"""Write-audit-publish with damaged inputs: every fault stops the publish (or is caught by staging),
+with a message naming the check, and the published warehouse stays byte-for-byte unchanged."""
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import SAMPLE_ARGS, run
+
+CORE_TABLES = ["core.dim_customers", "core.fct_orders", "core.fct_customer_events", "core.bridge_customer_identity"]
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def make_build(raw: Path, build_db: Path, warehouse: Path):
+    return run(["make", "--no-print-directory", "build", f"RAW_ROOT={raw}", f"BUILD_DB={build_db}",
+                f"WAREHOUSE={warehouse}"])
+
+
+def appended_copy(sample_raw: Path, folder: Path, *faults: str) -> Path:
+    """The sample plus three more days of loads, written with the given fault switches."""
+    raw = folder / "raw"
+    shutil.copytree(sample_raw, raw)
+    fault_args = [arg for fault in faults for arg in ("--fault", fault)]
+    result = run([sys.executable, "-m", "scripts", "generate", "--out", raw, "--append-days", "3", *fault_args])
+    assert result.returncode == 0, result.stderr[-3000:]
+    return raw
+
+
+@pytest.fixture(scope="module")
+def published(sample_raw, tmp_path_factory):
+    """A warehouse published from clean data (the sample plus three clean days)."""
+    folder = tmp_path_factory.mktemp("published")
+    raw = appended_copy(sample_raw, folder)
+    warehouse = folder / "warehouse" / "customer360.duckdb"
+    result = make_build(raw, folder / "build.duckdb", warehouse)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
+    assert "audit:" in result.stderr and "OK" in result.stderr
+    return warehouse
+
+
+def assert_refused(result, warehouse: Path, before: str, *expected: str):
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-3000:]
+    for text in expected:
+        assert text in output, f"{text!r} not in output: {output[-3000:]}"
+    assert digest(warehouse) == before, "the published warehouse changed"
+
+
+@pytest.mark.parametrize(
+    "fault, expected",
+    [
+        ("corrupt-file=web/orders", ["cannot be read as Parquet", "web/orders"]),
+        ("drop-column=crm/contacts/email", ["crm/contacts", "'email'", "missing"]),
+        ("empty-load", ["has 0 rows", "empty export"]),
+    ],
+    ids=["truncated-file", "dropped-column", "empty-load"],
+)
+def test_broken_exports_stop_the_build(sample_raw, published, tmp_path, fault, expected):
+    before = digest(published)
+    raw = appended_copy(sample_raw, tmp_path, fault)
+    result = make_build(raw, tmp_path / "build.duckdb", published)
+    assert_refused(result, published, before, *expected)
+
+
+def test_placeholder_flood_fails_the_audit(published, tmp_path):
+    before = digest(published)
+    raw = tmp_path / "raw"
+    generated = run([sys.executable, "-m", "scripts", "generate", *SAMPLE_ARGS, "--out", raw,
+                     "--placeholder-rate", "0.5"])
+    assert generated.returncode == 0, generated.stderr[-3000:]
+    result = make_build(raw, tmp_path / "build.duckdb", published)
+    assert_refused(result, published, before, "AUDIT FAIL", "email")
+
+
+def test_a_load_delivered_twice_publishes_exactly_the_clean_result(sample_raw, published, tmp_path):
+    raw = appended_copy(sample_raw, tmp_path, "duplicate-load")
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(published, warehouse)
+    result = make_build(raw, tmp_path / "build.duckdb", warehouse)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
+    con = duckdb.connect(str(warehouse), read_only=True)
+    con.execute(f"attach '{published}' as clean (read_only)")
+    for table in CORE_TABLES:
+        schema, name = table.split(".")
+        extra = con.execute(f"select count(*) from (from {table} except all from clean.{schema}.{name})").fetchone()[0]
+        missing = con.execute(f"select count(*) from (from clean.{schema}.{name} except all from {table})").fetchone()[0]
+        assert (extra, missing) == (0, 0), f"{table}: {extra} extra and {missing} missing rows"
+    duplicates = con.execute(
+        "select sum(duplicate_row_count) from quality.fct_raw_table_reconciliation"
+    ).fetchone()[0]
+    clean_duplicates = con.execute(
+        "select sum(duplicate_row_count) from clean.quality.fct_raw_table_reconciliation"
+    ).fetchone()[0]
+    assert duplicates > clean_duplicates, "the second copy of the load must be counted as duplicates"
+
+
+def test_high_typo_and_decay_rates_are_caught(sample_raw, published, tmp_path):
+    """Typos are corrected in staging and decay is reported: the build publishes, with warnings."""
+    raw = tmp_path / "raw"
+    generated = run([sys.executable, "-m", "scripts", "generate", *SAMPLE_ARGS, "--out", raw,
+                     "--email-typo-rate", "0.3", "--decay-rate", "0.2"])
+    assert generated.returncode == 0, generated.stderr[-3000:]
+    warehouse = tmp_path / "warehouse.duckdb"
+    result = make_build(raw, tmp_path / "build.duckdb", warehouse)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    con = duckdb.connect(str(warehouse), read_only=True)
+    corrected = con.execute(
+        "select avg(case when email_status = 'corrected' then 1.0 else 0 end) from staging.stg_crm__contacts"
+    ).fetchone()[0]
+    assert corrected > 0.2, f"only {corrected:.3f} of CRM e-mails corrected"

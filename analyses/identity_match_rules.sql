@@ -3,7 +3,10 @@
 with
 
 bridge as (
-    select source_name, match_rule from {{ ref('bridge_customer_identity') }}
+    select
+        source_name,
+        match_rule
+    from {{ ref('bridge_customer_identity') }}
 ),
 
 final as (
@@ -17,4 +20,4 @@ final as (
 )
 
 select * from final
-order by source_name, record_count desc
+order by source_name asc, record_count desc

@@ -6,8 +6,16 @@ with
 
 survivorship as (
     select
-        customer_id, first_name, last_name, email, email_verified_at, email_last_seen_at, is_email_bounced,
-        phone, postal_code, is_postal_code_valid
+        customer_id,
+        first_name,
+        last_name,
+        email,
+        email_verified_at,
+        email_last_seen_at,
+        is_email_bounced,
+        phone,
+        postal_code,
+        is_postal_code_valid
     from {{ ref('int_customers__survivorship') }}
 ),
 

@@ -109,7 +109,11 @@ erasure_requests as (
 ),
 
 contact_quality as (
-    select customer_id, is_email_stale, contact_quality_score from {{ ref('int_customers__contact_quality') }}
+    select
+        customer_id,
+        is_email_stale,
+        contact_quality_score
+    from {{ ref('int_customers__contact_quality') }}
 ),
 
 channels_seen as (

@@ -5,29 +5,71 @@
 with
 
 web_accounts as (
-    select account_id, created_at, updated_at, email, phone, postal_code from {{ ref('stg_web__accounts') }}
+    select
+        account_id,
+        created_at,
+        updated_at,
+        email,
+        phone,
+        postal_code
+    from {{ ref('stg_web__accounts') }}
 ),
 
 loyalty_members as (
-    select loyalty_card_id, enrolled_at, updated_at, email, phone, postal_code
+    select
+        loyalty_card_id,
+        enrolled_at,
+        updated_at,
+        email,
+        phone,
+        postal_code
     from {{ ref('stg_store__loyalty_members') }}
 ),
 
 crm_contacts as (
-    select contact_id, created_at, updated_at, email, phone, postal_code, email_verified_at
+    select
+        contact_id,
+        created_at,
+        updated_at,
+        email,
+        phone,
+        postal_code,
+        email_verified_at
     from {{ ref('stg_crm__contacts') }}
 ),
 
 versions as (
     select
-        'web' as source_name, account_id as record_id, created_at, updated_at, email, phone, postal_code,
+        'web' as source_name,
+        account_id as record_id,
+        created_at,
+        updated_at,
+        email,
+        phone,
+        postal_code,
         cast(null as timestamp) as email_verified_at
     from web_accounts
     union all
-    select 'store', loyalty_card_id, enrolled_at, updated_at, email, phone, postal_code, null
+    select
+        'store',
+        loyalty_card_id,
+        enrolled_at,
+        updated_at,
+        email,
+        phone,
+        postal_code,
+        null
     from loyalty_members
     union all
-    select 'crm', contact_id, created_at, updated_at, email, phone, postal_code, email_verified_at
+    select
+        'crm',
+        contact_id,
+        created_at,
+        updated_at,
+        email,
+        phone,
+        postal_code,
+        email_verified_at
     from crm_contacts
 ),
 
@@ -37,8 +79,8 @@ with_previous as (
         record_id,
         updated_at,
         {% for field in ['email', 'phone', 'postal_code'] %}
-        {{ field }},
-        lag({{ field }}) over (partition by source_name, record_id order by updated_at) as previous_{{ field }},
+            {{ field }},
+            lag({{ field }}) over (partition by source_name, record_id order by updated_at) as previous_{{ field }},
         {% endfor %}
         row_number() over (partition by source_name, record_id order by updated_at) as version_number
     from versions
@@ -46,15 +88,15 @@ with_previous as (
 
 changes as (
     {% for field in ['email', 'phone', 'postal_code'] %}
-    select
-        source_name,
-        '{{ field }}' as field_name,
-        cast(date_trunc('month', updated_at) as date) as month_start_date,
-        count(distinct record_id) as changed_record_count
-    from with_previous
-    where version_number > 1 and {{ field }} is distinct from previous_{{ field }} and {{ field }} is not null
-    group by source_name, cast(date_trunc('month', updated_at) as date)
-    {% if not loop.last %}union all{% endif %}
+        select
+            source_name,
+            '{{ field }}' as field_name,
+            cast(date_trunc('month', updated_at) as date) as month_start_date,
+            count(distinct record_id) as changed_record_count
+        from with_previous
+        where version_number > 1 and {{ field }} is distinct from previous_{{ field }} and {{ field }} is not null
+        group by source_name, cast(date_trunc('month', updated_at) as date)
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
@@ -73,8 +115,10 @@ months as (
 
 fields as (
     select 'email' as field_name
-    union all select 'phone'
-    union all select 'postal_code'
+    union all
+    select 'phone'
+    union all
+    select 'postal_code'
 ),
 
 sources as (
@@ -91,7 +135,7 @@ active_records as (
     left join records_created
         on
             sources.source_name = records_created.source_name
-            and records_created.created_month_date <= months.month_start_date
+            and months.month_start_date >= records_created.created_month_date
     group by months.month_start_date, sources.source_name
 ),
 
@@ -114,7 +158,8 @@ crm_stale as (
         month_start_date,
         avg(
             case
-                when last_verified_at is null
+                when
+                    last_verified_at is null
                     or last_verified_at
                     < month_start_date + interval '1 month' - interval '{{ var("stale_contact_days") }} days'
                     then 1.0

@@ -4,11 +4,19 @@
 with
 
 reconciliation as (
-    select source_name, table_name, raw_row_count from {{ ref('fct_raw_table_reconciliation') }}
+    select
+        source_name,
+        table_name,
+        raw_row_count
+    from {{ ref('fct_raw_table_reconciliation') }}
 ),
 
 quarantined_rows as (
-    select source_name, table_name, quarantine_reason from {{ ref('fct_quarantined_rows') }}
+    select
+        source_name,
+        table_name,
+        quarantine_reason
+    from {{ ref('fct_quarantined_rows') }}
 ),
 
 {% set contact_tables = [
@@ -19,20 +27,20 @@ quarantined_rows as (
     ('support', 'tickets', 'stg_support__tickets', 'requester_email_status', 'requester_phone_status'),
 ] %}
 {% for source_name, table_name, model, email_status, phone_status in contact_tables %}
-{{ model }} as (
-    select
-        '{{ source_name }}' as source_name,
-        '{{ table_name }}' as table_name,
-        {{ email_status }} as email_status,
-        {{ phone_status if phone_status else 'cast(null as varchar)' }} as phone_status
-    from {{ ref(model) }}
-),
+    {{ model }} as (
+        select
+            '{{ source_name }}' as source_name,
+            '{{ table_name }}' as table_name,
+            {{ email_status }},
+            {{ phone_status if phone_status else 'cast(null as varchar)' }}
+        from {{ ref(model) }}
+    ),
 
 {% endfor %}
 contact_statuses as (
     {% for source_name, table_name, model, email_status, phone_status in contact_tables %}
-    select * from {{ model }}
-    {% if not loop.last %}union all{% endif %}
+        select * from {{ model }}
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
@@ -54,17 +62,17 @@ quarantine_rates as (
 
 status_rates as (
     {% for measure in ['email_status', 'phone_status'] %}
-    select
-        source_name,
-        table_name,
-        '{{ measure }}' as measure,
-        {{ measure }} as outcome,
-        count(*) as row_count,
-        count(*) * 1.0 / sum(count(*)) over (partition by source_name, table_name) as row_share
-    from contact_statuses
-    where {{ measure }} is not null
-    group by source_name, table_name, {{ measure }}
-    {% if not loop.last %}union all{% endif %}
+        select
+            source_name,
+            table_name,
+            '{{ measure }}' as measure,
+            {{ measure }} as outcome,
+            count(*) as row_count,
+            count(*) * 1.0 / sum(count(*)) over (partition by source_name, table_name) as row_share
+        from contact_statuses
+        where {{ measure }} is not null
+        group by source_name, table_name, {{ measure }}
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 

@@ -42,7 +42,8 @@ def published(sample_raw, tmp_path_factory):
     warehouse = folder / "warehouse" / "customer360.duckdb"
     result = make_build(raw, folder / "build.duckdb", warehouse)
     assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
-    assert "audit:" in result.stderr and "OK" in result.stderr
+    output = result.stdout + result.stderr
+    assert "audit:" in output and ": OK" in output
     return warehouse
 
 
@@ -112,6 +113,7 @@ def test_high_typo_and_decay_rates_are_caught(sample_raw, published, tmp_path):
     result = make_build(raw, tmp_path / "build.duckdb", warehouse)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
+    assert "AUDIT WARN" in output and "metric.contact_decay" in output, output[-3000:]
     con = duckdb.connect(str(warehouse), read_only=True)
     corrected = con.execute(
         "select avg(case when email_status = 'corrected' then 1.0 else 0 end) from staging.stg_crm__contacts"

@@ -10,7 +10,8 @@ web_orders as (
         ordered_at,
         order_type,
         refunded_order_id,
-        total_amount
+        total_amount,
+        load_date
     from {{ ref('stg_web__orders') }}
 ),
 
@@ -20,7 +21,8 @@ store_transactions as (
         loyalty_card_id,
         transacted_at,
         transaction_type,
-        total_amount
+        total_amount,
+        load_date
     from {{ ref('stg_store__pos_transactions') }}
 ),
 
@@ -29,7 +31,8 @@ app_purchases as (
         order_id,
         app_user_id,
         event_at,
-        amount
+        amount,
+        load_date
     from {{ ref('stg_app__app_events') }}
     where event_type = 'purchase'
 ),
@@ -50,7 +53,8 @@ orders as (
         ordered_at,
         order_type = 'refund' as is_refund,
         refunded_order_id,
-        total_amount as net_amount
+        total_amount as net_amount,
+        load_date
     from web_orders
     union all
     select
@@ -60,7 +64,8 @@ orders as (
         transacted_at,
         transaction_type = 'refund',
         null,
-        total_amount
+        total_amount,
+        load_date
     from store_transactions
     union all
     select
@@ -70,7 +75,8 @@ orders as (
         event_at,
         amount < 0,
         null,
-        amount
+        amount,
+        load_date
     from app_purchases
 ),
 
@@ -85,7 +91,8 @@ final as (
         orders.is_refund,
         orders.refunded_order_id,
         orders.source_record_id,
-        orders.source_record_id is null as is_anonymous
+        orders.source_record_id is null as is_anonymous,
+        orders.load_date
     from orders
     left join customer_ids
         on

@@ -1,0 +1,47 @@
+-- One row per customer with at least one purchase by the as-of date: the frequency / recency / T /
+-- monetary_value summary of the buy-till-you-die (BG/NBD, Gamma-Gamma) literature, with the
+-- conventions of lifetimes and pymc-marketing: purchases are non-refund orders grouped by UTC day;
+-- frequency = purchase days after the first; recency = days from the first to the last purchase day;
+-- T = days from the first purchase day to the as-of date; monetary_value = mean of the repeat
+-- purchase days' summed net amounts (0 without repeat purchases).
+with
+
+purchase_days as (
+    select customer_id, purchase_date, order_count, sales_amount from {{ ref('customer_purchase_days') }}
+),
+
+as_of as (
+    select {{ analytics_as_of_date(ref('customer_purchase_days')) }} as as_of_date
+),
+
+buying_days as (
+    select
+        purchase_days.customer_id,
+        purchase_days.purchase_date,
+        purchase_days.sales_amount,
+        as_of.as_of_date,
+        row_number() over (
+            partition by purchase_days.customer_id order by purchase_days.purchase_date
+        ) as purchase_day_number
+    from purchase_days
+    cross join as_of
+    where purchase_days.order_count > 0 and purchase_days.purchase_date <= as_of.as_of_date
+),
+
+final as (
+    select
+        customer_id,
+        max(as_of_date) as as_of_date,
+        count(*) - 1 as frequency,
+        {{ dbt.datediff('min(purchase_date)', 'max(purchase_date)', 'day') }} as recency,
+        {{ dbt.datediff('min(purchase_date)', 'max(as_of_date)', 'day') }} as "T",
+        cast(
+            coalesce(
+                sum(case when purchase_day_number > 1 then sales_amount end) / nullif(count(*) - 1, 0), 0
+            ) as double
+        ) as monetary_value
+    from buying_days
+    group by customer_id
+)
+
+select * from final

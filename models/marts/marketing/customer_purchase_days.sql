@@ -1,0 +1,80 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='customer_id',
+        incremental_strategy='delete+insert',
+        pre_hook=[
+            "{% if is_incremental() %}delete from {{ this }} where customer_id not in
+            (select customer_id from {{ ref('bridge_customer_identity') }}){% endif %}"
+        ]
+    )
+}}
+-- depends_on: {{ ref('customer_id_merges') }}
+-- depends_on: {{ ref('bridge_customer_identity') }}
+-- One row per customer and UTC day with orders: the per-day state every marketing model reads
+-- instead of the order history. Incremental by customer: a run re-processes every customer with
+-- orders loaded since the newest load it processed (minus var('incremental_lookback_days')), and
+-- the survivors of identity merges; ids merged away are deleted by the pre-hook. So an incremental
+-- run equals a full refresh while scanning only the touched customers' orders.
+with
+
+orders as (
+    select customer_id, ordered_at, net_amount, is_refund, load_date
+    from {{ ref('fct_orders') }}
+    where customer_id is not null
+),
+
+{% if is_incremental() %}
+merges as (
+    select old_customer_id, new_customer_id, merged_at from {{ ref('customer_id_merges') }}
+),
+
+touched_customers as (
+    select distinct customer_id
+    from orders
+    where load_date > (
+        select max(last_load_date) - interval '{{ var("incremental_lookback_days") }} days' from {{ this }}
+    )
+    union
+    select new_customer_id from merges
+    where merged_at > (select max(processed_at) from {{ this }})
+),
+
+touched_orders as (
+    select orders.customer_id, orders.ordered_at, orders.net_amount, orders.is_refund, orders.load_date
+    from orders
+    inner join touched_customers on orders.customer_id = touched_customers.customer_id
+),
+{% else %}
+touched_orders as (
+    select customer_id, ordered_at, net_amount, is_refund, load_date from orders
+),
+{% endif %}
+
+daily as (
+    select
+        customer_id,
+        cast(ordered_at as date) as purchase_date,
+        count(case when not is_refund then 1 end) as order_count,
+        count(case when is_refund then 1 end) as refund_count,
+        cast(coalesce(sum(case when not is_refund then net_amount end), 0) as decimal(18, 2)) as sales_amount,
+        cast(sum(net_amount) as decimal(18, 2)) as net_amount,
+        max(load_date) as day_last_load_date
+    from touched_orders
+    group by customer_id, cast(ordered_at as date)
+),
+
+final as (
+    select
+        customer_id,
+        purchase_date,
+        order_count,
+        refund_count,
+        sales_amount,
+        net_amount,
+        max(day_last_load_date) over (partition by customer_id) as last_load_date,
+        {{ dbt.current_timestamp() }} as processed_at
+    from daily
+)
+
+select * from final

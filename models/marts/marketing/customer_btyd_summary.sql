@@ -7,7 +7,12 @@
 with
 
 purchase_days as (
-    select customer_id, purchase_date, order_count, sales_amount from {{ ref('customer_purchase_days') }}
+    select
+        customer_id,
+        purchase_date,
+        order_count,
+        sales_amount
+    from {{ ref('customer_purchase_days') }}
 ),
 
 as_of as (
@@ -33,8 +38,9 @@ final as (
         customer_id,
         max(as_of_date) as as_of_date,
         count(*) - 1 as frequency,
-        {{ dbt.datediff('min(purchase_date)', 'max(purchase_date)', 'day') }} as recency,
-        {{ dbt.datediff('min(purchase_date)', 'max(as_of_date)', 'day') }} as "T",
+        {{ days_between('min(purchase_date)', 'max(purchase_date)') }} as recency,
+        -- the literature's name for the customer's age; upper case on purpose
+        {{ days_between('min(purchase_date)', 'max(as_of_date)') }} as T,  -- noqa: CP02
         cast(
             coalesce(
                 sum(case when purchase_day_number > 1 then sales_amount end) / nullif(count(*) - 1, 0), 0

@@ -14,7 +14,11 @@ customers as (
 ),
 
 purchase_days as (
-    select customer_id, purchase_date, order_count from {{ ref('customer_purchase_days') }}
+    select
+        customer_id,
+        purchase_date,
+        order_count
+    from {{ ref('customer_purchase_days') }}
 ),
 
 as_of as (
@@ -50,9 +54,9 @@ days_since as (
         purchase_summary.first_purchase_date,
         purchase_summary.last_purchase_date,
         purchase_summary.previous_purchase_date,
-        {{ dbt.datediff('purchase_summary.first_purchase_date', 'as_of.as_of_date', 'day') }} as days_since_first,
-        {{ dbt.datediff('purchase_summary.last_purchase_date', 'as_of.as_of_date', 'day') }} as days_since_last,
-        {{ dbt.datediff('purchase_summary.previous_purchase_date', 'purchase_summary.last_purchase_date', 'day') }}
+        {{ days_between('purchase_summary.first_purchase_date', 'as_of.as_of_date') }} as days_since_first,
+        {{ days_between('purchase_summary.last_purchase_date', 'as_of.as_of_date') }} as days_since_last,
+        {{ days_between('purchase_summary.previous_purchase_date', 'purchase_summary.last_purchase_date') }}
             as gap_before_last_days
     from customers
     cross join as_of
@@ -70,7 +74,8 @@ final as (
         case
             when first_purchase_date is null then 'prospect'
             when days_since_first <= {{ var('lifecycle_new_days') }} then 'new'
-            when days_since_last <= {{ var('lifecycle_active_days') }}
+            when
+                days_since_last <= {{ var('lifecycle_active_days') }}
                 and gap_before_last_days > {{ var('lifecycle_lapsed_days') }} then 'reactivated'
             when days_since_last <= {{ var('lifecycle_active_days') }} then 'active'
             when days_since_last <= {{ var('lifecycle_at_risk_days') }} then 'at_risk'

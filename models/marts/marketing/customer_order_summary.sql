@@ -16,7 +16,13 @@
 with
 
 purchase_days as (
-    select customer_id, purchase_date, order_count, refund_count, net_amount, processed_at
+    select
+        customer_id,
+        purchase_date,
+        order_count,
+        refund_count,
+        net_amount,
+        processed_at
     from {{ ref('customer_purchase_days') }}
 ),
 
@@ -32,9 +38,9 @@ touched_days as (
     inner join touched_customers on purchase_days.customer_id = touched_customers.customer_id
 ),
 {% else %}
-touched_days as (
-    select * from purchase_days
-),
+    touched_days as (
+        select * from purchase_days
+    ),
 {% endif %}
 
 final as (

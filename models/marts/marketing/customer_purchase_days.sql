@@ -19,7 +19,12 @@
 with
 
 orders as (
-    select customer_id, ordered_at, net_amount, is_refund, load_date
+    select
+        customer_id,
+        ordered_at,
+        net_amount,
+        is_refund,
+        load_date
     from {{ ref('fct_orders') }}
     where customer_id is not null
 ),
@@ -46,9 +51,15 @@ touched_orders as (
     inner join touched_customers on orders.customer_id = touched_customers.customer_id
 ),
 {% else %}
-touched_orders as (
-    select customer_id, ordered_at, net_amount, is_refund, load_date from orders
-),
+    touched_orders as (
+        select
+            customer_id,
+            ordered_at,
+            net_amount,
+            is_refund,
+            load_date
+        from orders
+    ),
 {% endif %}
 
 daily as (

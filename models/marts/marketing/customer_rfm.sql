@@ -6,17 +6,35 @@
 with
 
 purchase_days as (
-    select customer_id, purchase_date, order_count, net_amount from {{ ref('customer_purchase_days') }}
+    select
+        customer_id,
+        purchase_date,
+        order_count,
+        net_amount
+    from {{ ref('customer_purchase_days') }}
 ),
 
 segments as (
-    select recency_score_min, recency_score_max, frequency_score_min, frequency_score_max, rfm_segment
+    select
+        recency_score_min,
+        recency_score_max,
+        frequency_score_min,
+        frequency_score_max,
+        rfm_segment
     from {{ ref('rfm_segments') }}
 ),
 
+{% if var('rfm_scoring') == 'thresholds' %}
 thresholds as (
-    select metric, score, min_value from {{ ref('rfm_score_thresholds') }}
+    select
+        metric,
+        score,
+        min_value
+    from {{ ref('rfm_score_thresholds') }}
 ),
+{% else %}
+-- depends_on: {{ ref('rfm_score_thresholds') }}
+{% endif %}
 
 as_of as (
     select {{ analytics_as_of_date(ref('customer_purchase_days')) }} as as_of_date
@@ -52,7 +70,7 @@ customer_values as (
 with_recency as (
     select
         *,
-        {{ dbt.datediff('last_purchase_date', 'as_of_date', 'day') }} as recency_days
+        {{ days_between('last_purchase_date', 'as_of_date') }} as recency_days
     from customer_values
 ),
 
@@ -74,9 +92,9 @@ scored as (
             where thresholds.metric = 'monetary' and thresholds.min_value <= with_recency.monetary_window
         ) as monetary_score
         {% else %}
-        ntile(5) over (order by recency_days desc, customer_id) as recency_score,
-        ntile(5) over (order by frequency_window, customer_id) as frequency_score,
-        ntile(5) over (order by monetary_window, customer_id) as monetary_score
+            ntile(5) over (order by with_recency.recency_days desc, with_recency.customer_id asc) as recency_score,
+            ntile(5) over (order by with_recency.frequency_window asc, with_recency.customer_id asc) as frequency_score,
+            ntile(5) over (order by with_recency.monetary_window asc, with_recency.customer_id asc) as monetary_score
         {% endif %}
     from with_recency
 ),

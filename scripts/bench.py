@@ -68,7 +68,44 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=REPO / "build" / "bench")
     parser.add_argument("--generator-arg", action="append", default=[], metavar="FLAG=VALUE",
                         help="extra generator option, e.g. --generator-arg=--decay-rate=0.05 (repeatable)")
+    parser.add_argument("--incremental-days", type=int, default=0,
+                        help="after a full build, append this many days and time an incremental build")
     parser.add_argument("--label", default="", help="suffix of the bench folder, to keep variants apart")
+
+
+def model_seconds(target_path: Path, path_part: str) -> dict[str, float]:
+    """Execution seconds of the models whose file path contains path_part."""
+    manifest = json.loads((target_path / "manifest.json").read_text())
+    results = json.loads((target_path / "run_results.json").read_text())["results"]
+    return {r["unique_id"].split(".")[-1]: round(r["execution_time"], 2) for r in results
+            if r["unique_id"] in manifest["nodes"] and path_part in manifest["nodes"][r["unique_id"]]["original_file_path"]
+            and r["unique_id"].startswith("model.")}
+
+
+def incremental_cost(args: argparse.Namespace, folder: Path, raw: Path) -> dict:
+    """Full build, then append days and build incrementally; marketing model seconds of both."""
+    import shutil
+
+    work = folder / "incremental"
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(raw, work / "raw")
+    db, target_path = work / "customer360.duckdb", work / "target"
+    full_seconds, _ = dbt_build(work / "raw", db, target_path, args.select, [])
+    full = model_seconds(target_path, "marts/marketing")
+    subprocess.run([sys.executable, "-m", "scripts", "generate", "--out", str(work / "raw"),
+                    "--append-days", str(args.incremental_days)], cwd=REPO, check=True)
+    incremental_seconds, _ = dbt_build(work / "raw", db, target_path, args.select, [])
+    incremental = model_seconds(target_path, "marts/marketing")
+    return {
+        "append_days": args.incremental_days,
+        "full_build_seconds": round(full_seconds, 1),
+        "incremental_build_seconds": round(incremental_seconds, 1),
+        "marketing_full_seconds": round(sum(full.values()), 2),
+        "marketing_incremental_seconds": round(sum(incremental.values()), 2),
+        "marketing_incremental_share": round(sum(incremental.values()) / max(sum(full.values()), 1e-9), 3),
+        "marketing_models_full": full,
+        "marketing_models_incremental": incremental,
+    }
 
 
 def run(args: argparse.Namespace) -> int:
@@ -95,6 +132,8 @@ def run(args: argparse.Namespace) -> int:
                                       if "identity" in r["unique_id"] and r["unique_id"].startswith("model.")), 1),
         "slowest_models": slowest_models(target_path, 8),
     }
+    if args.incremental_days:
+        report["incremental"] = incremental_cost(args, folder, raw)
     if args.identity_eval:
         from scripts.identity_eval import evaluate
 

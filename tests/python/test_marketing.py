@@ -12,7 +12,7 @@ import pytest
 from conftest import dbt, run
 
 MARKETING_MODELS = ["customer_purchase_days", "customer_order_summary", "customer_btyd_summary", "customer_rfm",
-                    "customer_lifecycle"]
+                    "customer_lifecycle", "customer_rfm_history", "customer_lifecycle_transitions"]
 RUN_METADATA = {"processed_at"}
 
 
@@ -88,6 +88,23 @@ def test_rfm_values_equal_pandas(warehouse, orders):
     assert sizes.max() - sizes.min() <= 1
     assert actual.groupby("recency_score")["recency_days"].max().is_monotonic_decreasing
     assert actual["rfm_segment"].notna().all()
+
+
+def test_history_ends_where_the_current_models_are(con):
+    """The latest month of the incremental history agrees with the as-of models for every customer."""
+    total, same_stage, same_segment = con.execute(
+        """
+        select count(*), count(case when history.lifecycle_stage = lifecycle.lifecycle_stage then 1 end),
+            count(case when history.rfm_segment = rfm.rfm_segment then 1 end)
+        from marketing.customer_rfm_history as history
+        inner join marketing.customer_lifecycle as lifecycle on history.customer_id = lifecycle.customer_id
+        inner join marketing.customer_rfm as rfm on history.customer_id = rfm.customer_id
+        where history.month_end_date = (select max(month_end_date) from marketing.customer_rfm_history)
+        """
+    ).fetchone()
+    rfm_customers = con.execute("select count(*) from marketing.customer_rfm").fetchone()[0]
+    assert total == rfm_customers > 0
+    assert same_stage == total and same_segment == total
 
 
 def marketing_rows(db, model: str) -> set[tuple]:

@@ -71,17 +71,7 @@ final as (
         last_purchase_date,
         previous_purchase_date,
         days_since_last,
-        case
-            when first_purchase_date is null then 'prospect'
-            when days_since_first <= {{ var('lifecycle_new_days') }} then 'new'
-            when
-                days_since_last <= {{ var('lifecycle_active_days') }}
-                and gap_before_last_days > {{ var('lifecycle_lapsed_days') }} then 'reactivated'
-            when days_since_last <= {{ var('lifecycle_active_days') }} then 'active'
-            when days_since_last <= {{ var('lifecycle_at_risk_days') }} then 'at_risk'
-            when days_since_last <= {{ var('lifecycle_lapsed_days') }} then 'lapsed'
-            else 'churned'
-        end as lifecycle_stage
+        {{ lifecycle_stage('days_since_first', 'days_since_last', 'gap_before_last_days') }} as lifecycle_stage
     from days_since
 )
 

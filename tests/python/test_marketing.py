@@ -12,8 +12,11 @@ import pytest
 from conftest import dbt, run
 
 MARKETING_MODELS = ["customer_purchase_days", "customer_order_summary", "customer_btyd_summary", "customer_rfm",
-                    "customer_lifecycle", "customer_rfm_history", "customer_lifecycle_transitions"]
-RUN_METADATA = {"processed_at"}
+                    "customer_lifecycle", "customer_rfm_history", "customer_lifecycle_transitions", "churn_features",
+                    "customer_churn_scores"]
+RUN_METADATA = {"processed_at", "features_processed_at"}
+# The generator delivers late records at most 14 days after their event.
+LATE_ARRIVAL_DAYS = 14
 
 
 @pytest.fixture(scope="module")
@@ -115,12 +118,30 @@ def marketing_rows(db, model: str) -> set[tuple]:
     return rows
 
 
+def churn_feature_rows(db) -> set[tuple]:
+    """Feature values per (customer, as-of date), without the label (it legitimately becomes known later)."""
+    con = duckdb.connect(str(db), read_only=True)
+    columns = [c[0] for c in con.execute("describe marketing.churn_features").fetchall()
+               if c[0] not in RUN_METADATA | {"is_churned_next_horizon", "churn_feature_id"}]
+    rows = con.execute(f"select {', '.join(columns)} from marketing.churn_features").fetchall()
+    con.close()
+    return {(row[0], pd.Timestamp(row[1]), *row[2:]) for row in rows}
+
+
+def merged_customers(db) -> set[str]:
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute("select old_customer_id, new_customer_id from core.customer_id_merges").fetchall()
+    con.close()
+    return {customer for row in rows for customer in row}
+
+
 def test_incremental_equals_full_refresh(sample_raw, tmp_path):
     raw = tmp_path / "raw"
     shutil.copytree(sample_raw, raw)
     incremental_db, full_db = tmp_path / "incremental.duckdb", tmp_path / "full.duckdb"
     first = dbt("build", raw, incremental_db, "--exclude-resource-type", "unit_test")
     assert first.returncode == 0, first.stdout[-3000:]
+    features_before = churn_feature_rows(incremental_db)
 
     # ten more days of loads, late-arriving records for earlier days included
     appended = run([sys.executable, "-m", "scripts", "generate", "--out", raw, "--append-days", "10"])
@@ -134,6 +155,15 @@ def test_incremental_equals_full_refresh(sample_raw, tmp_path):
         incremental_rows, full_rows = marketing_rows(incremental_db, model), marketing_rows(full_db, model)
         assert incremental_rows - full_rows == set(), f"{model}: rows only in the incremental build"
         assert full_rows - incremental_rows == set(), f"{model}: rows only in the full refresh"
+
+    # No leakage: ten more days of data change no feature of an as-of date they come after.
+    features_after = churn_feature_rows(incremental_db)
+    old_end = max(date for _, date, *_ in features_before)
+    settled = {row for row in features_before if row[1] <= old_end - pd.Timedelta(days=LATE_ARRIVAL_DAYS)}
+    merged = merged_customers(incremental_db)
+    settled = {row for row in settled if row[0] not in merged}
+    assert settled, "no settled feature rows to compare"
+    assert settled <= features_after, sorted(settled - features_after)[:5]
 
     before = {model: marketing_rows(incremental_db, model) for model in MARKETING_MODELS}
     third = dbt("build", raw, incremental_db, "--exclude-resource-type", "unit_test")

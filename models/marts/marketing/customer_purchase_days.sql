@@ -22,6 +22,7 @@ orders as (
     select
         customer_id,
         ordered_at,
+        channel,
         net_amount,
         is_refund,
         load_date
@@ -46,7 +47,13 @@ touched_customers as (
 ),
 
 touched_orders as (
-    select orders.customer_id, orders.ordered_at, orders.net_amount, orders.is_refund, orders.load_date
+    select
+        orders.customer_id,
+        orders.ordered_at,
+        orders.channel,
+        orders.net_amount,
+        orders.is_refund,
+        orders.load_date
     from orders
     inner join touched_customers on orders.customer_id = touched_customers.customer_id
 ),
@@ -55,6 +62,7 @@ touched_orders as (
         select
             customer_id,
             ordered_at,
+            channel,
             net_amount,
             is_refund,
             load_date
@@ -68,6 +76,9 @@ daily as (
         cast(ordered_at as date) as purchase_date,
         count(case when not is_refund then 1 end) as order_count,
         count(case when is_refund then 1 end) as refund_count,
+        {% for channel in ['web', 'store', 'app'] %}
+        count(case when not is_refund and channel = '{{ channel }}' then 1 end) as {{ channel }}_order_count,
+        {% endfor %}
         cast(coalesce(sum(case when not is_refund then net_amount end), 0) as decimal(18, 2)) as sales_amount,
         cast(sum(net_amount) as decimal(18, 2)) as net_amount,
         max(load_date) as day_last_load_date
@@ -81,6 +92,9 @@ final as (
         purchase_date,
         order_count,
         refund_count,
+        web_order_count,
+        store_order_count,
+        app_order_count,
         sales_amount,
         net_amount,
         max(day_last_load_date) over (partition by customer_id) as last_load_date,

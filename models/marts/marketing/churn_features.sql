@@ -1,0 +1,246 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='as_of_date',
+        incremental_strategy='delete+insert'
+    )
+}}
+-- One row per customer who had bought by then and as-of date (the first day of each month after a
+-- complete month): features computed only from data before the as-of date, and the label - no
+-- purchase in the var('churn_horizon_days') days from the as-of date - once the data covers them.
+-- Incremental by as-of date: new months, months whose label was still unknown, and months reopened
+-- by late orders (customer_rfm_history re-processed them) are recomputed.
+with
+
+history as (
+    select
+        customer_id,
+        calendar_month_end_date,
+        month_end_date,
+        recency_days,
+        frequency_window,
+        frequency_lifetime,
+        monetary_window,
+        monetary_lifetime,
+        recency_score,
+        frequency_score,
+        monetary_score,
+        lifecycle_stage,
+        processed_at
+    from {{ ref('customer_rfm_history') }}
+),
+
+purchase_days as (
+    select
+        customer_id,
+        purchase_date,
+        order_count,
+        web_order_count,
+        store_order_count,
+        app_order_count
+    from {{ ref('customer_purchase_days') }}
+),
+
+customer_events as (
+    select
+        customer_id,
+        event_at,
+        event_type
+    from {{ ref('fct_customer_events') }}
+    where event_type in ('app_open', 'product_view', 'add_to_cart', 'campaign_open', 'campaign_click', 'campaign_convert',
+        'ticket_opened', 'complaint_opened')
+),
+
+tickets as (
+    select
+        ticket_id,
+        opened_at,
+        csat_score
+    from {{ ref('stg_support__tickets') }}
+),
+
+crm_contacts as (
+    select
+        contact_id,
+        email_bounced_at,
+        updated_at
+    from {{ ref('stg_crm__contacts') }}
+    where email_bounced_at is not null
+),
+
+customer_ids as (
+    select
+        source_name,
+        source_record_id,
+        customer_id
+    from {{ ref('bridge_customer_identity') }}
+),
+
+data_end as (
+    select max(purchase_date) as data_end_date from purchase_days
+),
+
+feature_dates as (
+    select distinct
+        history.calendar_month_end_date,
+        cast(history.calendar_month_end_date + interval '1 day' as date) as as_of_date
+    from history
+    -- complete months only: the current month's features would change every day
+    where history.month_end_date = history.calendar_month_end_date
+    {% if is_incremental() %}
+        and (
+            history.calendar_month_end_date >= (select max(as_of_date) from {{ this }})
+            or history.calendar_month_end_date
+            >= (select min(as_of_date) - interval '1 day' from {{ this }} where is_churned_next_horizon is null)
+            or history.processed_at > (select max(features_processed_at) from {{ this }})
+        )
+    {% endif %}
+),
+
+history_with_trend as (
+    -- the trend needs earlier months, so it is computed before the months are filtered
+    select
+        *,
+        monetary_window - coalesce(lag(monetary_window, 3) over (
+            partition by customer_id order by calendar_month_end_date
+        ), 0) as monetary_window_change_3m
+    from history
+),
+
+history_features as (
+    select
+        history.customer_id,
+        feature_dates.as_of_date,
+        history.recency_days + 1 as recency_days,
+        history.frequency_window,
+        history.frequency_lifetime,
+        history.monetary_window,
+        history.monetary_lifetime,
+        history.recency_score,
+        history.frequency_score,
+        history.monetary_score,
+        history.lifecycle_stage,
+        history.monetary_window_change_3m
+    from history_with_trend as history
+    inner join feature_dates on history.calendar_month_end_date = feature_dates.calendar_month_end_date
+),
+
+channel_mix as (
+    select
+        purchase_days.customer_id,
+        feature_dates.as_of_date,
+        sum(purchase_days.web_order_count) * 1.0 / nullif(sum(purchase_days.order_count), 0) as web_order_share,
+        sum(purchase_days.store_order_count) * 1.0 / nullif(sum(purchase_days.order_count), 0) as store_order_share,
+        sum(purchase_days.app_order_count) * 1.0 / nullif(sum(purchase_days.order_count), 0) as app_order_share
+    from feature_dates
+    inner join purchase_days on purchase_days.purchase_date < feature_dates.as_of_date
+    group by purchase_days.customer_id, feature_dates.as_of_date
+),
+
+recent_activity as (
+    select
+        customer_events.customer_id,
+        feature_dates.as_of_date,
+        count(
+            case
+                when customer_events.event_type in ('app_open', 'product_view', 'add_to_cart')
+                    and customer_events.event_at >= feature_dates.as_of_date - interval '30 days'
+                    then 1
+            end
+        ) as app_events_30d,
+        count(case when customer_events.event_type like 'campaign_%' then 1 end) as campaign_responses_90d,
+        count(case when customer_events.event_type = 'complaint_opened' then 1 end) as complaints_90d
+    from feature_dates
+    inner join customer_events
+        on
+            customer_events.event_at < feature_dates.as_of_date
+            and customer_events.event_at >= feature_dates.as_of_date - interval '90 days'
+    group by customer_events.customer_id, feature_dates.as_of_date
+),
+
+csat_before as (
+    select
+        customer_ids.customer_id,
+        feature_dates.as_of_date,
+        avg(tickets.csat_score) as average_csat_before
+    from feature_dates
+    inner join tickets on tickets.opened_at < feature_dates.as_of_date and tickets.csat_score is not null
+    inner join customer_ids on customer_ids.source_name = 'support' and tickets.ticket_id = customer_ids.source_record_id
+    group by customer_ids.customer_id, feature_dates.as_of_date
+),
+
+bounces_before as (
+    select distinct
+        customer_ids.customer_id,
+        feature_dates.as_of_date
+    from feature_dates
+    -- known before the as-of date: the bounce and the record version that reported it
+    inner join crm_contacts
+        on crm_contacts.email_bounced_at < feature_dates.as_of_date and crm_contacts.updated_at < feature_dates.as_of_date
+    inner join customer_ids on customer_ids.source_name = 'crm' and crm_contacts.contact_id = customer_ids.source_record_id
+),
+
+labels as (
+    select
+        history_features.customer_id,
+        history_features.as_of_date,
+        case
+            when history_features.as_of_date + interval '{{ var("churn_horizon_days") }} days'
+                > data_end.data_end_date + interval '1 day' then null
+            else count(purchase_days.purchase_date) = 0
+        end as is_churned_next_horizon
+    from history_features
+    cross join data_end
+    left join purchase_days
+        on
+            history_features.customer_id = purchase_days.customer_id
+            and purchase_days.order_count > 0
+            and purchase_days.purchase_date >= history_features.as_of_date
+            and purchase_days.purchase_date
+            < history_features.as_of_date + interval '{{ var("churn_horizon_days") }} days'
+    group by history_features.customer_id, history_features.as_of_date, data_end.data_end_date
+),
+
+final as (
+    select
+        {{ surrogate_key(['history_features.customer_id', 'history_features.as_of_date']) }} as churn_feature_id,
+        history_features.customer_id,
+        history_features.as_of_date,
+        history_features.recency_days,
+        history_features.frequency_window,
+        history_features.frequency_lifetime,
+        history_features.monetary_window,
+        history_features.monetary_lifetime,
+        history_features.recency_score,
+        history_features.frequency_score,
+        history_features.monetary_score,
+        history_features.lifecycle_stage,
+        history_features.monetary_window_change_3m,
+        coalesce(channel_mix.web_order_share, 0) as web_order_share,
+        coalesce(channel_mix.store_order_share, 0) as store_order_share,
+        coalesce(channel_mix.app_order_share, 0) as app_order_share,
+        coalesce(recent_activity.app_events_30d, 0) as app_events_30d,
+        coalesce(recent_activity.campaign_responses_90d, 0) as campaign_responses_90d,
+        coalesce(recent_activity.complaints_90d, 0) as complaints_90d,
+        csat_before.average_csat_before,
+        bounces_before.customer_id is not null as has_bounced_email_before,
+        labels.is_churned_next_horizon,
+        {{ dbt.current_timestamp() }} as features_processed_at
+    from history_features
+    left join channel_mix
+        on history_features.customer_id = channel_mix.customer_id and history_features.as_of_date = channel_mix.as_of_date
+    left join recent_activity
+        on
+            history_features.customer_id = recent_activity.customer_id
+            and history_features.as_of_date = recent_activity.as_of_date
+    left join csat_before
+        on history_features.customer_id = csat_before.customer_id and history_features.as_of_date = csat_before.as_of_date
+    left join bounces_before
+        on
+            history_features.customer_id = bounces_before.customer_id
+            and history_features.as_of_date = bounces_before.as_of_date
+    left join labels
+        on history_features.customer_id = labels.customer_id and history_features.as_of_date = labels.as_of_date
+)
+
+select * from final

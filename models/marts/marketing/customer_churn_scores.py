@@ -1,0 +1,68 @@
+"""One row per customer who has bought, scored at the latest as-of date of churn_features: the
+probability of no purchase in the churn horizon, from a gradient-boosted model trained on labelled
+history. The model is evaluated on a later time split (the latest labelled months, never seen in
+training) against a recency-only baseline; both ROC-AUCs are carried on every row so BI shows them.
+
+Python only receives the per-customer-month feature table (never orders or events), sampled to at
+most MAX_TRAINING_ROWS rows, so the cost stays flat as the warehouse grows.
+"""
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.metrics import roc_auc_score
+
+MAX_TRAINING_ROWS = 300_000
+TEST_MONTHS = 3
+TRAIN_MONTHS = 12
+NUMERIC_FEATURES = [
+    "recency_days", "frequency_window", "frequency_lifetime", "monetary_window", "monetary_lifetime",
+    "monetary_window_change_3m", "web_order_share", "store_order_share", "app_order_share",
+    "app_events_30d", "campaign_responses_90d", "complaints_90d", "average_csat_before",
+]
+STAGES = ["new", "active", "at_risk", "lapsed", "churned", "reactivated"]
+
+
+def design_matrix(frame: pd.DataFrame) -> pd.DataFrame:
+    matrix = frame[NUMERIC_FEATURES].astype("float64").copy()
+    matrix["has_bounced_email_before"] = frame["has_bounced_email_before"].astype("float64")
+    for stage in STAGES:
+        matrix[f"stage_{stage}"] = (frame["lifecycle_stage"] == stage).astype("float64")
+    return matrix
+
+
+def model(dbt, session):
+    dbt.config(materialized="table", packages=["scikit-learn", "pandas", "numpy"])
+    horizon = int(dbt.config.get("churn_horizon_days") or 90)
+    features = dbt.ref("churn_features").df()
+
+    labelled = features[features["is_churned_next_horizon"].notna()].copy()
+    labelled["is_churned_next_horizon"] = labelled["is_churned_next_horizon"].astype(bool)
+    dates = np.sort(labelled["as_of_date"].unique())
+    test_dates = dates[-TEST_MONTHS:]
+    # training labels look horizon days ahead: keep them clear of the test period
+    train_end = pd.Timestamp(test_dates[0]) - pd.Timedelta(days=horizon)
+    train_dates = [d for d in dates if pd.Timestamp(d) <= train_end][-TRAIN_MONTHS:]
+    train = labelled[labelled["as_of_date"].isin(train_dates)]
+    if len(train) > MAX_TRAINING_ROWS:
+        train = train.sample(n=MAX_TRAINING_ROWS, random_state=7)
+    test = labelled[labelled["as_of_date"].isin(test_dates)]
+
+    classifier = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, random_state=7)
+    classifier.fit(design_matrix(train), train["is_churned_next_horizon"])
+    test_scores = classifier.predict_proba(design_matrix(test))[:, 1]
+    model_auc = roc_auc_score(test["is_churned_next_horizon"], test_scores)
+    baseline_auc = roc_auc_score(test["is_churned_next_horizon"], test["recency_days"])
+
+    latest = features[features["as_of_date"] == features["as_of_date"].max()].copy()
+    latest["churn_probability"] = classifier.predict_proba(design_matrix(latest))[:, 1]
+    latest["churn_risk_band"] = pd.cut(
+        latest["churn_probability"], bins=[-0.01, 0.25, 0.5, 0.75, 1.0], labels=["low", "medium", "high", "very_high"]
+    ).astype(str)
+    latest["model_test_auc"] = round(float(model_auc), 4)
+    latest["baseline_recency_test_auc"] = round(float(baseline_auc), 4)
+    latest["training_rows"] = len(train)
+    latest["test_rows"] = len(test)
+    return latest[[
+        "customer_id", "as_of_date", "churn_probability", "churn_risk_band", "lifecycle_stage",
+        "model_test_auc", "baseline_recency_test_auc", "training_rows", "test_rows",
+    ]].reset_index(drop=True)

@@ -14,7 +14,8 @@ from conftest import dbt, run
 MARKETING_MODELS = ["customer_purchase_days", "customer_order_summary", "customer_btyd_summary", "customer_rfm",
                     "customer_lifecycle", "customer_rfm_history", "customer_lifecycle_transitions", "churn_features",
                     "customer_churn_scores"]
-RUN_METADATA = {"processed_at", "features_processed_at"}
+# run bookkeeping (when and up to which load a row was computed), not data
+RUN_METADATA = {"processed_at", "features_processed_at", "history_processed_at", "source_loaded_date"}
 # The generator delivers late records at most 14 days after their event.
 LATE_ARRIVAL_DAYS = 14
 

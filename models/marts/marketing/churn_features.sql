@@ -26,7 +26,7 @@ history as (
         frequency_score,
         monetary_score,
         lifecycle_stage,
-        processed_at
+        history_processed_at
     from {{ ref('customer_rfm_history') }}
 ),
 
@@ -47,8 +47,10 @@ customer_events as (
         event_at,
         event_type
     from {{ ref('fct_customer_events') }}
-    where event_type in ('app_open', 'product_view', 'add_to_cart', 'campaign_open', 'campaign_click', 'campaign_convert',
-        'ticket_opened', 'complaint_opened')
+    where event_type in (
+        'app_open', 'product_view', 'add_to_cart', 'campaign_open', 'campaign_click', 'campaign_convert',
+        'ticket_opened', 'complaint_opened'
+    )
 ),
 
 tickets as (
@@ -92,7 +94,7 @@ feature_dates as (
             history.calendar_month_end_date >= (select max(as_of_date) from {{ this }})
             or history.calendar_month_end_date
             >= (select min(as_of_date) - interval '1 day' from {{ this }} where is_churned_next_horizon is null)
-            or history.processed_at > (select max(features_processed_at) from {{ this }})
+            or history.history_processed_at > (select max(features_processed_at) from {{ this }})
         )
     {% endif %}
 ),
@@ -133,7 +135,7 @@ channel_mix as (
         sum(purchase_days.store_order_count) * 1.0 / nullif(sum(purchase_days.order_count), 0) as store_order_share,
         sum(purchase_days.app_order_count) * 1.0 / nullif(sum(purchase_days.order_count), 0) as app_order_share
     from feature_dates
-    inner join purchase_days on purchase_days.purchase_date < feature_dates.as_of_date
+    inner join purchase_days on feature_dates.as_of_date > purchase_days.purchase_date
     group by purchase_days.customer_id, feature_dates.as_of_date
 ),
 
@@ -143,7 +145,8 @@ recent_activity as (
         feature_dates.as_of_date,
         count(
             case
-                when customer_events.event_type in ('app_open', 'product_view', 'add_to_cart')
+                when
+                    customer_events.event_type in ('app_open', 'product_view', 'add_to_cart')
                     and customer_events.event_at >= feature_dates.as_of_date - interval '30 days'
                     then 1
             end
@@ -153,7 +156,7 @@ recent_activity as (
     from feature_dates
     inner join customer_events
         on
-            customer_events.event_at < feature_dates.as_of_date
+            feature_dates.as_of_date > customer_events.event_at
             and customer_events.event_at >= feature_dates.as_of_date - interval '90 days'
     group by customer_events.customer_id, feature_dates.as_of_date
 ),
@@ -164,8 +167,10 @@ csat_before as (
         feature_dates.as_of_date,
         avg(tickets.csat_score) as average_csat_before
     from feature_dates
-    inner join tickets on tickets.opened_at < feature_dates.as_of_date and tickets.csat_score is not null
-    inner join customer_ids on customer_ids.source_name = 'support' and tickets.ticket_id = customer_ids.source_record_id
+    inner join tickets on feature_dates.as_of_date > tickets.opened_at and tickets.csat_score is not null
+    inner join
+        customer_ids
+        on customer_ids.source_name = 'support' and tickets.ticket_id = customer_ids.source_record_id
     group by customer_ids.customer_id, feature_dates.as_of_date
 ),
 
@@ -176,8 +181,12 @@ bounces_before as (
     from feature_dates
     -- known before the as-of date: the bounce and the record version that reported it
     inner join crm_contacts
-        on crm_contacts.email_bounced_at < feature_dates.as_of_date and crm_contacts.updated_at < feature_dates.as_of_date
-    inner join customer_ids on customer_ids.source_name = 'crm' and crm_contacts.contact_id = customer_ids.source_record_id
+        on
+            feature_dates.as_of_date > crm_contacts.email_bounced_at
+            and feature_dates.as_of_date > crm_contacts.updated_at
+    inner join
+        customer_ids
+        on customer_ids.source_name = 'crm' and crm_contacts.contact_id = customer_ids.source_record_id
 ),
 
 labels as (
@@ -185,7 +194,8 @@ labels as (
         history_features.customer_id,
         history_features.as_of_date,
         case
-            when history_features.as_of_date + interval '{{ var("churn_horizon_days") }} days'
+            when
+                history_features.as_of_date + interval '{{ var("churn_horizon_days") }} days'
                 > data_end.data_end_date + interval '1 day' then null
             else count(purchase_days.purchase_date) = 0
         end as is_churned_next_horizon
@@ -195,7 +205,7 @@ labels as (
         on
             history_features.customer_id = purchase_days.customer_id
             and purchase_days.order_count > 0
-            and purchase_days.purchase_date >= history_features.as_of_date
+            and history_features.as_of_date <= purchase_days.purchase_date
             and purchase_days.purchase_date
             < history_features.as_of_date + interval '{{ var("churn_horizon_days") }} days'
     group by history_features.customer_id, history_features.as_of_date, data_end.data_end_date
@@ -228,13 +238,17 @@ final as (
         {{ dbt.current_timestamp() }} as features_processed_at
     from history_features
     left join channel_mix
-        on history_features.customer_id = channel_mix.customer_id and history_features.as_of_date = channel_mix.as_of_date
+        on
+            history_features.customer_id = channel_mix.customer_id
+            and history_features.as_of_date = channel_mix.as_of_date
     left join recent_activity
         on
             history_features.customer_id = recent_activity.customer_id
             and history_features.as_of_date = recent_activity.as_of_date
     left join csat_before
-        on history_features.customer_id = csat_before.customer_id and history_features.as_of_date = csat_before.as_of_date
+        on
+            history_features.customer_id = csat_before.customer_id
+            and history_features.as_of_date = csat_before.as_of_date
     left join bounces_before
         on
             history_features.customer_id = bounces_before.customer_id

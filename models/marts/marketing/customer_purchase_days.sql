@@ -77,7 +77,7 @@ daily as (
         count(case when not is_refund then 1 end) as order_count,
         count(case when is_refund then 1 end) as refund_count,
         {% for channel in ['web', 'store', 'app'] %}
-        count(case when not is_refund and channel = '{{ channel }}' then 1 end) as {{ channel }}_order_count,
+            count(case when not is_refund and channel = '{{ channel }}' then 1 end) as {{ channel }}_order_count,
         {% endfor %}
         cast(coalesce(sum(case when not is_refund then net_amount end), 0) as decimal(18, 2)) as sales_amount,
         cast(sum(net_amount) as decimal(18, 2)) as net_amount,
@@ -97,6 +97,7 @@ final as (
         app_order_count,
         sales_amount,
         net_amount,
+        day_last_load_date as loaded_date,
         max(day_last_load_date) over (partition by customer_id) as last_load_date,
         {{ dbt.current_timestamp() }} as processed_at
     from daily

@@ -5,6 +5,7 @@
         incremental_strategy='delete+insert'
     )
 }}
+-- depends_on: {{ ref('customer_id_merges') }}
 -- One row per customer with a purchase and month: recency, frequency and monetary value (window and
 -- lifetime), quintile scores, RFM segment and lifecycle stage as of the month's last day (the as-of
 -- date for the current month). Incremental by month: a run recomputes the months from the earliest
@@ -18,9 +19,18 @@ purchase_days as (
         purchase_date,
         order_count,
         net_amount,
-        processed_at
+        loaded_date
     from {{ ref('customer_purchase_days') }}
 ),
+
+{% if is_incremental() %}
+merges as (
+    select
+        new_customer_id,
+        merged_at
+    from {{ ref('customer_id_merges') }}
+),
+{% endif %}
 
 segments as (
     select
@@ -51,9 +61,19 @@ month_ends as (
         least(calendar_month_end_date, as_of_date) as month_end_date
     from months
     {% if is_incremental() %}
+    -- reopen the months of days with newly loaded (or late) orders, and every month of the
+    -- survivors of identity merges since the last run; the latest month is always recomputed
     where calendar_month_end_date >= (
         select {{ month_end('min(purchase_date)') }} from purchase_days
-        where processed_at > (select max(processed_at) from {{ this }})
+        where
+            loaded_date > (
+                select max(source_loaded_date) - interval '{{ var("incremental_lookback_days") }} days'
+                from {{ this }}
+            )
+            or customer_id in (
+                select new_customer_id from merges
+                where merged_at > (select max(history_processed_at) from {{ this }})
+            )
     )
     or calendar_month_end_date >= (select max(calendar_month_end_date) from {{ this }})
     {% endif %}
@@ -84,8 +104,7 @@ customer_months as (
                     then purchase_days.net_amount
             end
         ), 0) as decimal(18, 2)) as monetary_window,
-        cast(sum(purchase_days.net_amount) as decimal(18, 2)) as monetary_lifetime,
-        max(purchase_days.processed_at) as processed_at
+        cast(sum(purchase_days.net_amount) as decimal(18, 2)) as monetary_lifetime
     from month_ends
     inner join purchase_days on month_ends.month_end_date >= purchase_days.purchase_date
     group by month_ends.calendar_month_end_date, month_ends.month_end_date, purchase_days.customer_id
@@ -152,7 +171,8 @@ final as (
         scored.monetary_score,
         segments.rfm_segment,
         scored.lifecycle_stage,
-        scored.processed_at
+        (select max(purchase_days.loaded_date) from purchase_days) as source_loaded_date,
+        {{ dbt.current_timestamp() }} as history_processed_at
     from scored
     left join segments
         on

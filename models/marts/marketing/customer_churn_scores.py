@@ -30,6 +30,20 @@ def design_matrix(frame: pd.DataFrame) -> pd.DataFrame:
     return matrix
 
 
+def empty_scores(latest: pd.DataFrame, training_rows: int, test_rows: int) -> pd.DataFrame:
+    frame = latest[["customer_id", "as_of_date", "lifecycle_stage"]].copy()
+    frame["churn_probability"] = np.nan
+    frame["churn_risk_band"] = None
+    frame["model_test_auc"] = np.nan
+    frame["baseline_recency_test_auc"] = np.nan
+    frame["training_rows"] = training_rows
+    frame["test_rows"] = test_rows
+    return frame[[
+        "customer_id", "as_of_date", "churn_probability", "churn_risk_band", "lifecycle_stage",
+        "model_test_auc", "baseline_recency_test_auc", "training_rows", "test_rows",
+    ]].reset_index(drop=True)
+
+
 def model(dbt, session):
     dbt.config(materialized="table", packages=["scikit-learn", "pandas", "numpy"])
     horizon = int(dbt.config.get("churn_horizon_days") or 90)
@@ -38,6 +52,9 @@ def model(dbt, session):
     labelled = features[features["is_churned_next_horizon"].notna()].copy()
     labelled["is_churned_next_horizon"] = labelled["is_churned_next_horizon"].astype(bool)
     dates = np.sort(labelled["as_of_date"].unique())
+    latest = features[features["as_of_date"] == features["as_of_date"].max()].copy()
+    if len(dates) <= TEST_MONTHS:
+        return empty_scores(latest, 0, 0)
     test_dates = dates[-TEST_MONTHS:]
     # training labels look horizon days ahead: keep them clear of the test period
     train_end = pd.Timestamp(test_dates[0]) - pd.Timedelta(days=horizon)
@@ -46,6 +63,9 @@ def model(dbt, session):
     if len(train) > MAX_TRAINING_ROWS:
         train = train.sample(n=MAX_TRAINING_ROWS, random_state=7)
     test = labelled[labelled["as_of_date"].isin(test_dates)]
+    if train["is_churned_next_horizon"].nunique() < 2 or test["is_churned_next_horizon"].nunique() < 2:
+        # too little labelled history (a new warehouse, a short export): no model rather than a bad one
+        return empty_scores(latest, len(train), len(test))
 
     classifier = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, random_state=7)
     classifier.fit(design_matrix(train), train["is_churned_next_horizon"])
@@ -53,7 +73,6 @@ def model(dbt, session):
     model_auc = roc_auc_score(test["is_churned_next_horizon"], test_scores)
     baseline_auc = roc_auc_score(test["is_churned_next_horizon"], test["recency_days"])
 
-    latest = features[features["as_of_date"] == features["as_of_date"].max()].copy()
     latest["churn_probability"] = classifier.predict_proba(design_matrix(latest))[:, 1]
     latest["churn_risk_band"] = pd.cut(
         latest["churn_probability"], bins=[-0.01, 0.25, 0.5, 0.75, 1.0], labels=["low", "medium", "high", "very_high"]

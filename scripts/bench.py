@@ -92,12 +92,18 @@ def incremental_cost(args: argparse.Namespace, folder: Path, raw: Path) -> dict:
     db, target_path = work / "customer360.duckdb", work / "target"
     full_seconds, _ = dbt_build(work / "raw", db, target_path, args.select, [])
     full = model_seconds(target_path, "marts/marketing")
-    subprocess.run([sys.executable, "-m", "scripts", "generate", "--out", str(work / "raw"),
-                    "--append-days", str(args.incremental_days)], cwd=REPO, check=True)
-    incremental_seconds, _ = dbt_build(work / "raw", db, target_path, args.select, [])
-    incremental = model_seconds(target_path, "marts/marketing")
+    # The first daily load after the monthly history still sees the whole last month inside the
+    # lookback window; the steady state is the second daily load, which is what is measured.
+    runs = []
+    for _ in range(2):
+        subprocess.run([sys.executable, "-m", "scripts", "generate", "--out", str(work / "raw"),
+                        "--append-days", str(args.incremental_days)], cwd=REPO, check=True)
+        incremental_seconds, _ = dbt_build(work / "raw", db, target_path, args.select, [])
+        runs.append(model_seconds(target_path, "marts/marketing"))
+    first_incremental, incremental = runs
     return {
         "append_days": args.incremental_days,
+        "marketing_first_incremental_seconds": round(sum(first_incremental.values()), 2),
         "full_build_seconds": round(full_seconds, 1),
         "incremental_build_seconds": round(incremental_seconds, 1),
         "marketing_full_seconds": round(sum(full.values()), 2),

@@ -67,13 +67,16 @@ def model(dbt, session):
         # too little labelled history (a new warehouse, a short export): no model rather than a bad one
         return empty_scores(latest, len(train), len(test))
 
+    # a feature with no values at all (a channel the company lacks) carries no signal
+    train_matrix = design_matrix(train)
+    used = [column for column in train_matrix.columns if train_matrix[column].notna().any()]
     classifier = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, random_state=7)
-    classifier.fit(design_matrix(train), train["is_churned_next_horizon"])
-    test_scores = classifier.predict_proba(design_matrix(test))[:, 1]
+    classifier.fit(train_matrix[used], train["is_churned_next_horizon"])
+    test_scores = classifier.predict_proba(design_matrix(test)[used])[:, 1]
     model_auc = roc_auc_score(test["is_churned_next_horizon"], test_scores)
     baseline_auc = roc_auc_score(test["is_churned_next_horizon"], test["recency_days"])
 
-    latest["churn_probability"] = classifier.predict_proba(design_matrix(latest))[:, 1]
+    latest["churn_probability"] = classifier.predict_proba(design_matrix(latest)[used])[:, 1]
     latest["churn_risk_band"] = pd.cut(
         latest["churn_probability"], bins=[-0.01, 0.25, 0.5, 0.75, 1.0], labels=["low", "medium", "high", "very_high"]
     ).astype(str)

@@ -4,73 +4,19 @@
 -- Contact data decays 2-3 % a month; this is where a jump shows.
 with
 
-web_accounts as (
-    select
-        account_id,
-        created_at,
-        updated_at,
-        email,
-        phone,
-        postal_code
-    from {{ ref('stg_web__accounts') }}
-),
-
-loyalty_members as (
-    select
-        loyalty_card_id,
-        enrolled_at,
-        updated_at,
-        email,
-        phone,
-        postal_code
-    from {{ ref('stg_store__loyalty_members') }}
-),
-
-crm_contacts as (
-    select
-        contact_id,
-        created_at,
-        updated_at,
-        email,
-        phone,
-        postal_code,
-        email_verified_at
-    from {{ ref('stg_crm__contacts') }}
-),
-
 versions as (
+    -- web, store and CRM records carry contacts that change; app users and tickets do not
     select
-        'web' as source_name,
-        account_id as record_id,
-        created_at,
-        updated_at,
-        email,
-        phone,
-        postal_code,
-        cast(null as timestamp) as email_verified_at
-    from web_accounts
-    union all
-    select
-        'store',
-        loyalty_card_id,
-        enrolled_at,
-        updated_at,
-        email,
-        phone,
-        postal_code,
-        null
-    from loyalty_members
-    union all
-    select
-        'crm',
-        contact_id,
-        created_at,
-        updated_at,
+        source_name,
+        source_record_id as record_id,
+        record_created_at as created_at,
+        version_at as updated_at,
         email,
         phone,
         postal_code,
         email_verified_at
-    from crm_contacts
+    from {{ ref('int_identity__record_versions') }}
+    where source_name in ('web', 'store', 'crm')
 ),
 
 with_previous as (

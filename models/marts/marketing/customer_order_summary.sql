@@ -3,10 +3,7 @@
         materialized='incremental',
         unique_key='customer_id',
         incremental_strategy='delete+insert',
-        pre_hook=[
-            "{% if is_incremental() %}delete from {{ this }} where customer_id not in
-            (select customer_id from {{ ref('bridge_customer_identity') }}){% endif %}"
-        ]
+        pre_hook="{{ delete_retired_customers() }}"
     )
 }}
 -- depends_on: {{ ref('bridge_customer_identity') }}

@@ -8,8 +8,9 @@
 -- One row per customer who had bought by then and as-of date (the first day of each month after a
 -- complete month): features computed only from data before the as-of date, and the label - no
 -- purchase in the var('churn_horizon_days') days from the as-of date - once the data covers them.
--- Incremental by as-of date: new months, months whose label was still unknown, and months reopened
--- by late orders (customer_rfm_history re-processed them) are recomputed.
+-- Incremental by as-of date: a run recomputes new months, months reopened by late orders or identity
+-- merges (customer_rfm_history redid them), months whose label horizon the data now covers, and
+-- months whose known label is touched by orders loaded after it was computed.
 with
 
 history as (
@@ -37,7 +38,8 @@ purchase_days as (
         order_count,
         web_order_count,
         store_order_count,
-        app_order_count
+        app_order_count,
+        loaded_date
     from {{ ref('customer_purchase_days') }}
 ),
 
@@ -82,6 +84,31 @@ data_end as (
     select max(purchase_date) as data_end_date from purchase_days
 ),
 
+{% if is_incremental() %}
+labels_to_refresh as (
+    -- the label's horizon is now covered by the data
+    select distinct processed.as_of_date
+    from {{ this }} as processed
+    cross join data_end
+    where
+        processed.is_churned_next_horizon is null
+        and processed.as_of_date + interval '{{ var("churn_horizon_days") }} days'
+        <= data_end.data_end_date + interval '1 day'
+    union
+    -- orders loaded since the label was computed fall inside its horizon
+    select distinct processed.as_of_date
+    from {{ this }} as processed
+    inner join purchase_days
+        on
+            purchase_days.loaded_date > processed.source_loaded_date
+            and purchase_days.order_count > 0
+            and purchase_days.purchase_date >= processed.as_of_date
+            and purchase_days.purchase_date
+            < processed.as_of_date + interval '{{ var("churn_horizon_days") }} days'
+    where processed.is_churned_next_horizon is not null
+),
+{% endif %}
+
 feature_dates as (
     select distinct
         history.calendar_month_end_date,
@@ -91,10 +118,13 @@ feature_dates as (
     where history.month_end_date = history.calendar_month_end_date
     {% if is_incremental() %}
         and (
+            -- a month completed since the last run
             history.calendar_month_end_date >= (select max(as_of_date) from {{ this }})
-            or history.calendar_month_end_date
-            >= (select min(as_of_date) - interval '1 day' from {{ this }} where is_churned_next_horizon is null)
+            -- a month reopened by late orders or identity merges (customer_rfm_history redid it)
             or history.history_processed_at > (select max(features_processed_at) from {{ this }})
+            or cast(history.calendar_month_end_date + interval '1 day' as date) in (
+                select as_of_date from labels_to_refresh
+            )
         )
     {% endif %}
 ),
@@ -235,6 +265,7 @@ final as (
         csat_before.average_csat_before,
         bounces_before.customer_id is not null as has_bounced_email_before,
         labels.is_churned_next_horizon,
+        (select max(purchase_days.loaded_date) from purchase_days) as source_loaded_date,
         {{ dbt.current_timestamp() }} as features_processed_at
     from history_features
     left join channel_mix

@@ -62,7 +62,7 @@ month_ends as (
     from months
     {% if is_incremental() %}
     -- reopen the months of days with newly loaded (or late) orders, and every month of the
-    -- survivors of identity merges since the last run; the latest month is always recomputed
+    -- survivors of identity merges since the last run
     where calendar_month_end_date >= (
         select {{ month_end('min(purchase_date)') }} from purchase_days
         where
@@ -75,7 +75,11 @@ month_ends as (
                 where merged_at > (select max(history_processed_at) from {{ this }})
             )
     )
-    or calendar_month_end_date >= (select max(calendar_month_end_date) from {{ this }})
+    -- the current month again when the as-of date moved on
+    or (
+        calendar_month_end_date >= (select max(calendar_month_end_date) from {{ this }})
+        and least(calendar_month_end_date, as_of_date) > (select max(month_end_date) from {{ this }})
+    )
     {% endif %}
 ),
 

@@ -1,0 +1,115 @@
+"""One row per trained churn model: a scikit-learn gradient-boosted classifier of "no purchase in the
+next var('churn_horizon_days') days", trained on the labelled months of churn_features and evaluated
+on a later time split (the latest TEST_MONTHS labelled as-of dates, never seen in training) against a
+recency-only baseline. customer_churn_scores scores with the newest row.
+
+A model is trained when a new as-of date becomes labelled (once a month); any other run appends
+nothing and imports nothing, so the daily cost does not carry the training (12 s at 100k customers).
+The model is kept as a base64 pickle; scikit-learn is pinned in requirements.lock, which is what
+makes the pickle loadable by customer_churn_scores.
+
+Python only receives the per-customer-month feature table (never orders or events), sampled to at
+most MAX_TRAINING_ROWS rows, so the cost stays flat as the warehouse grows.
+"""
+import base64
+import pickle
+
+import numpy as np
+import pandas as pd
+
+MAX_TRAINING_ROWS = 300_000
+TEST_MONTHS = 3
+TRAIN_MONTHS = 12
+NUMERIC_FEATURES = [
+    "recency_days", "frequency_window", "frequency_lifetime", "monetary_window", "monetary_lifetime",
+    "monetary_window_change_3m", "web_order_share", "store_order_share", "app_order_share",
+    "app_events_30d", "campaign_responses_90d", "complaints_90d", "average_csat_before",
+]
+STAGES = ["new", "active", "at_risk", "lapsed", "churned", "reactivated"]
+COLUMNS = {
+    "labelled_through_date": "datetime64[ns]",
+    "training_rows": "int64",
+    "test_rows": "int64",
+    "model_test_auc": "float64",
+    "baseline_recency_test_auc": "float64",
+    "features_used": "object",
+    "model_pickle_base64": "object",
+    "trained_at": "datetime64[ns]",
+}
+
+
+def design_matrix(frame: pd.DataFrame) -> pd.DataFrame:
+    """The classifier's inputs: numeric features, and one 0/1 column per lifecycle stage (stage_<name>), the
+    naming customer_churn_scores relies on to rebuild the matrix from features_used."""
+    matrix = frame[NUMERIC_FEATURES].astype("float64").copy()
+    matrix["has_bounced_email_before"] = frame["has_bounced_email_before"].astype("float64")
+    for stage in STAGES:
+        matrix[f"stage_{stage}"] = (frame["lifecycle_stage"] == stage).astype("float64")
+    return matrix
+
+
+def no_fit() -> pd.DataFrame:
+    return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in COLUMNS.items()})
+
+
+def train(labelled: pd.DataFrame, horizon: int) -> dict | None:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.metrics import roc_auc_score
+
+    dates = np.sort(labelled["as_of_date"].unique())
+    if len(dates) <= TEST_MONTHS:
+        return None
+    test_dates = dates[-TEST_MONTHS:]
+    # training labels look horizon days ahead: keep them clear of the test period
+    train_end = pd.Timestamp(test_dates[0]) - pd.Timedelta(days=horizon)
+    train_dates = [d for d in dates if pd.Timestamp(d) <= train_end][-TRAIN_MONTHS:]
+    # a fixed row order makes the sample, and so the model, the same on every rebuild
+    train_rows = labelled[labelled["as_of_date"].isin(train_dates)].sort_values(["as_of_date", "customer_id"])
+    if len(train_rows) > MAX_TRAINING_ROWS:
+        train_rows = train_rows.sample(n=MAX_TRAINING_ROWS, random_state=7)
+    test_rows = labelled[labelled["as_of_date"].isin(test_dates)]
+    if train_rows["is_churned_next_horizon"].nunique() < 2 or test_rows["is_churned_next_horizon"].nunique() < 2:
+        # too little labelled history (a new warehouse, a short export): no model rather than a bad one
+        return None
+
+    # a feature with no values at all (a channel the company lacks) carries no signal
+    train_matrix = design_matrix(train_rows)
+    used = [column for column in train_matrix.columns if train_matrix[column].notna().any()]
+    classifier = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, random_state=7)
+    classifier.fit(train_matrix[used], train_rows["is_churned_next_horizon"])
+    test_scores = classifier.predict_proba(design_matrix(test_rows)[used])[:, 1]
+    return {
+        "training_rows": len(train_rows),
+        "test_rows": len(test_rows),
+        "model_test_auc": round(float(roc_auc_score(test_rows["is_churned_next_horizon"], test_scores)), 4),
+        "baseline_recency_test_auc": round(
+            float(roc_auc_score(test_rows["is_churned_next_horizon"], test_rows["recency_days"])), 4
+        ),
+        "features_used": ",".join(used),
+        "model_pickle_base64": base64.b64encode(pickle.dumps(classifier)).decode("ascii"),
+    }
+
+
+def model(dbt, session):
+    dbt.config(materialized="incremental", incremental_strategy="append", packages=["scikit-learn", "pandas"])
+    horizon = int(dbt.config.get("churn_horizon_days") or 90)
+    features = dbt.ref("churn_features")
+    labelled_through = features.filter("is_churned_next_horizon is not null").aggregate("max(as_of_date)").fetchall()[0][0]
+    if labelled_through is None:
+        return no_fit()
+    if dbt.is_incremental:
+        trained = session.sql(f"select count(*) from {dbt.this} where labelled_through_date = date '{labelled_through}'")
+        if trained.fetchall()[0][0] > 0:
+            return no_fit()
+
+    labelled = features.filter("is_churned_next_horizon is not null").df()
+    labelled["is_churned_next_horizon"] = labelled["is_churned_next_horizon"].astype(bool)
+    fitted = train(labelled, horizon)
+    if fitted is None:
+        return no_fit()
+    row = {
+        "labelled_through_date": pd.Timestamp(labelled_through),
+        **fitted,
+        "trained_at": pd.Timestamp.now(tz="UTC").tz_localize(None),
+    }
+    return pd.DataFrame([row])[list(COLUMNS)].astype(COLUMNS)

@@ -15,6 +15,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "publish": ("scripts.publish", "publish an audited build file as the warehouse BI reads"),
     "audit": ("scripts.audit", "run the Great Expectations audit of a build before it is published"),
     "bench": ("scripts.bench", "benchmark a dbt build at a given scale (time, memory, slowest models)"),
+    "report": ("scripts.report", "Markdown report of the warehouse: segments, lifecycle stages per month, churn, CLV"),
     "identity-eval": ("scripts.identity_eval", "pairwise precision/recall of resolved identities vs the ground truth"),
 }
 

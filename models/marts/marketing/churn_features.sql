@@ -85,27 +85,49 @@ data_end as (
 ),
 
 {% if is_incremental() %}
+processed_dates as (
+    select
+        as_of_date,
+        min(source_loaded_date) as source_loaded_date,
+        count(case when is_churned_next_horizon is null then 1 end) > 0 as has_unknown_labels
+    from {{ this }}
+    group by as_of_date
+),
+
+late_purchase_days as (
+    select
+        purchase_date,
+        loaded_date
+    from purchase_days
+    -- loads before the last run were checked by that run
+    where
+        order_count > 0
+        and loaded_date > (
+            select max(source_loaded_date) - interval '{{ var("incremental_lookback_days") }} days'
+            from processed_dates
+        )
+),
+
 labels_to_refresh as (
     -- the label's horizon is now covered by the data
-    select distinct processed.as_of_date
-    from {{ this }} as processed
+    select processed_dates.as_of_date
+    from processed_dates
     cross join data_end
     where
-        processed.is_churned_next_horizon is null
-        and processed.as_of_date + interval '{{ var("churn_horizon_days") }} days'
+        processed_dates.has_unknown_labels
+        and processed_dates.as_of_date + interval '{{ var("churn_horizon_days") }} days'
         <= data_end.data_end_date + interval '1 day'
     union
-    -- orders loaded since the label was computed fall inside its horizon
-    select distinct processed.as_of_date
-    from {{ this }} as processed
-    inner join purchase_days
+    -- orders loaded since the labels were computed fall inside their horizon
+    select processed_dates.as_of_date
+    from processed_dates
+    inner join late_purchase_days
         on
-            purchase_days.loaded_date > processed.source_loaded_date
-            and purchase_days.order_count > 0
-            and purchase_days.purchase_date >= processed.as_of_date
-            and purchase_days.purchase_date
-            < processed.as_of_date + interval '{{ var("churn_horizon_days") }} days'
-    where processed.is_churned_next_horizon is not null
+            late_purchase_days.loaded_date > processed_dates.source_loaded_date
+            and late_purchase_days.purchase_date >= processed_dates.as_of_date
+            and late_purchase_days.purchase_date
+            < processed_dates.as_of_date + interval '{{ var("churn_horizon_days") }} days'
+    where not processed_dates.has_unknown_labels
 ),
 {% endif %}
 

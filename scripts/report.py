@@ -1,0 +1,125 @@
+"""A Markdown report of the published warehouse for marketing: customers and contactability, RFM
+segments, lifecycle stage counts per month, churn model quality and CLV.
+
+    python -m scripts report [--warehouse warehouse/customer360.duckdb] [--months 12] [--out build/report.md]
+
+Every figure is one query on the marts; nothing is computed here that the warehouse does not hold.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+REPO = Path(__file__).resolve().parent.parent
+STAGES = ["new", "active", "reactivated", "at_risk", "lapsed", "churned"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--warehouse", type=Path, default=REPO / "warehouse" / "customer360.duckdb")
+    parser.add_argument("--months", type=int, default=12, help="months of lifecycle stage counts")
+    parser.add_argument("--out", type=Path, default=None, help="write here instead of standard output")
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    header = "| " + " | ".join(str(column) for column in frame.columns) + " |"
+    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
+    rows = ["| " + " | ".join(format_cell(value) for value in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *rows])
+
+
+def format_cell(value) -> str:
+    if isinstance(value, float):
+        return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def stage_counts(con: duckdb.DuckDBPyConnection, months: int) -> pd.DataFrame:
+    """Customers per lifecycle stage at each of the last `months` month ends (columns = stages)."""
+    counts = con.execute(
+        """
+        select month_end_date, lifecycle_stage, customers
+        from marketing.customer_lifecycle_monthly
+        where calendar_month_end_date in (
+            select distinct calendar_month_end_date from marketing.customer_lifecycle_monthly
+            order by calendar_month_end_date desc limit ?
+        )
+        """,
+        [months],
+    ).df()
+    if counts.empty:
+        return pd.DataFrame(columns=["month_end_date", *STAGES])
+    wide = counts.pivot(index="month_end_date", columns="lifecycle_stage", values="customers").fillna(0)
+    wide = wide.reindex(columns=STAGES, fill_value=0).astype(int).sort_index().reset_index()
+    wide["month_end_date"] = wide["month_end_date"].astype(str).str[:10]
+    return wide
+
+
+def build_report(warehouse: Path, months: int) -> str:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        customers = con.execute(
+            """
+            select count(*) as customers,
+                count(case when lifetime_order_count > 0 then 1 end) as buyers,
+                count(case when is_email_contactable then 1 end) as email_contactable,
+                count(case when is_erased then 1 end) as erased
+            from core.dim_customers
+            """
+        ).df()
+        segments = con.execute(
+            """
+            select rfm_segment, count(*) as customers, round(avg(monetary_window), 2) as avg_spend_window
+            from marketing.customer_rfm group by rfm_segment order by customers desc
+            """
+        ).df()
+        churn = con.execute(
+            """
+            select labelled_through_date::date::varchar as labelled_through, training_rows, test_rows,
+                model_test_auc, baseline_recency_test_auc
+            from marketing.churn_model_fits order by labelled_through_date desc limit 1
+            """
+        ).df()
+        risk = con.execute(
+            """
+            select churn_risk_band, count(*) as customers from marketing.customer_churn_scores
+            group by churn_risk_band order by min(churn_probability)
+            """
+        ).df()
+        clv = con.execute(
+            """
+            select max(clv_calibration_end_date)::date::varchar as calibration_end, max(clv_horizon_days) as horizon_days,
+                count(*) as customers, round(avg(probability_alive), 3) as avg_p_alive,
+                round(sum(expected_purchase_days), 0) as expected_purchase_days, round(sum(expected_clv), 0) as expected_clv
+            from marketing.customer_clv
+            """
+        ).df()
+        stages = stage_counts(con, months)
+    finally:
+        con.close()
+    sections = [
+        "# customer360 report",
+        "## Customers\n" + markdown_table(customers),
+        "## RFM segments\n" + markdown_table(segments),
+        f"## Lifecycle stages, last {months} month ends (customers who had bought)\n" + markdown_table(stages),
+        "## Churn model (latest fit)\n" + markdown_table(churn) + "\n\n" + markdown_table(risk),
+        "## Customer lifetime value (BG/NBD + Gamma-Gamma)\n" + markdown_table(clv),
+    ]
+    return "\n\n".join(sections) + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.warehouse.exists():
+        raise SystemExit(f"report: no warehouse at {args.warehouse}; run `make build` first")
+    text = build_report(args.warehouse, args.months)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text)
+        print(f"report: {args.out}")
+    else:
+        print(text, end="")
+    return 0

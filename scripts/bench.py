@@ -6,6 +6,10 @@ Generates the sample once per scale under build/bench/<customers>/raw (reused on
 builds it into build/bench/<customers>/customer360.duckdb with its own dbt target path, and prints
 a JSON report: total seconds, peak resident memory of the dbt process tree, the slowest models
 from run_results.json, and (with --identity-eval) pairwise precision/recall of the identities.
+
+    python -m scripts bench --customers 100000 --incremental-days 1 [--measure-days 2 10 20]
+
+instead times daily incremental runs of the marketing marts against their full build.
 """
 from __future__ import annotations
 
@@ -69,7 +73,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--generator-arg", action="append", default=[], metavar="FLAG=VALUE",
                         help="extra generator option, e.g. --generator-arg=--decay-rate=0.05 (repeatable)")
     parser.add_argument("--incremental-days", type=int, default=0,
-                        help="after a full build, append this many days and time an incremental build")
+                        help="after a full build, time incremental builds of loads of this many days")
+    parser.add_argument("--measure-days", type=int, nargs="+", default=[2, 10, 20],
+                        help="days after the history's end whose daily incremental run is timed")
     parser.add_argument("--label", default="", help="suffix of the bench folder, to keep variants apart")
 
 
@@ -82,8 +88,15 @@ def model_seconds(target_path: Path, path_part: str) -> dict[str, float]:
             and r["unique_id"].startswith("model.")}
 
 
+def append_days(raw: Path, days: int) -> None:
+    subprocess.run([sys.executable, "-m", "scripts", "generate", "--out", str(raw), "--append-days", str(days)],
+                   cwd=REPO, check=True, capture_output=True)
+
+
 def incremental_cost(args: argparse.Namespace, folder: Path, raw: Path) -> dict:
-    """Full build, then append days and build incrementally; marketing model seconds of both."""
+    """Full build, then daily loads: for each day of --measure-days, catch up to the day before in one
+    unmeasured incremental build, then append that day and time the incremental build. The marketing
+    models' seconds of each measured run are compared with their full build."""
     import shutil
 
     work = folder / "incremental"
@@ -92,25 +105,28 @@ def incremental_cost(args: argparse.Namespace, folder: Path, raw: Path) -> dict:
     db, target_path = work / "customer360.duckdb", work / "target"
     full_seconds, _ = dbt_build(work / "raw", db, target_path, args.select, [])
     full = model_seconds(target_path, "marts/marketing")
-    # The first daily load after the monthly history still sees the whole last month inside the
-    # lookback window; the steady state is the second daily load, which is what is measured.
-    runs = []
-    for _ in range(2):
-        subprocess.run([sys.executable, "-m", "scripts", "generate", "--out", str(work / "raw"),
-                        "--append-days", str(args.incremental_days)], cwd=REPO, check=True)
-        incremental_seconds, _ = dbt_build(work / "raw", db, target_path, args.select, [])
-        runs.append(model_seconds(target_path, "marts/marketing"))
-    first_incremental, incremental = runs
+    full_total = sum(full.values())
+    measured, loaded_days = {}, 0
+    for day in sorted(args.measure_days):
+        if day - 1 > loaded_days:
+            append_days(work / "raw", day - 1 - loaded_days)
+            dbt_build(work / "raw", db, target_path, args.select, [])
+        append_days(work / "raw", args.incremental_days)
+        loaded_days = day - 1 + args.incremental_days
+        build_seconds, _ = dbt_build(work / "raw", db, target_path, args.select, [])
+        models = model_seconds(target_path, "marts/marketing")
+        measured[f"day_{day}"] = {
+            "dbt_build_seconds": round(build_seconds, 1),
+            "marketing_seconds": round(sum(models.values()), 2),
+            "marketing_share_of_full": round(sum(models.values()) / max(full_total, 1e-9), 3),
+            "slowest_marketing_models": sorted(models.items(), key=lambda item: -item[1])[:6],
+        }
     return {
         "append_days": args.incremental_days,
-        "marketing_first_incremental_seconds": round(sum(first_incremental.values()), 2),
         "full_build_seconds": round(full_seconds, 1),
-        "incremental_build_seconds": round(incremental_seconds, 1),
-        "marketing_full_seconds": round(sum(full.values()), 2),
-        "marketing_incremental_seconds": round(sum(incremental.values()), 2),
-        "marketing_incremental_share": round(sum(incremental.values()) / max(sum(full.values()), 1e-9), 3),
-        "marketing_models_full": full,
-        "marketing_models_incremental": incremental,
+        "marketing_full_seconds": round(full_total, 2),
+        "slowest_marketing_models_full": sorted(full.items(), key=lambda item: -item[1])[:6],
+        "incremental_runs": measured,
     }
 
 
@@ -119,6 +135,12 @@ def run(args: argparse.Namespace) -> int:
     raw, db, target_path = folder / "raw", folder / "customer360.duckdb", folder / "target"
     folder.mkdir(parents=True, exist_ok=True)
     generate_seconds = generate(raw, args.customers, args.start, args.end, args.generator_arg)
+    if args.incremental_days:
+        # the incremental measurement makes its own full build
+        report = {"customers": args.customers, "start": args.start, "end": args.end,
+                  "incremental": incremental_cost(args, folder, raw)}
+        print(json.dumps(report, indent=2))
+        return 0
     db.unlink(missing_ok=True)
     seconds, peak_gib = dbt_build(raw, db, target_path, args.select, [])
     results = json.loads((target_path / "run_results.json").read_text())["results"]
@@ -138,8 +160,6 @@ def run(args: argparse.Namespace) -> int:
                                       if "identity" in r["unique_id"] and r["unique_id"].startswith("model.")), 1),
         "slowest_models": slowest_models(target_path, 8),
     }
-    if args.incremental_days:
-        report["incremental"] = incremental_cost(args, folder, raw)
     if args.identity_eval:
         from scripts.identity_eval import evaluate
 

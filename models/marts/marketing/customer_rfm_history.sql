@@ -10,7 +10,8 @@
 -- lifetime), quintile scores, RFM segment and lifecycle stage as of the month's last day (the as-of
 -- date for the current month). Incremental by month: a run recomputes the months from the earliest
 -- purchase day it (re)processed in customer_purchase_days, so late orders reopen exactly the months
--- they change, and every later month; earlier months are kept.
+-- they change, and every later month; earlier months are kept. Lifetime values are carried forward
+-- from the month before the first reopened one, so the cost does not grow with the history.
 with
 
 purchase_days as (
@@ -83,52 +84,167 @@ month_ends as (
     {% endif %}
 ),
 
-customer_months as (
+{% if is_incremental() %}
+-- Carry-forward: lifetime values at the month before the first reopened one come from this table,
+-- so a run reads only the purchase days of the reopened months and of the RFM window before them,
+-- not the whole history (its cost does not grow with the history).
+base_month as (
+    select max(calendar_month_end_date) as base_month_end_date
+    from {{ this }}
+    where calendar_month_end_date < (select min(calendar_month_end_date) from month_ends)
+),
+
+base as (
+    select
+        processed.customer_id,
+        processed.first_purchase_date,
+        processed.last_purchase_date,
+        processed.previous_purchase_date,
+        processed.frequency_lifetime,
+        processed.monetary_lifetime
+    from {{ this }} as processed
+    inner join base_month on processed.calendar_month_end_date = base_month.base_month_end_date
+    -- ids merged away since have no purchase days any more
+    where processed.customer_id in (select purchase_days.customer_id from purchase_days)
+),
+
+read_days as (
+    select
+        purchase_days.customer_id,
+        purchase_days.purchase_date,
+        purchase_days.order_count,
+        purchase_days.net_amount
+    from purchase_days
+    where purchase_days.purchase_date > (
+        select least(
+            coalesce(min(base_month.base_month_end_date), cast('1900-01-01' as date)),
+            min(month_ends.month_end_date) - interval '{{ var("rfm_window_days") }} days'
+        )
+        from month_ends
+        cross join base_month
+    )
+),
+{% else %}
+    base_month as (
+        select cast(null as date) as base_month_end_date
+    ),
+
+    base as (
+        select
+            cast(null as varchar) as customer_id,
+            cast(null as date) as first_purchase_date,
+            cast(null as date) as last_purchase_date,
+            cast(null as date) as previous_purchase_date,
+            cast(null as bigint) as frequency_lifetime,
+            cast(null as decimal(18, 2)) as monetary_lifetime
+        where false
+    ),
+
+    read_days as (
+        select
+            customer_id,
+            purchase_date,
+            order_count,
+            net_amount
+        from purchase_days
+    ),
+{% endif %}
+
+month_days as (
+    -- each month's purchase days after the base month, or in its RFM window
     select
         month_ends.calendar_month_end_date,
         month_ends.month_end_date,
-        purchase_days.customer_id,
-        min(case when purchase_days.order_count > 0 then purchase_days.purchase_date end) as first_purchase_date,
-        max(case when purchase_days.order_count > 0 then purchase_days.purchase_date end) as last_purchase_date,
-        sum(
-            case
-                when
-                    purchase_days.purchase_date
-                    > month_ends.month_end_date - interval '{{ var("rfm_window_days") }} days'
-                    then purchase_days.order_count
-                else 0
-            end
-        ) as frequency_window,
-        sum(purchase_days.order_count) as frequency_lifetime,
-        cast(coalesce(sum(
-            case
-                when
-                    purchase_days.purchase_date
-                    > month_ends.month_end_date - interval '{{ var("rfm_window_days") }} days'
-                    then purchase_days.net_amount
-            end
-        ), 0) as decimal(18, 2)) as monetary_window,
-        cast(sum(purchase_days.net_amount) as decimal(18, 2)) as monetary_lifetime
+        read_days.customer_id,
+        read_days.purchase_date,
+        read_days.order_count,
+        read_days.net_amount,
+        read_days.purchase_date > coalesce(base_month.base_month_end_date, cast('1900-01-01' as date)) as is_after_base,
+        read_days.purchase_date
+        > month_ends.month_end_date - interval '{{ var("rfm_window_days") }} days' as is_in_window
     from month_ends
-    inner join purchase_days on month_ends.month_end_date >= purchase_days.purchase_date
-    group by month_ends.calendar_month_end_date, month_ends.month_end_date, purchase_days.customer_id
-    having max(case when purchase_days.order_count > 0 then purchase_days.purchase_date end) is not null
+    cross join base_month
+    inner join read_days on month_ends.month_end_date >= read_days.purchase_date
 ),
 
-previous_purchases as (
-    -- the purchase day before the last one, as of each month end (for reactivation)
+ranked_purchase_days as (
     select
+        *,
+        row_number() over (
+            partition by calendar_month_end_date, customer_id order by purchase_date desc
+        ) as recency_rank
+    from month_days
+    where is_after_base and order_count > 0
+),
+
+month_purchases as (
+    select
+        calendar_month_end_date,
+        month_end_date,
+        customer_id,
+        min(purchase_date) as first_purchase_date,
+        max(case when recency_rank = 1 then purchase_date end) as last_purchase_date,
+        max(case when recency_rank = 2 then purchase_date end) as previous_purchase_date
+    from ranked_purchase_days
+    group by calendar_month_end_date, month_end_date, customer_id
+),
+
+month_sums as (
+    select
+        calendar_month_end_date,
+        month_end_date,
+        customer_id,
+        sum(case when is_after_base then order_count else 0 end) as frequency_after_base,
+        sum(case when is_after_base then net_amount end) as monetary_after_base,
+        sum(case when is_in_window then order_count else 0 end) as frequency_window,
+        cast(coalesce(sum(case when is_in_window then net_amount end), 0) as decimal(18, 2)) as monetary_window
+    from month_days
+    group by calendar_month_end_date, month_end_date, customer_id
+),
+
+month_customers as (
+    select
+        month_ends.calendar_month_end_date,
         month_ends.month_end_date,
-        purchase_days.customer_id,
-        max(purchase_days.purchase_date) as previous_purchase_date
+        base.customer_id
     from month_ends
-    inner join customer_months on month_ends.month_end_date = customer_months.month_end_date
-    inner join purchase_days
+    cross join base
+    union
+    select
+        calendar_month_end_date,
+        month_end_date,
+        customer_id
+    from month_purchases
+),
+
+customer_months as (
+    select
+        month_customers.calendar_month_end_date,
+        month_customers.month_end_date,
+        month_customers.customer_id,
+        coalesce(base.first_purchase_date, month_purchases.first_purchase_date) as first_purchase_date,
+        coalesce(month_purchases.last_purchase_date, base.last_purchase_date) as last_purchase_date,
+        case
+            when month_purchases.previous_purchase_date is not null then month_purchases.previous_purchase_date
+            when month_purchases.last_purchase_date is not null then base.last_purchase_date
+            else base.previous_purchase_date
+        end as previous_purchase_date,
+        coalesce(month_sums.frequency_window, 0) as frequency_window,
+        coalesce(base.frequency_lifetime, 0) + coalesce(month_sums.frequency_after_base, 0) as frequency_lifetime,
+        coalesce(month_sums.monetary_window, 0) as monetary_window,
+        cast(
+            coalesce(base.monetary_lifetime, 0) + coalesce(month_sums.monetary_after_base, 0) as decimal(18, 2)
+        ) as monetary_lifetime
+    from month_customers
+    left join base on month_customers.customer_id = base.customer_id
+    left join month_sums
         on
-            customer_months.customer_id = purchase_days.customer_id
-            and customer_months.last_purchase_date > purchase_days.purchase_date
-            and purchase_days.order_count > 0
-    group by month_ends.month_end_date, purchase_days.customer_id
+            month_customers.calendar_month_end_date = month_sums.calendar_month_end_date
+            and month_customers.customer_id = month_sums.customer_id
+    left join month_purchases
+        on
+            month_customers.calendar_month_end_date = month_purchases.calendar_month_end_date
+            and month_customers.customer_id = month_purchases.customer_id
 ),
 
 scored as (
@@ -138,7 +254,7 @@ scored as (
         {{ lifecycle_stage(
             days_between('customer_months.first_purchase_date', 'customer_months.month_end_date'),
             days_between('customer_months.last_purchase_date', 'customer_months.month_end_date'),
-            days_between('previous_purchases.previous_purchase_date', 'customer_months.last_purchase_date')
+            days_between('customer_months.previous_purchase_date', 'customer_months.last_purchase_date')
         ) }} as lifecycle_stage,
         ntile(5) over (
             partition by customer_months.month_end_date
@@ -153,10 +269,6 @@ scored as (
             order by customer_months.monetary_window asc, customer_months.customer_id asc
         ) as monetary_score
     from customer_months
-    left join previous_purchases
-        on
-            customer_months.month_end_date = previous_purchases.month_end_date
-            and customer_months.customer_id = previous_purchases.customer_id
 ),
 
 final as (
@@ -165,6 +277,9 @@ final as (
         scored.customer_id,
         scored.calendar_month_end_date,
         scored.month_end_date,
+        scored.first_purchase_date,
+        scored.last_purchase_date,
+        scored.previous_purchase_date,
         scored.recency_days,
         scored.frequency_window,
         scored.frequency_lifetime,

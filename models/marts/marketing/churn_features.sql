@@ -23,6 +23,9 @@ history as (
         frequency_lifetime,
         monetary_window,
         monetary_lifetime,
+        web_orders_lifetime,
+        store_orders_lifetime,
+        app_orders_lifetime,
         recency_score,
         frequency_score,
         monetary_score,
@@ -36,9 +39,6 @@ purchase_days as (
         customer_id,
         purchase_date,
         order_count,
-        web_order_count,
-        store_order_count,
-        app_order_count,
         loaded_date
     from {{ ref('customer_purchase_days') }}
 ),
@@ -170,6 +170,10 @@ history_features as (
         history.frequency_lifetime,
         history.monetary_window,
         history.monetary_lifetime,
+        -- the history's lifetime counts at the month end: every order before the as-of date
+        history.web_orders_lifetime * 1.0 / nullif(history.frequency_lifetime, 0) as web_order_share,
+        history.store_orders_lifetime * 1.0 / nullif(history.frequency_lifetime, 0) as store_order_share,
+        history.app_orders_lifetime * 1.0 / nullif(history.frequency_lifetime, 0) as app_order_share,
         history.recency_score,
         history.frequency_score,
         history.monetary_score,
@@ -177,18 +181,6 @@ history_features as (
         history.monetary_window_change_3m
     from history_with_trend as history
     inner join feature_dates on history.calendar_month_end_date = feature_dates.calendar_month_end_date
-),
-
-channel_mix as (
-    select
-        purchase_days.customer_id,
-        feature_dates.as_of_date,
-        sum(purchase_days.web_order_count) * 1.0 / nullif(sum(purchase_days.order_count), 0) as web_order_share,
-        sum(purchase_days.store_order_count) * 1.0 / nullif(sum(purchase_days.order_count), 0) as store_order_share,
-        sum(purchase_days.app_order_count) * 1.0 / nullif(sum(purchase_days.order_count), 0) as app_order_share
-    from feature_dates
-    inner join purchase_days on feature_dates.as_of_date > purchase_days.purchase_date
-    group by purchase_days.customer_id, feature_dates.as_of_date
 ),
 
 recent_activity as (
@@ -278,9 +270,9 @@ final as (
         history_features.monetary_score,
         history_features.lifecycle_stage,
         history_features.monetary_window_change_3m,
-        coalesce(channel_mix.web_order_share, 0) as web_order_share,
-        coalesce(channel_mix.store_order_share, 0) as store_order_share,
-        coalesce(channel_mix.app_order_share, 0) as app_order_share,
+        coalesce(history_features.web_order_share, 0) as web_order_share,
+        coalesce(history_features.store_order_share, 0) as store_order_share,
+        coalesce(history_features.app_order_share, 0) as app_order_share,
         coalesce(recent_activity.app_events_30d, 0) as app_events_30d,
         coalesce(recent_activity.campaign_responses_90d, 0) as campaign_responses_90d,
         coalesce(recent_activity.complaints_90d, 0) as complaints_90d,
@@ -290,10 +282,6 @@ final as (
         (select max(purchase_days.loaded_date) from purchase_days) as source_loaded_date,
         {{ dbt.current_timestamp() }} as features_processed_at
     from history_features
-    left join channel_mix
-        on
-            history_features.customer_id = channel_mix.customer_id
-            and history_features.as_of_date = channel_mix.as_of_date
     left join recent_activity
         on
             history_features.customer_id = recent_activity.customer_id

@@ -19,6 +19,9 @@ purchase_days as (
         customer_id,
         purchase_date,
         order_count,
+        web_order_count,
+        store_order_count,
+        app_order_count,
         net_amount,
         loaded_date
     from {{ ref('customer_purchase_days') }}
@@ -101,6 +104,9 @@ base as (
         processed.last_purchase_date,
         processed.previous_purchase_date,
         processed.frequency_lifetime,
+        processed.web_orders_lifetime,
+        processed.store_orders_lifetime,
+        processed.app_orders_lifetime,
         processed.monetary_lifetime
     from {{ this }} as processed
     inner join base_month on processed.calendar_month_end_date = base_month.base_month_end_date
@@ -113,6 +119,9 @@ read_days as (
         purchase_days.customer_id,
         purchase_days.purchase_date,
         purchase_days.order_count,
+        purchase_days.web_order_count,
+        purchase_days.store_order_count,
+        purchase_days.app_order_count,
         purchase_days.net_amount
     from purchase_days
     where purchase_days.purchase_date > (
@@ -136,6 +145,9 @@ read_days as (
             cast(null as date) as last_purchase_date,
             cast(null as date) as previous_purchase_date,
             cast(null as bigint) as frequency_lifetime,
+            cast(null as bigint) as web_orders_lifetime,
+            cast(null as bigint) as store_orders_lifetime,
+            cast(null as bigint) as app_orders_lifetime,
             cast(null as decimal(18, 2)) as monetary_lifetime
         where false
     ),
@@ -145,6 +157,9 @@ read_days as (
             customer_id,
             purchase_date,
             order_count,
+            web_order_count,
+            store_order_count,
+            app_order_count,
             net_amount
         from purchase_days
     ),
@@ -158,6 +173,9 @@ month_days as (
         read_days.customer_id,
         read_days.purchase_date,
         read_days.order_count,
+        read_days.web_order_count,
+        read_days.store_order_count,
+        read_days.app_order_count,
         read_days.net_amount,
         read_days.purchase_date > coalesce(base_month.base_month_end_date, cast('1900-01-01' as date)) as is_after_base,
         read_days.purchase_date
@@ -167,26 +185,14 @@ month_days as (
     inner join read_days on month_ends.month_end_date >= read_days.purchase_date
 ),
 
-ranked_purchase_days as (
+purchase_predecessors as (
+    -- the purchase day before each purchase day (null before the days read: the base has it)
     select
-        *,
-        row_number() over (
-            partition by calendar_month_end_date, customer_id order by purchase_date desc
-        ) as recency_rank
-    from month_days
-    where is_after_base and order_count > 0
-),
-
-month_purchases as (
-    select
-        calendar_month_end_date,
-        month_end_date,
         customer_id,
-        min(purchase_date) as first_purchase_date,
-        max(case when recency_rank = 1 then purchase_date end) as last_purchase_date,
-        max(case when recency_rank = 2 then purchase_date end) as previous_purchase_date
-    from ranked_purchase_days
-    group by calendar_month_end_date, month_end_date, customer_id
+        purchase_date,
+        lag(purchase_date) over (partition by customer_id order by purchase_date) as previous_purchase_date
+    from read_days
+    where order_count > 0
 ),
 
 month_sums as (
@@ -194,7 +200,12 @@ month_sums as (
         calendar_month_end_date,
         month_end_date,
         customer_id,
+        min(case when is_after_base and order_count > 0 then purchase_date end) as first_purchase_after_base,
+        max(case when is_after_base and order_count > 0 then purchase_date end) as last_purchase_after_base,
         sum(case when is_after_base then order_count else 0 end) as frequency_after_base,
+        {% for channel in ['web', 'store', 'app'] %}
+            sum(case when is_after_base then {{ channel }}_order_count else 0 end) as {{ channel }}_orders_after_base,
+        {% endfor %}
         sum(case when is_after_base then net_amount end) as monetary_after_base,
         sum(case when is_in_window then order_count else 0 end) as frequency_window,
         cast(coalesce(sum(case when is_in_window then net_amount end), 0) as decimal(18, 2)) as monetary_window
@@ -214,7 +225,8 @@ month_customers as (
         calendar_month_end_date,
         month_end_date,
         customer_id
-    from month_purchases
+    from month_sums
+    where last_purchase_after_base is not null
 ),
 
 customer_months as (
@@ -222,15 +234,19 @@ customer_months as (
         month_customers.calendar_month_end_date,
         month_customers.month_end_date,
         month_customers.customer_id,
-        coalesce(base.first_purchase_date, month_purchases.first_purchase_date) as first_purchase_date,
-        coalesce(month_purchases.last_purchase_date, base.last_purchase_date) as last_purchase_date,
+        coalesce(base.first_purchase_date, month_sums.first_purchase_after_base) as first_purchase_date,
+        coalesce(month_sums.last_purchase_after_base, base.last_purchase_date) as last_purchase_date,
         case
-            when month_purchases.previous_purchase_date is not null then month_purchases.previous_purchase_date
-            when month_purchases.last_purchase_date is not null then base.last_purchase_date
+            when month_sums.last_purchase_after_base is not null
+                then coalesce(purchase_predecessors.previous_purchase_date, base.last_purchase_date)
             else base.previous_purchase_date
         end as previous_purchase_date,
         coalesce(month_sums.frequency_window, 0) as frequency_window,
         coalesce(base.frequency_lifetime, 0) + coalesce(month_sums.frequency_after_base, 0) as frequency_lifetime,
+        {% for channel in ['web', 'store', 'app'] %}
+            coalesce(base.{{ channel }}_orders_lifetime, 0)
+            + coalesce(month_sums.{{ channel }}_orders_after_base, 0) as {{ channel }}_orders_lifetime,
+        {% endfor %}
         coalesce(month_sums.monetary_window, 0) as monetary_window,
         cast(
             coalesce(base.monetary_lifetime, 0) + coalesce(month_sums.monetary_after_base, 0) as decimal(18, 2)
@@ -241,10 +257,10 @@ customer_months as (
         on
             month_customers.calendar_month_end_date = month_sums.calendar_month_end_date
             and month_customers.customer_id = month_sums.customer_id
-    left join month_purchases
+    left join purchase_predecessors
         on
-            month_customers.calendar_month_end_date = month_purchases.calendar_month_end_date
-            and month_customers.customer_id = month_purchases.customer_id
+            month_sums.customer_id = purchase_predecessors.customer_id
+            and month_sums.last_purchase_after_base = purchase_predecessors.purchase_date
 ),
 
 scored as (
@@ -283,6 +299,9 @@ final as (
         scored.recency_days,
         scored.frequency_window,
         scored.frequency_lifetime,
+        scored.web_orders_lifetime,
+        scored.store_orders_lifetime,
+        scored.app_orders_lifetime,
         scored.monetary_window,
         scored.monetary_lifetime,
         scored.recency_score,

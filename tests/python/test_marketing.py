@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -192,3 +193,37 @@ def test_incremental_equals_full_refresh(sample_raw, tmp_path):
     assert third.returncode == 0, third.stdout[-3000:]
     for model in MARKETING_MODELS + FITTED_MODELS:
         assert marketing_rows(incremental_db, model) == before[model], f"{model} changed on a re-run"
+
+
+def test_threshold_scoring_follows_the_seed(warehouse, sample_raw, tmp_path):
+    """With rfm_scoring = thresholds, history and current scores are the seed's bands, and customer_rfm
+    is still the current month of the history."""
+    import json
+
+    from conftest import BIN
+
+    db = tmp_path / "thresholds.duckdb"
+    shutil.copy(warehouse, db)
+    result = run(
+        [BIN / "dbt", "build", "--target", "ci", "--select", "customer_rfm_history", "customer_rfm", "--full-refresh",
+         "--exclude-resource-type", "unit_test",
+         "--vars", json.dumps({"raw_root": str(sample_raw), "rfm_scoring": "thresholds"})],
+        env={"C360_BUILD_DB": str(db)},
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    seed = pd.read_csv(Path(__file__).resolve().parents[2] / "seeds" / "rfm_score_thresholds.csv")
+
+    def band(metric: str, value: float, lowest_wins: bool) -> int:
+        reached = seed[(seed["metric"] == metric) & (seed["min_value"] <= value)]["score"]
+        return int(reached.min() if lowest_wins else reached.max())
+
+    history = table(db, "customer_rfm_history").sample(n=500, random_state=1)
+    for row in history.itertuples():
+        assert row.recency_score == band("recency_days", row.recency_days, True)
+        assert row.frequency_score == band("frequency", row.frequency_window, False)
+        assert row.monetary_score == band("monetary", float(row.monetary_window), False)
+    rfm, full_history = table(db, "customer_rfm"), table(db, "customer_rfm_history")
+    current = full_history[full_history["calendar_month_end_date"] == full_history["calendar_month_end_date"].max()]
+    merged = rfm.merge(current, on="customer_id", suffixes=("", "_history"))
+    assert len(merged) == len(rfm) == len(current)
+    assert (merged["rfm_segment"] == merged["rfm_segment_history"]).all()

@@ -12,10 +12,8 @@ Python only receives the per-customer-month feature table (never orders or event
 most MAX_TRAINING_ROWS rows, so the cost stays flat as the warehouse grows.
 """
 import base64
+import datetime as dt
 import pickle
-
-import numpy as np
-import pandas as pd
 
 MAX_TRAINING_ROWS = 300_000
 TEST_MONTHS = 3
@@ -26,19 +24,21 @@ NUMERIC_FEATURES = [
     "app_events_30d", "campaign_responses_90d", "complaints_90d", "average_csat_before",
 ]
 STAGES = ["new", "active", "at_risk", "lapsed", "churned", "reactivated"]
+# Imports are made where they are needed: a run with nothing to train returns an empty DuckDB
+# relation and loads neither pandas nor scikit-learn.
 COLUMNS = {
-    "labelled_through_date": "datetime64[ns]",
-    "training_rows": "int64",
-    "test_rows": "int64",
-    "model_test_auc": "float64",
-    "baseline_recency_test_auc": "float64",
-    "features_used": "object",
-    "model_pickle_base64": "object",
-    "trained_at": "datetime64[ns]",
+    "labelled_through_date": "timestamp",
+    "training_rows": "bigint",
+    "test_rows": "bigint",
+    "model_test_auc": "double",
+    "baseline_recency_test_auc": "double",
+    "features_used": "varchar",
+    "model_pickle_base64": "varchar",
+    "trained_at": "timestamp",
 }
 
 
-def design_matrix(frame: pd.DataFrame) -> pd.DataFrame:
+def design_matrix(frame):
     """The classifier's inputs: numeric features, and one 0/1 column per lifecycle stage (stage_<name>), the
     naming customer_churn_scores relies on to rebuild the matrix from features_used."""
     matrix = frame[NUMERIC_FEATURES].astype("float64").copy()
@@ -48,11 +48,13 @@ def design_matrix(frame: pd.DataFrame) -> pd.DataFrame:
     return matrix
 
 
-def no_fit() -> pd.DataFrame:
-    return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in COLUMNS.items()})
+def no_fit(session):
+    return session.sql("select " + ", ".join(f"cast(null as {t}) as {c}" for c, t in COLUMNS.items()) + " limit 0")
 
 
-def train(labelled: pd.DataFrame, horizon: int) -> dict | None:
+def train(labelled, horizon: int) -> dict | None:
+    import numpy as np
+    import pandas as pd
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.metrics import roc_auc_score
 
@@ -96,20 +98,22 @@ def model(dbt, session):
     features = dbt.ref("churn_features")
     labelled_through = features.filter("is_churned_next_horizon is not null").aggregate("max(as_of_date)").fetchall()[0][0]
     if labelled_through is None:
-        return no_fit()
+        return no_fit(session)
     if dbt.is_incremental:
         trained = session.sql(f"select count(*) from {dbt.this} where labelled_through_date = date '{labelled_through}'")
         if trained.fetchall()[0][0] > 0:
-            return no_fit()
+            return no_fit(session)
+
+    import pandas as pd
 
     labelled = features.filter("is_churned_next_horizon is not null").df()
     labelled["is_churned_next_horizon"] = labelled["is_churned_next_horizon"].astype(bool)
     fitted = train(labelled, horizon)
     if fitted is None:
-        return no_fit()
+        return no_fit(session)
     row = {
         "labelled_through_date": pd.Timestamp(labelled_through),
         **fitted,
-        "trained_at": pd.Timestamp.now(tz="UTC").tz_localize(None),
+        "trained_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
     }
-    return pd.DataFrame([row])[list(COLUMNS)].astype(COLUMNS)
+    return pd.DataFrame([row])[list(COLUMNS)]

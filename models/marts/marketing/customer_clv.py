@@ -4,18 +4,16 @@ horizon, from the latest monthly fit of customer_clv_fits.
 
 The parameters come from pymc-marketing; the predictions are its closed forms (Fader, Hardie & Lee
 2005, eq. 10 and P(alive); Fader & Hardie 2013, eq. 5) written with numpy and scipy, so that the
-daily run costs a fraction of a second instead of importing pymc. tests/python/test_marketing.py
-checks them against pymc-marketing's own predictive methods.
+daily run costs a fraction of a second instead of importing pymc. tests/python/test_clv.py checks
+them against pymc-marketing's own predictive methods.
 """
 import numpy as np
-import pandas as pd
+import pyarrow as pa
 from scipy.special import hyp2f1
 
-COLUMNS = [
-    "customer_id", "as_of_date", "frequency", "recency", "T", "monetary_value", "probability_alive",
-    "expected_purchase_days", "expected_spend_per_purchase_day", "expected_clv", "clv_horizon_days",
-    "clv_calibration_end_date",
-]
+# Arrow in and out, no pandas: this model runs every day, and importing pandas would cost more than
+# the scoring (dbt-duckdb imports pyarrow to write the result anyway).
+SCORE_COLUMNS = ["probability_alive", "expected_purchase_days", "expected_spend_per_purchase_day", "expected_clv"]
 
 
 def probability_alive(x, t_x, big_t, r, alpha, a, b):
@@ -42,29 +40,34 @@ def expected_spend(x, mean_spend, p, q, v):
 
 
 def model(dbt, session):
-    dbt.config(materialized="table", packages=["scipy", "numpy", "pandas"])
+    dbt.config(materialized="table", packages=["scipy", "numpy", "pyarrow"])
     horizon = int(dbt.config.get("clv_horizon_days") or 365)
-    summary = dbt.ref("customer_btyd_summary").df()
-    fits = dbt.ref("customer_clv_fits").df()
-    scores = summary.copy()
-    scores["clv_horizon_days"] = horizon
-    if fits.empty or summary.empty:
-        for column in COLUMNS[6:11]:
-            scores[column] = np.nan
-        scores["clv_calibration_end_date"] = pd.NaT
-        return scores[COLUMNS]
-
-    latest = fits.sort_values("calibration_end_date").iloc[-1]
-    r, alpha, a, b = (float(latest[f"bgnbd_{name}"]) for name in ("r", "alpha", "a", "b"))
-    p, q, v = (float(latest[f"gamma_gamma_{name}"]) for name in ("p", "q", "v"))
-    x = scores["frequency"].to_numpy(dtype="float64")
-    t_x = scores["recency"].to_numpy(dtype="float64")
-    big_t = scores["T"].to_numpy(dtype="float64")
-    mean_spend = scores["monetary_value"].to_numpy(dtype="float64")
-
-    scores["probability_alive"] = probability_alive(x, t_x, big_t, r, alpha, a, b)
-    scores["expected_purchase_days"] = expected_purchases(horizon, x, t_x, big_t, r, alpha, a, b)
-    scores["expected_spend_per_purchase_day"] = expected_spend(x, mean_spend, p, q, v)
-    scores["expected_clv"] = scores["expected_purchase_days"] * scores["expected_spend_per_purchase_day"]
-    scores["clv_calibration_end_date"] = latest["calibration_end_date"]
-    return scores[COLUMNS]
+    summary = dbt.ref("customer_btyd_summary").select(
+        "customer_id, as_of_date, frequency, recency, \"T\", monetary_value"
+    ).to_arrow_table()
+    fits = dbt.ref("customer_clv_fits").order("calibration_end_date desc").limit(1).to_arrow_table().to_pylist()
+    rows = summary.num_rows
+    if not fits or rows == 0:
+        scores = {column: pa.nulls(rows, pa.float64()) for column in SCORE_COLUMNS}
+        calibration_end = pa.nulls(rows, pa.timestamp("us"))
+    else:
+        fit = fits[0]
+        r, alpha, a, b = (fit[f"bgnbd_{name}"] for name in ("r", "alpha", "a", "b"))
+        p, q, v = (fit[f"gamma_gamma_{name}"] for name in ("p", "q", "v"))
+        x, t_x, big_t, mean_spend = (
+            summary.column(name).to_numpy().astype("float64") for name in ("frequency", "recency", "T", "monetary_value")
+        )
+        purchases = expected_purchases(horizon, x, t_x, big_t, r, alpha, a, b)
+        spend = expected_spend(x, mean_spend, p, q, v)
+        scores = {
+            "probability_alive": probability_alive(x, t_x, big_t, r, alpha, a, b),
+            "expected_purchase_days": purchases,
+            "expected_spend_per_purchase_day": spend,
+            "expected_clv": purchases * spend,
+        }
+        calibration_end = pa.array([fit["calibration_end_date"]] * rows, pa.timestamp("us"))
+    for column in SCORE_COLUMNS:
+        values = scores[column]
+        summary = summary.append_column(column, values if isinstance(values, pa.Array) else pa.array(values, pa.float64()))
+    summary = summary.append_column("clv_horizon_days", pa.array([horizon] * rows, pa.int64()))
+    return summary.append_column("clv_calibration_end_date", calibration_end)

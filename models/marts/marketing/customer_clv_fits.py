@@ -13,27 +13,26 @@ whose repeat days net to zero or less (refunds), are left out of its fit and cou
 """
 import datetime as dt
 
-import numpy as np
-import pandas as pd
-
 MIN_REPEAT_CUSTOMERS = 50
+# Imports are made where they are needed: a run with nothing to fit returns an empty DuckDB relation
+# and loads neither pandas nor pymc.
 COLUMNS = {
-    "calibration_end_date": "datetime64[ns]",
-    "customers_fitted": "int64",
-    "repeat_customers_fitted": "int64",
-    "customers_left_out_of_spend_fit": "int64",
-    "total_frequency": "int64",
-    "total_recency": "int64",
-    "total_t": "int64",
-    "total_monetary_value": "float64",
-    "bgnbd_r": "float64",
-    "bgnbd_alpha": "float64",
-    "bgnbd_a": "float64",
-    "bgnbd_b": "float64",
-    "gamma_gamma_p": "float64",
-    "gamma_gamma_q": "float64",
-    "gamma_gamma_v": "float64",
-    "fitted_at": "datetime64[ns]",
+    "calibration_end_date": "timestamp",
+    "customers_fitted": "bigint",
+    "repeat_customers_fitted": "bigint",
+    "customers_left_out_of_spend_fit": "bigint",
+    "total_frequency": "bigint",
+    "total_recency": "bigint",
+    "total_t": "bigint",
+    "total_monetary_value": "double",
+    "bgnbd_r": "double",
+    "bgnbd_alpha": "double",
+    "bgnbd_a": "double",
+    "bgnbd_b": "double",
+    "gamma_gamma_p": "double",
+    "gamma_gamma_q": "double",
+    "gamma_gamma_v": "double",
+    "fitted_at": "timestamp",
 }
 
 # The conventions of customer_btyd_summary (purchase days of non-refund orders, days as the time
@@ -62,8 +61,8 @@ order by customer_id
 """
 
 
-def no_fit() -> pd.DataFrame:
-    return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in COLUMNS.items()})
+def no_fit(session):
+    return session.sql("select " + ", ".join(f"cast(null as {t}) as {c}" for c, t in COLUMNS.items()) + " limit 0")
 
 
 def calibration_end(as_of: dt.date) -> dt.date:
@@ -73,8 +72,10 @@ def calibration_end(as_of: dt.date) -> dt.date:
     return as_of.replace(day=1) - dt.timedelta(days=1)
 
 
-def fit(summary: pd.DataFrame) -> dict:
+def fit(summary) -> dict:
     import warnings
+
+    import numpy as np
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -100,18 +101,20 @@ def model(dbt, session):
     dbt.config(materialized="incremental", incremental_strategy="append", packages=["pymc-marketing", "pandas"])
     as_of = dbt.ref("customer_btyd_summary").aggregate("max(as_of_date)").fetchall()[0][0]
     if as_of is None:
-        return no_fit()
+        return no_fit(session)
     end = calibration_end(as_of)
     if dbt.is_incremental:
         fitted = session.sql(f"select count(*) from {dbt.this} where calibration_end_date = date '{end}'")
         if fitted.fetchall()[0][0] > 0:
-            return no_fit()
+            return no_fit(session)
+
+    import pandas as pd
 
     summary = dbt.ref("customer_purchase_days").query("purchase_days", CALIBRATION_SQL.format(end=end)).df()
     repeat_spenders = int(((summary["frequency"] > 0) & (summary["monetary_value"] > 0)).sum())
     if repeat_spenders < MIN_REPEAT_CUSTOMERS:
         # too little repeat buying to estimate dropout and spend: no fit rather than a wild one
-        return no_fit()
+        return no_fit(session)
     row = {
         "calibration_end_date": pd.Timestamp(end),
         "customers_fitted": len(summary),
@@ -121,6 +124,6 @@ def model(dbt, session):
         "total_t": int(summary["T"].sum()),
         "total_monetary_value": float(summary["monetary_value"].sum()),
         **fit(summary),
-        "fitted_at": pd.Timestamp.now(tz="UTC").tz_localize(None),
+        "fitted_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
     }
-    return pd.DataFrame([row])[list(COLUMNS)].astype(COLUMNS)
+    return pd.DataFrame([row])[list(COLUMNS)]

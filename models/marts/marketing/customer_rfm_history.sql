@@ -7,8 +7,9 @@
 }}
 -- depends_on: {{ ref('customer_id_merges') }}
 -- One row per customer with a purchase and month: recency, frequency and monetary value (window and
--- lifetime), quintile scores, RFM segment and lifecycle stage as of the month's last day (the as-of
--- date for the current month). Incremental by month: a run recomputes the months from the earliest
+-- lifetime), 1-5 scores (quintiles of the month, or the fixed thresholds of
+-- seeds/rfm_score_thresholds.csv with var('rfm_scoring') = 'thresholds'), RFM segment and lifecycle
+-- stage as of the month's last day (the as-of date for the current month, which customer_rfm serves). Incremental by month: a run recomputes the months from the earliest
 -- purchase day it (re)processed in customer_purchase_days, so late orders reopen exactly the months
 -- they change, and every later month; earlier months are kept. Lifetime values are carried forward
 -- from the month before the first reopened one, so the cost does not grow with the history.
@@ -45,6 +46,18 @@ segments as (
         rfm_segment
     from {{ ref('rfm_segments') }}
 ),
+
+{% if var('rfm_scoring') == 'thresholds' %}
+thresholds as (
+    select
+        metric,
+        score,
+        min_value
+    from {{ ref('rfm_score_thresholds') }}
+),
+{% else %}
+-- depends_on: {{ ref('rfm_score_thresholds') }}
+{% endif %}
 
 as_of as (
     select {{ analytics_as_of_date(ref('customer_purchase_days')) }} as as_of_date
@@ -263,28 +276,51 @@ customer_months as (
             and month_sums.last_purchase_after_base = purchase_predecessors.purchase_date
 ),
 
+with_recency as (
+    select
+        *,
+        {{ days_between('last_purchase_date', 'month_end_date') }} as recency_days
+    from customer_months
+),
+
 scored as (
     select
-        customer_months.*,
-        {{ days_between('customer_months.last_purchase_date', 'customer_months.month_end_date') }} as recency_days,
+        with_recency.*,
         {{ lifecycle_stage(
-            days_between('customer_months.first_purchase_date', 'customer_months.month_end_date'),
-            days_between('customer_months.last_purchase_date', 'customer_months.month_end_date'),
-            days_between('customer_months.previous_purchase_date', 'customer_months.last_purchase_date')
+            days_between('with_recency.first_purchase_date', 'with_recency.month_end_date'),
+            'with_recency.recency_days',
+            days_between('with_recency.previous_purchase_date', 'with_recency.last_purchase_date')
         ) }} as lifecycle_stage,
-        ntile(5) over (
-            partition by customer_months.month_end_date
-            order by customer_months.last_purchase_date asc, customer_months.customer_id asc
+        {% if var('rfm_scoring') == 'thresholds' %}
+        (
+            -- recency scores fall as the bounds rise: the lowest score whose bound is reached
+            select min(thresholds.score) from thresholds
+            where thresholds.metric = 'recency_days' and thresholds.min_value <= with_recency.recency_days
         ) as recency_score,
-        ntile(5) over (
-            partition by customer_months.month_end_date
-            order by customer_months.frequency_window asc, customer_months.customer_id asc
+        (
+            select max(thresholds.score) from thresholds
+            where thresholds.metric = 'frequency' and thresholds.min_value <= with_recency.frequency_window
         ) as frequency_score,
-        ntile(5) over (
-            partition by customer_months.month_end_date
-            order by customer_months.monetary_window asc, customer_months.customer_id asc
+        (
+            select max(thresholds.score) from thresholds
+            where thresholds.metric = 'monetary' and thresholds.min_value <= with_recency.monetary_window
         ) as monetary_score
-    from customer_months
+        {% else %}
+            -- quintiles of the month's population; ties broken by customer_id so a rebuild agrees
+            ntile(5) over (
+                partition by with_recency.month_end_date
+                order by with_recency.last_purchase_date asc, with_recency.customer_id asc
+            ) as recency_score,
+            ntile(5) over (
+                partition by with_recency.month_end_date
+                order by with_recency.frequency_window asc, with_recency.customer_id asc
+            ) as frequency_score,
+            ntile(5) over (
+                partition by with_recency.month_end_date
+                order by with_recency.monetary_window asc, with_recency.customer_id asc
+            ) as monetary_score
+        {% endif %}
+    from with_recency
 ),
 
 final as (

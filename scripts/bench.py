@@ -38,10 +38,13 @@ def generate(raw: Path, customers: int, start: str, end: str, extra: list[str]) 
     return time.perf_counter() - began
 
 
-def dbt_build(raw: Path, db: Path, target_path: Path, select: str | None, extra: list[str]) -> tuple[float, float]:
+def dbt_build(raw: Path, db: Path, target_path: Path, select: str | None, extra: list[str],
+              threads: int | None = None) -> tuple[float, float]:
     """Seconds and peak RSS (GiB) of one dbt build."""
     env = {**os.environ, "DBT_PROFILES_DIR": str(REPO), "C360_BUILD_DB": str(db),
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    if threads:
+        env["C360_DBT_THREADS"] = str(threads)
     cmd = [str(BIN / "dbt"), "build", "--target", "ci", "--target-path", str(target_path),
            "--vars", json.dumps({"raw_root": str(raw)}), "--exclude-resource-type", "unit_test", "--indirect-selection", "cautious", *extra]
     if select:
@@ -96,14 +99,15 @@ def append_days(raw: Path, days: int) -> None:
 def incremental_cost(args: argparse.Namespace, folder: Path, raw: Path) -> dict:
     """Full build, then daily loads: for each day of --measure-days, catch up to the day before in one
     unmeasured incremental build, then append that day and time the incremental build. The marketing
-    models' seconds of each measured run are compared with their full build."""
+    models' seconds of each measured run are compared with their full build. The measured builds run
+    one dbt thread, so that a model's time is its own (Python models share the interpreter lock)."""
     import shutil
 
     work = folder / "incremental"
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(raw, work / "raw")
     db, target_path = work / "customer360.duckdb", work / "target"
-    full_seconds, _ = dbt_build(work / "raw", db, target_path, args.select, [])
+    full_seconds, _ = dbt_build(work / "raw", db, target_path, args.select, [], threads=1)
     full = model_seconds(target_path, "marts/marketing")
     full_total = sum(full.values())
     measured, loaded_days = {}, 0
@@ -113,7 +117,7 @@ def incremental_cost(args: argparse.Namespace, folder: Path, raw: Path) -> dict:
             dbt_build(work / "raw", db, target_path, args.select, [])
         append_days(work / "raw", args.incremental_days)
         loaded_days = day - 1 + args.incremental_days
-        build_seconds, _ = dbt_build(work / "raw", db, target_path, args.select, [])
+        build_seconds, _ = dbt_build(work / "raw", db, target_path, args.select, [], threads=1)
         models = model_seconds(target_path, "marts/marketing")
         measured[f"day_{day}"] = {
             "dbt_build_seconds": round(build_seconds, 1),

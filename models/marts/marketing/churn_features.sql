@@ -152,13 +152,14 @@ feature_dates as (
 ),
 
 history_with_trend as (
-    -- the trend needs earlier months, so it is computed before the months are filtered
+    -- the trend needs the three months before each as-of date, read only for the dates computed
     select
         *,
         monetary_window - coalesce(lag(monetary_window, 3) over (
             partition by customer_id order by calendar_month_end_date
         ), 0) as monetary_window_change_3m
     from history
+    where calendar_month_end_date >= {{ dbt.dateadd('month', -3, '(select min(calendar_month_end_date) from feature_dates)') }}
 ),
 
 history_features as (

@@ -151,6 +151,7 @@ feature_dates as (
     {% endif %}
 ),
 
+{% set first_feature_month = '(select min(calendar_month_end_date) from feature_dates)' %}
 history_with_trend as (
     -- the trend needs the three months before each as-of date, read only for the dates computed
     select
@@ -159,7 +160,7 @@ history_with_trend as (
             partition by customer_id order by calendar_month_end_date
         ), 0) as monetary_window_change_3m
     from history
-    where calendar_month_end_date >= {{ dbt.dateadd('month', -3, '(select min(calendar_month_end_date) from feature_dates)') }}
+    where calendar_month_end_date >= {{ dbt.dateadd('month', -3, first_feature_month) }}
 ),
 
 history_features as (

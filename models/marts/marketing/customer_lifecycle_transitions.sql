@@ -36,6 +36,12 @@ with_previous as (
     from history
 ),
 
+changes as (
+    select *
+    from with_previous
+    where previous_stage is null or previous_stage != lifecycle_stage
+),
+
 final as (
     select
         {{ surrogate_key(['customer_id', 'month_end_date']) }} as transition_id,
@@ -45,13 +51,11 @@ final as (
         month_end_date as transitioned_on_date,
         calendar_month_end_date,
         history_processed_at
-    from with_previous
-    where
-        (previous_stage is null or previous_stage != lifecycle_stage)
-        {% if is_incremental() %}
-            -- the month before was read for its stage only
-            and calendar_month_end_date >= {{ first_changed_history_month() }}
-        {% endif %}
+    from changes
+    {% if is_incremental() %}
+        -- the month before was read for its stage only
+        where calendar_month_end_date >= {{ first_changed_history_month() }}
+    {% endif %}
 )
 
 select * from final

@@ -24,6 +24,10 @@ history as (
     from {{ ref('customer_rfm_history') }}
 ),
 
+current_month_end as (
+    select max(calendar_month_end_date) as calendar_month_end_date from history
+),
+
 current_month as (
     select
         customer_id,
@@ -39,13 +43,15 @@ current_month as (
         monetary_score,
         rfm_segment
     from history
-    where calendar_month_end_date = (select max(history.calendar_month_end_date) from history)
+    where calendar_month_end_date = (select current_month_end.calendar_month_end_date from current_month_end)
 ),
 
 final as (
     select
         *,
-        cast(recency_score as varchar) || cast(frequency_score as varchar) || cast(monetary_score as varchar) as rfm_cell
+        cast(recency_score as varchar)
+        || cast(frequency_score as varchar)
+        || cast(monetary_score as varchar) as rfm_cell
     from current_month
 )
 

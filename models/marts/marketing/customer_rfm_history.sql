@@ -9,8 +9,9 @@
 -- One row per customer with a purchase and month: recency, frequency and monetary value (window and
 -- lifetime), 1-5 scores (quintiles of the month, or the fixed thresholds of
 -- seeds/rfm_score_thresholds.csv with var('rfm_scoring') = 'thresholds'), RFM segment and lifecycle
--- stage as of the month's last day (the as-of date for the current month, which customer_rfm serves). Incremental by month: a run recomputes the months from the earliest
--- purchase day it (re)processed in customer_purchase_days, so late orders reopen exactly the months
+-- stage as of the month's last day (the as-of date for the current month, which customer_rfm
+-- serves). Incremental by month: a run recomputes the months from the earliest purchase day it
+-- (re)processed in customer_purchase_days, so late orders reopen exactly the months
 -- they change, and every later month; earlier months are kept. Lifetime values are carried forward
 -- from the month before the first reopened one, so the cost does not grow with the history.
 with

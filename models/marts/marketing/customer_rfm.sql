@@ -6,44 +6,24 @@
 -- computation serves both, and the daily run scans no purchase days for it.
 with
 
-history as (
-    select
-        customer_id,
-        calendar_month_end_date,
-        month_end_date,
-        last_purchase_date,
-        recency_days,
-        frequency_window,
-        frequency_lifetime,
-        monetary_window,
-        monetary_lifetime,
-        recency_score,
-        frequency_score,
-        monetary_score,
-        rfm_segment
-    from {{ ref('customer_rfm_history') }}
-),
-
-current_month_end as (
-    select max(calendar_month_end_date) as calendar_month_end_date from history
-),
-
 current_month as (
     select
-        customer_id,
-        month_end_date as as_of_date,
-        last_purchase_date,
-        recency_days,
-        frequency_window,
-        frequency_lifetime,
-        monetary_window,
-        monetary_lifetime,
-        recency_score,
-        frequency_score,
-        monetary_score,
-        rfm_segment
-    from history
-    where calendar_month_end_date = (select current_month_end.calendar_month_end_date from current_month_end)
+        history.customer_id,
+        history.month_end_date as as_of_date,
+        history.last_purchase_date,
+        history.recency_days,
+        history.frequency_window,
+        history.frequency_lifetime,
+        history.monetary_window,
+        history.monetary_lifetime,
+        history.recency_score,
+        history.frequency_score,
+        history.monetary_score,
+        history.rfm_segment
+    from {{ ref('customer_rfm_history') }} as history
+    where
+        history.calendar_month_end_date
+        = (select max(latest.calendar_month_end_date) from {{ ref('customer_rfm_history') }} as latest)
 ),
 
 final as (

@@ -128,25 +128,6 @@ base as (
     where processed.customer_id in (select purchase_days.customer_id from purchase_days)
 ),
 
-read_days as (
-    select
-        purchase_days.customer_id,
-        purchase_days.purchase_date,
-        purchase_days.order_count,
-        purchase_days.web_order_count,
-        purchase_days.store_order_count,
-        purchase_days.app_order_count,
-        purchase_days.net_amount
-    from purchase_days
-    where purchase_days.purchase_date > (
-        select least(
-            coalesce(min(base_month.base_month_end_date), cast('1900-01-01' as date)),
-            min(month_ends.month_end_date) - interval '{{ var("rfm_window_days") }} days'
-        )
-        from month_ends
-        cross join base_month
-    )
-),
 {% else %}
     base_month as (
         select cast(null as date) as base_month_end_date
@@ -166,18 +147,30 @@ read_days as (
         where false
     ),
 
-    read_days as (
-        select
-            customer_id,
-            purchase_date,
-            order_count,
-            web_order_count,
-            store_order_count,
-            app_order_count,
-            net_amount
-        from purchase_days
-    ),
 {% endif %}
+
+read_days as (
+    -- the days after the base month and in the RFM window of the first month computed (every day
+    -- on a full refresh, where there is no base month)
+    select
+        purchase_days.customer_id,
+        purchase_days.purchase_date,
+        purchase_days.order_count,
+        purchase_days.web_order_count,
+        purchase_days.store_order_count,
+        purchase_days.app_order_count,
+        purchase_days.net_amount
+    from purchase_days
+    where purchase_days.purchase_date > (
+        select
+            least(
+                coalesce(min(base_month.base_month_end_date), cast('1900-01-01' as date)),
+                min(month_ends.month_end_date) - interval '{{ var("rfm_window_days") }} days'
+            )
+        from month_ends
+        cross join base_month
+    )
+),
 
 month_days as (
     -- each month's purchase days after the base month, or in its RFM window

@@ -111,6 +111,32 @@ def test_churn_model_holds_up_against_recency_baseline(warehouse):
         method="spearman").iloc[0, 1] > 0.3
 
 
+def test_churn_scores_equal_scikit_learn_predictions(warehouse):
+    """customer_churn_scores walks the exported trees with numpy: it must give predict_proba of the pickled
+    scikit-learn model, on the design matrix churn_model_fits trained with."""
+    import base64
+    import importlib.util
+    import pickle
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "models" / "marts" / "marketing" / "churn_model_fits.py"
+    spec = importlib.util.spec_from_file_location("churn_model_fits", path)
+    training = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(training)
+
+    fit = table(warehouse, "churn_model_fits").iloc[0]
+    classifier = pickle.loads(base64.b64decode(fit["model_pickle_base64"]))
+    features = table(warehouse, "churn_features")
+    latest = features[features["as_of_date"] == features["as_of_date"].max()].reset_index(drop=True)
+    expected = pd.Series(
+        classifier.predict_proba(training.design_matrix(latest)[fit["features_used"].split(",")])[:, 1],
+        index=latest["customer_id"],
+    )
+    scores = table(warehouse, "customer_churn_scores").set_index("customer_id")["churn_probability"]
+    assert len(scores) == len(expected) > 100
+    np.testing.assert_allclose(scores.loc[expected.index], expected, rtol=1e-12, atol=1e-15)
+
+
 def test_a_rerun_refits_nothing(warehouse, sample_raw, tmp_path):
     """A second run on the same data keeps both fits (fitted_at included) and gives the same scores."""
     import shutil

@@ -257,7 +257,7 @@ labels as (
     group by history_features.customer_id, history_features.as_of_date, data_end.data_end_date
 ),
 
-final as (
+features as (
     select
         {{ surrogate_key(['history_features.customer_id', 'history_features.as_of_date']) }} as churn_feature_id,
         history_features.customer_id,
@@ -298,6 +298,20 @@ final as (
             and history_features.as_of_date = bounces_before.as_of_date
     left join labels
         on history_features.customer_id = labels.customer_id and history_features.as_of_date = labels.as_of_date
+),
+
+{% set model_inputs = [
+    'recency_days', 'frequency_window', 'frequency_lifetime', 'monetary_window', 'monetary_lifetime',
+    'recency_score', 'frequency_score', 'monetary_score', 'lifecycle_stage', 'monetary_window_change_3m',
+    'web_order_share', 'store_order_share', 'app_order_share', 'app_events_30d', 'campaign_responses_90d',
+    'complaints_90d', 'average_csat_before', 'has_bounced_email_before'
+] %}
+final as (
+    select
+        *,
+        -- customer_churn_scores rescores a customer only when this changes
+        {{ surrogate_key(model_inputs) }} as features_hash
+    from features
 )
 
 select * from final

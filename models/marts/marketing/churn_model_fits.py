@@ -5,14 +5,17 @@ recency-only baseline. customer_churn_scores scores with the newest row.
 
 A model is trained when a new as-of date becomes labelled (once a month); any other run appends
 nothing and imports nothing, so the daily cost does not carry the training (12 s at 100k customers).
-The model is kept as a base64 pickle; scikit-learn is pinned in requirements.lock, which is what
-makes the pickle loadable by customer_churn_scores.
+The model is kept twice: as a base64 pickle, the scikit-learn object itself (pinned in
+requirements.lock, so it stays loadable) for audits and tests, and as JSON arrays of its trees, which
+customer_churn_scores walks with numpy alone: scoring then imports neither pandas nor scikit-learn, and
+unpickling, which can run code, is never needed in the daily run.
 
 Python only receives the per-customer-month feature table (never orders or events), sampled to at
 most MAX_TRAINING_ROWS rows, so the cost stays flat as the warehouse grows.
 """
 import base64
 import datetime as dt
+import json
 import pickle
 
 MAX_TRAINING_ROWS = 300_000
@@ -34,6 +37,7 @@ COLUMNS = {
     "baseline_recency_test_auc": "double",
     "features_used": "varchar",
     "model_pickle_base64": "varchar",
+    "model_trees_json": "varchar",
     "trained_at": "timestamp",
 }
 
@@ -46,6 +50,29 @@ def design_matrix(frame):
     for stage in STAGES:
         matrix[f"stage_{stage}"] = (frame["lifecycle_stage"] == stage).astype("float64")
     return matrix
+
+
+def trees_json(classifier, used: list[str]) -> str:
+    """The fitted trees as plain arrays: raw score = baseline + the sum over trees of the value of the leaf a
+    row reaches; at a split, a row goes left when its value <= threshold, and a missing value goes left
+    when missing_left. This is what scikit-learn's predictor does; tests/python/test_clv.py checks the
+    numpy walk of customer_churn_scores against predict_proba."""
+    trees = []
+    for (predictor,) in classifier._predictors:  # binary classification: one tree per iteration
+        nodes = predictor.nodes
+        if nodes["is_categorical"].any():
+            raise ValueError("categorical splits are not exported: the churn features are numeric")
+        trees.append({
+            "feature": nodes["feature_idx"].tolist(),
+            "threshold": nodes["num_threshold"].tolist(),
+            "missing_left": nodes["missing_go_to_left"].astype(bool).tolist(),
+            "left": nodes["left"].tolist(),
+            "right": nodes["right"].tolist(),
+            "leaf": nodes["is_leaf"].astype(bool).tolist(),
+            "value": nodes["value"].tolist(),
+        })
+    baseline = float(classifier._baseline_prediction.ravel()[0])
+    return json.dumps({"baseline": baseline, "features": used, "trees": trees})
 
 
 def no_fit(session):
@@ -89,6 +116,7 @@ def train(labelled, horizon: int) -> dict | None:
         ),
         "features_used": ",".join(used),
         "model_pickle_base64": base64.b64encode(pickle.dumps(classifier)).decode("ascii"),
+        "model_trees_json": trees_json(classifier, used),
     }
 
 

@@ -3,16 +3,16 @@ and spend over the next var('clv_horizon_days') days, and the customer lifetime 
 horizon, from the latest monthly fit of customer_clv_fits.
 
 The parameters come from pymc-marketing; the predictions are its closed forms (Fader, Hardie & Lee
-2005, eq. 10 and P(alive); Fader & Hardie 2013, eq. 5) written with numpy and scipy, so that the
-daily run costs a fraction of a second instead of importing pymc. tests/python/test_clv.py checks
-them against pymc-marketing's own predictive methods.
+2005, eq. 10 and P(alive); Fader & Hardie 2013, eq. 5) written with numpy alone, so that the daily
+run costs a fraction of a second instead of importing pymc. tests/python/test_clv.py checks them
+against pymc-marketing's own predictive methods.
 """
 import numpy as np
-import pyarrow as pa
-from scipy.special import hyp2f1
 
-# Arrow in and out, no pandas: this model runs every day, and importing pandas would cost more than
-# the scoring (dbt-duckdb imports pyarrow to write the result anyway).
+# numpy in and out, through DuckDB's fetchnumpy and a registered dict of arrays: this model runs every
+# day for every customer (T moves), and importing pandas or scipy would cost more than the scoring
+# (pyarrow's numpy conversions import pandas too).
+MAX_SERIES_TERMS = 100_000
 SCORE_COLUMNS = ["probability_alive", "expected_purchase_days", "expected_spend_per_purchase_day", "expected_clv"]
 
 
@@ -22,11 +22,29 @@ def probability_alive(x, t_x, big_t, r, alpha, a, b):
     return 1.0 / (1.0 + odds_dead)
 
 
+def hypergeometric_series(p, q, c, z):
+    """sum over k of (p)_k (q)_k / ((c)_k k!) z^k, the Gauss series 2F1(p, q; c; z), for arrays c and z in
+    [0, 1): summed term by term until every term is below 1e-17 of its sum and shrinking."""
+    term, total = np.ones_like(z), np.ones_like(z)
+    for k in range(MAX_SERIES_TERMS):
+        ratio = (p + k) * (q + k) / ((c + k) * (k + 1)) * z
+        term = term * ratio
+        total = total + term
+        if np.all((np.abs(term) <= 1e-17 * np.abs(total)) & (np.abs(ratio) < 1)):
+            return total
+    raise ValueError("the hypergeometric series did not converge: is clv_horizon_days far longer than the history?")
+
+
 def expected_purchases(t, x, t_x, big_t, r, alpha, a, b):
-    """BG/NBD E[purchases in (T, T + t] | x, t_x, T], eq. 10 of Fader, Hardie & Lee (2005)."""
-    numerator = (a + b + x - 1) / (a - 1) * (
-        1 - ((alpha + big_t) / (alpha + big_t + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + big_t + t))
-    )
+    """BG/NBD E[purchases in (T, T + t] | x, t_x, T], eq. 10 of Fader, Hardie & Lee (2005).
+
+    Its 2F1(r + x, b + x; a + b + x - 1; z), z = t / (alpha + T + t), goes through Euler's transformation
+    2F1(A, B; C; z) = (1 - z)^(C - A - B) 2F1(C - A, C - B; C; z): the factor ((alpha + T) / (alpha + T + t))^(r + x),
+    which is (1 - z)^(r + x), then leaves (1 - z)^(a - 1) times a series whose terms shrink like
+    k^(a - 2 - r - x) z^k and never change sign after the first, so it is summed without cancellation."""
+    one_minus_z = (alpha + big_t) / (alpha + big_t + t)
+    series = hypergeometric_series(a + b - 1 - r, a - 1, a + b + x - 1, t / (alpha + big_t + t))
+    numerator = (a + b + x - 1) / (a - 1) * (1 - one_minus_z ** (a - 1) * series)
     denominator = 1 + np.where(x > 0, a / (b + x - 1) * ((alpha + big_t) / (alpha + t_x)) ** (r + x), 0.0)
     return numerator / denominator
 
@@ -40,34 +58,36 @@ def expected_spend(x, mean_spend, p, q, v):
 
 
 def model(dbt, session):
-    dbt.config(materialized="table", packages=["scipy", "numpy", "pyarrow"])
+    dbt.config(materialized="table", packages=["numpy"])
     horizon = int(dbt.config.get("clv_horizon_days") or 365)
     summary = dbt.ref("customer_btyd_summary").select(
         "customer_id, as_of_date, frequency, recency, \"T\", monetary_value"
-    ).to_arrow_table()
-    fits = dbt.ref("customer_clv_fits").order("calibration_end_date desc").limit(1).to_arrow_table().to_pylist()
-    rows = summary.num_rows
-    if not fits or rows == 0:
-        scores = {column: pa.nulls(rows, pa.float64()) for column in SCORE_COLUMNS}
-        calibration_end = pa.nulls(rows, pa.timestamp("us"))
-    else:
-        fit = fits[0]
-        r, alpha, a, b = (fit[f"bgnbd_{name}"] for name in ("r", "alpha", "a", "b"))
-        p, q, v = (fit[f"gamma_gamma_{name}"] for name in ("p", "q", "v"))
-        x, t_x, big_t, mean_spend = (
-            summary.column(name).to_numpy().astype("float64") for name in ("frequency", "recency", "T", "monetary_value")
+    )
+    fits = dbt.ref("customer_clv_fits").order("calibration_end_date desc").limit(1)
+    fit = dict(zip(fits.columns, fits.fetchall()[0])) if fits.aggregate("count(*)").fetchall()[0][0] else None
+    if fit is None:
+        return summary.select(
+            "*, " + ", ".join(f"cast(null as double) as {column}" for column in SCORE_COLUMNS)
+            + f", cast({horizon} as bigint) as clv_horizon_days, cast(null as timestamp) as clv_calibration_end_date"
         )
-        purchases = expected_purchases(horizon, x, t_x, big_t, r, alpha, a, b)
-        spend = expected_spend(x, mean_spend, p, q, v)
-        scores = {
-            "probability_alive": probability_alive(x, t_x, big_t, r, alpha, a, b),
-            "expected_purchase_days": purchases,
-            "expected_spend_per_purchase_day": spend,
-            "expected_clv": purchases * spend,
-        }
-        calibration_end = pa.array([fit["calibration_end_date"]] * rows, pa.timestamp("us"))
-    for column in SCORE_COLUMNS:
-        values = scores[column]
-        summary = summary.append_column(column, values if isinstance(values, pa.Array) else pa.array(values, pa.float64()))
-    summary = summary.append_column("clv_horizon_days", pa.array([horizon] * rows, pa.int64()))
-    return summary.append_column("clv_calibration_end_date", calibration_end)
+    arrays = summary.fetchnumpy()
+    x, t_x, big_t, mean_spend = (
+        arrays[name].astype("float64") for name in ("frequency", "recency", "T", "monetary_value")
+    )
+    r, alpha, a, b = (fit[f"bgnbd_{name}"] for name in ("r", "alpha", "a", "b"))
+    p, q, v = (fit[f"gamma_gamma_{name}"] for name in ("p", "q", "v"))
+    purchases = expected_purchases(horizon, x, t_x, big_t, r, alpha, a, b)
+    spend = expected_spend(x, mean_spend, p, q, v)
+    # numpy arrays go back to DuckDB as a registered view: no pandas or pyarrow round trip
+    session.register("customer_clv__scores", {
+        "customer_id": arrays["customer_id"],
+        "probability_alive": probability_alive(x, t_x, big_t, r, alpha, a, b),
+        "expected_purchase_days": purchases,
+        "expected_spend_per_purchase_day": spend,
+        "expected_clv": purchases * spend,
+    })
+    return summary.join(session.view("customer_clv__scores"), "customer_id").select(
+        "customer_id, as_of_date, frequency, recency, \"T\", monetary_value, " + ", ".join(SCORE_COLUMNS)
+        + f", cast({horizon} as bigint) as clv_horizon_days"
+        + f", cast(timestamp '{fit['calibration_end_date']}' as timestamp) as clv_calibration_end_date"
+    )

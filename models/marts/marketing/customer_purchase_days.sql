@@ -36,7 +36,7 @@ touched_customers as (
     select distinct customer_id
     from orders
     where load_date > (
-        select max(last_load_date) - interval '{{ var("incremental_lookback_days") }} days' from {{ this }}
+        select max(loaded_date) - interval '{{ var("incremental_lookback_days") }} days' from {{ this }}
     )
     union
     select new_customer_id from merges
@@ -95,7 +95,6 @@ final as (
         sales_amount,
         net_amount,
         day_last_load_date as loaded_date,
-        max(day_last_load_date) over (partition by customer_id) as last_load_date,
         {{ dbt.current_timestamp() }} as processed_at
     from daily
 )

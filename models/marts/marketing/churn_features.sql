@@ -8,10 +8,19 @@
 -- One row per customer who had bought by then and as-of date (the first day of each month after a
 -- complete month): features computed only from data before the as-of date, and the label - no
 -- purchase in the var('churn_horizon_days') days from the as-of date - once the data covers them.
--- Incremental by as-of date: a run recomputes new months, months reopened by late orders or identity
--- merges (customer_rfm_history redid them), months whose label horizon the data now covers, and
--- months whose known label is touched by orders loaded after it was computed.
+-- Incremental by as-of date: a run recomputes the features of new months and of months reopened by
+-- late orders or identity merges (customer_rfm_history redid them). The months whose label horizon
+-- the data now covers, or whose known labels are touched by orders loaded since, keep their features
+-- (they only use data before the as-of date) and get their labels again.
 with
+
+history_months as (
+    select
+        calendar_month_end_date,
+        month_end_date,
+        history_processed_at
+    from {{ ref('customer_rfm_history') }}
+),
 
 history as (
     select
@@ -133,23 +142,44 @@ labels_to_refresh as (
 
 feature_dates as (
     select distinct
-        history.calendar_month_end_date,
-        cast(history.calendar_month_end_date + interval '1 day' as date) as as_of_date
-    from history
+        history_months.calendar_month_end_date,
+        cast(history_months.calendar_month_end_date + interval '1 day' as date) as as_of_date
+    from history_months
     -- complete months only: the current month's features would change every day
-    where history.month_end_date = history.calendar_month_end_date
+    where history_months.month_end_date = history_months.calendar_month_end_date
     {% if is_incremental() %}
         and (
             -- a month completed since the last run
-            history.calendar_month_end_date >= (select max(as_of_date) from {{ this }})
+            history_months.calendar_month_end_date >= (select max(as_of_date) from {{ this }})
             -- a month reopened by late orders or identity merges (customer_rfm_history redid it)
-            or history.history_processed_at > (select max(features_processed_at) from {{ this }})
-            or cast(history.calendar_month_end_date + interval '1 day' as date) in (
-                select as_of_date from labels_to_refresh
-            )
+            or history_months.history_processed_at > (select max(features_processed_at) from {{ this }})
         )
     {% endif %}
 ),
+
+{% set feature_columns = [
+    'recency_days', 'frequency_window', 'frequency_lifetime', 'monetary_window', 'monetary_lifetime',
+    'recency_score', 'frequency_score', 'monetary_score', 'lifecycle_stage', 'monetary_window_change_3m',
+    'web_order_share', 'store_order_share', 'app_order_share', 'app_events_30d', 'campaign_responses_90d',
+    'complaints_90d', 'average_csat_before', 'has_bounced_email_before'
+] %}
+{% if is_incremental() %}
+relabelled as (
+    -- rows whose features stand but whose labels moved: carried over, to be labelled again
+    select
+        processed.churn_feature_id,
+        processed.customer_id,
+        processed.as_of_date,
+        {% for column in feature_columns %}
+            processed.{{ column }},
+        {% endfor %}
+        processed.features_hash
+    from {{ this }} as processed
+    where
+        processed.as_of_date in (select labels_to_refresh.as_of_date from labels_to_refresh)
+        and processed.as_of_date not in (select feature_dates.as_of_date from feature_dates)
+),
+{% endif %}
 
 {% set first_feature_month = '(select min(calendar_month_end_date) from feature_dates)' %}
 history_with_trend as (
@@ -235,26 +265,40 @@ bounces_before as (
         on customer_ids.source_name = 'crm' and crm_contacts.contact_id = customer_ids.source_record_id
 ),
 
+labelled_rows as (
+    select
+        customer_id,
+        as_of_date
+    from history_features
+    {% if is_incremental() %}
+        union all
+        select
+            customer_id,
+            as_of_date
+        from relabelled
+    {% endif %}
+),
+
 labels as (
     select
-        history_features.customer_id,
-        history_features.as_of_date,
+        labelled_rows.customer_id,
+        labelled_rows.as_of_date,
         case
             when
-                history_features.as_of_date + interval '{{ var("churn_horizon_days") }} days'
+                labelled_rows.as_of_date + interval '{{ var("churn_horizon_days") }} days'
                 > data_end.data_end_date + interval '1 day' then null
             else count(purchase_days.purchase_date) = 0
         end as is_churned_next_horizon
-    from history_features
+    from labelled_rows
     cross join data_end
     left join purchase_days
         on
-            history_features.customer_id = purchase_days.customer_id
+            labelled_rows.customer_id = purchase_days.customer_id
             and purchase_days.order_count > 0
-            and history_features.as_of_date <= purchase_days.purchase_date
+            and labelled_rows.as_of_date <= purchase_days.purchase_date
             and purchase_days.purchase_date
-            < history_features.as_of_date + interval '{{ var("churn_horizon_days") }} days'
-    group by history_features.customer_id, history_features.as_of_date, data_end.data_end_date
+            < labelled_rows.as_of_date + interval '{{ var("churn_horizon_days") }} days'
+    group by labelled_rows.customer_id, labelled_rows.as_of_date, data_end.data_end_date
 ),
 
 features as (
@@ -300,18 +344,29 @@ features as (
         on history_features.customer_id = labels.customer_id and history_features.as_of_date = labels.as_of_date
 ),
 
-{% set model_inputs = [
-    'recency_days', 'frequency_window', 'frequency_lifetime', 'monetary_window', 'monetary_lifetime',
-    'recency_score', 'frequency_score', 'monetary_score', 'lifecycle_stage', 'monetary_window_change_3m',
-    'web_order_share', 'store_order_share', 'app_order_share', 'app_events_30d', 'campaign_responses_90d',
-    'complaints_90d', 'average_csat_before', 'has_bounced_email_before'
-] %}
 final as (
     select
         *,
         -- customer_churn_scores rescores a customer only when this changes
-        {{ surrogate_key(model_inputs) }} as features_hash
+        {{ row_hash(feature_columns) }} as features_hash
     from features
+    {% if is_incremental() %}
+        union all
+        select
+            relabelled.churn_feature_id,
+            relabelled.customer_id,
+            relabelled.as_of_date,
+            {% for column in feature_columns %}
+                relabelled.{{ column }},
+            {% endfor %}
+            labels.is_churned_next_horizon,
+            (select max(purchase_days.loaded_date) from purchase_days) as source_loaded_date,
+            {{ dbt.current_timestamp() }} as features_processed_at,
+            relabelled.features_hash
+        from relabelled
+        inner join labels
+            on relabelled.customer_id = labels.customer_id and relabelled.as_of_date = labels.as_of_date
+    {% endif %}
 )
 
 select * from final

@@ -24,10 +24,7 @@ buying_days as (
         purchase_days.customer_id,
         purchase_days.purchase_date,
         purchase_days.sales_amount,
-        as_of.as_of_date,
-        row_number() over (
-            partition by purchase_days.customer_id order by purchase_days.purchase_date
-        ) as purchase_day_number
+        as_of.as_of_date
     from purchase_days
     cross join as_of
     where purchase_days.order_count > 0 and purchase_days.purchase_date <= as_of.as_of_date
@@ -41,9 +38,11 @@ final as (
         {{ days_between('min(purchase_date)', 'max(purchase_date)') }} as recency,
         -- the literature's name for the customer's age; upper case on purpose
         {{ days_between('min(purchase_date)', 'max(as_of_date)') }} as T,  -- noqa: CP02
+        -- the repeat days' sales are all days' but the first (min_by, in DuckDB and Spark alike):
+        -- exact in decimals, and no window over every purchase day
         cast(
             coalesce(
-                sum(case when purchase_day_number > 1 then sales_amount end) / nullif(count(*) - 1, 0), 0
+                (sum(sales_amount) - min_by(sales_amount, purchase_date)) / nullif(count(*) - 1, 0), 0
             ) as double
         ) as monetary_value
     from buying_days

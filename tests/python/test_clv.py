@@ -137,6 +137,19 @@ def test_churn_scores_equal_scikit_learn_predictions(warehouse):
     np.testing.assert_allclose(scores.loc[expected.index], expected, rtol=1e-12, atol=1e-15)
 
 
+def test_features_hash_follows_the_model_inputs_only(warehouse):
+    """customer_churn_scores rescores a customer when features_hash changes: equal inputs must give equal
+    hashes and different inputs different ones, whatever the label or the processing time."""
+    features = table(warehouse, "churn_features")
+    inputs = [column for column in features.columns if column not in {
+        "churn_feature_id", "customer_id", "as_of_date", "is_churned_next_horizon", "source_loaded_date",
+        "features_processed_at", "features_hash"}]
+    assert len(inputs) == 18
+    distinct_inputs = features[inputs].astype(str).drop_duplicates()
+    assert features["features_hash"].nunique() == len(distinct_inputs) > 1000
+    assert (features.astype({column: str for column in inputs}).groupby(inputs)["features_hash"].nunique() == 1).all()
+
+
 def test_a_rerun_refits_nothing(warehouse, sample_raw, tmp_path):
     """A second run on the same data keeps both fits (fitted_at included) and gives the same scores."""
     import shutil

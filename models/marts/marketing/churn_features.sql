@@ -369,4 +369,6 @@ final as (
     {% endif %}
 )
 
+-- stored month by month, for the reason given in customer_rfm_history
 select * from final
+order by as_of_date

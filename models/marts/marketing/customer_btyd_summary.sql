@@ -1,9 +1,12 @@
+{{ config(materialized='view') }}
 -- One row per customer with at least one purchase by the as-of date: the frequency / recency / T /
 -- monetary_value summary of the buy-till-you-die (BG/NBD, Gamma-Gamma) literature, with the
 -- conventions of lifetimes and pymc-marketing: purchases are non-refund orders grouped by UTC day;
 -- frequency = purchase days after the first; recency = days from the first to the last purchase day;
 -- T = days from the first purchase day to the as-of date; monetary_value = mean of the repeat
 -- purchase days' summed net amounts (0 without repeat purchases).
+-- A view: customer_clv stores these columns with the scores made from them every day, so a table
+-- here would only write every customer's row a second time; reading it aggregates the per-day state.
 with
 
 purchase_days as (

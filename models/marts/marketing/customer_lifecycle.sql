@@ -1,3 +1,4 @@
+{{ config(materialized='view') }}
 -- One row per customer with their lifecycle stage at the as-of date, from the days since their
 -- first, last and previous purchase (thresholds are vars, in days):
 --   prospect     known customer without a purchase yet;
@@ -9,6 +10,8 @@
 --   churned      last purchase more than lifecycle_lapsed_days ago.
 -- The stages of buyers are the current month of customer_rfm_history (macro lifecycle_stage), whose
 -- month ends at the as-of date: one computation serves both, and the daily run scans no purchase days.
+-- A view: it is one month of customer_rfm_history, so storing it again would only add a daily
+-- rewrite of every customer's row; reading it filters the history on its newest month.
 with
 
 customers as (

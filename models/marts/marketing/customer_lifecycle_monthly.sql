@@ -90,4 +90,6 @@ final as (
             and stages.lifecycle_stage = entries.lifecycle_stage
 )
 
+-- stored month by month, for the reason given in customer_rfm_history
 select * from final
+order by calendar_month_end_date

@@ -58,4 +58,6 @@ final as (
     {% endif %}
 )
 
+-- stored month by month, for the reason given in customer_rfm_history
 select * from final
+order by calendar_month_end_date

@@ -1,9 +1,12 @@
+{{ config(materialized='view') }}
 -- One row per customer with a purchase by the as-of date: recency, frequency and monetary value
 -- (in the var('rfm_window_days') window and over the lifetime), 1-5 scores (quintiles of the
 -- population, or the fixed thresholds of seeds/rfm_score_thresholds.csv with var('rfm_scoring') =
 -- 'thresholds'), the RFM cell ('555') and the named segment of seeds/rfm_segments.csv.
 -- It is the current month of customer_rfm_history, whose month ends at the as-of date: one
 -- computation serves both, and the daily run scans no purchase days for it.
+-- A view: it is one month of customer_rfm_history, so storing it again would only add a daily
+-- rewrite of every customer's row; reading it filters the history on its newest month.
 with
 
 current_month as (

@@ -348,4 +348,9 @@ final as (
             and scored.frequency_score between segments.frequency_score_min and segments.frequency_score_max
 )
 
+-- stored month by month: the months an incremental run redoes are then contiguous row groups,
+-- mostly at the table's end, cheap to delete and rewrite (scattered, they made DuckDB rewrite
+-- the whole table at checkpoint: 0.75 s against 0.08 s at 100k customers), and readers of
+-- one month skip the others
 select * from final
+order by calendar_month_end_date

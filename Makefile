@@ -57,10 +57,10 @@ preflight: setup $(if $(RAW_ROOT),,sample)
 	$(PY) -m scripts preflight --raw-root $(RAW)
 
 # Write: dbt builds models and runs their tests into the build file; a failing test stops here,
-# before anything is published.
+# before anything is published. DBT_ARGS=--full-refresh rebuilds the incremental models too.
 dbt-build: preflight
 	mkdir -p build
-	C360_BUILD_DB=$(BUILD_DB) $(DBT) build --target dev --vars "{raw_root: $(abspath $(RAW))}"
+	C360_BUILD_DB=$(BUILD_DB) $(DBT) build --target dev --vars "{raw_root: $(abspath $(RAW))}" $(DBT_ARGS)
 
 # Audit: Great Expectations suites (audit/expectations.yml) on the build file; volume is compared
 # with the published warehouse. A failed error-severity expectation stops here, before publishing.

@@ -121,7 +121,11 @@ def train(labelled, horizon: int) -> dict | None:
 
 
 def model(dbt, session):
-    dbt.config(materialized="incremental", incremental_strategy="append", packages=["scikit-learn", "pandas"])
+    # on_schema_change ignore: a run with nothing to fit appends a hand-typed empty relation, whose
+    # timestamps need not match the precision pandas gave the fitted rows
+    dbt.config(
+        materialized="incremental", incremental_strategy="append", on_schema_change="ignore", packages=["scikit-learn", "pandas"]
+    )
     horizon = int(dbt.config.get("churn_horizon_days") or 90)
     features = dbt.ref("churn_features")
     labelled_through = features.filter("is_churned_next_horizon is not null").aggregate("max(as_of_date)").fetchall()[0][0]

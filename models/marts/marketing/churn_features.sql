@@ -90,7 +90,10 @@ customer_ids as (
 ),
 
 data_end as (
-    select max(purchase_date) as data_end_date from purchase_days
+    select
+        max(purchase_date) as data_end_date,
+        max(loaded_date) as source_loaded_date
+    from purchase_days
 ),
 
 {% if is_incremental() %}
@@ -325,7 +328,7 @@ features as (
         csat_before.average_csat_before,
         bounces_before.customer_id is not null as has_bounced_email_before,
         labels.is_churned_next_horizon,
-        (select max(purchase_days.loaded_date) from purchase_days) as source_loaded_date,
+        (select data_end.source_loaded_date from data_end) as source_loaded_date,
         {{ dbt.current_timestamp() }} as features_processed_at
     from history_features
     left join recent_activity
@@ -360,7 +363,7 @@ final as (
                 relabelled.{{ column }},
             {% endfor %}
             labels.is_churned_next_horizon,
-            (select max(purchase_days.loaded_date) from purchase_days) as source_loaded_date,
+            (select data_end.source_loaded_date from data_end) as source_loaded_date,
             {{ dbt.current_timestamp() }} as features_processed_at,
             relabelled.features_hash
         from relabelled

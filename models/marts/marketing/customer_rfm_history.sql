@@ -60,6 +60,20 @@ thresholds as (
 -- depends_on: {{ ref('rfm_score_thresholds') }}
 {% endif %}
 
+segment_cells as (
+    -- the seed's score ranges as (recency score, frequency score) cells, so scores find their
+    -- segment by an equi-join
+    select
+        recency_scores.score as recency_score,
+        frequency_scores.score as frequency_score,
+        segments.rfm_segment
+    from segments
+    inner join (values (1), (2), (3), (4), (5)) as recency_scores (score)
+        on recency_scores.score between segments.recency_score_min and segments.recency_score_max
+    inner join (values (1), (2), (3), (4), (5)) as frequency_scores (score)
+        on frequency_scores.score between segments.frequency_score_min and segments.frequency_score_max
+),
+
 as_of as (
     select {{ analytics_as_of_date(ref('customer_purchase_days')) }} as as_of_date
 ),
@@ -128,30 +142,23 @@ base as (
     where processed.customer_id in (select purchase_days.customer_id from purchase_days)
 ),
 
-{% else %}
-    base_month as (
-        select cast(null as date) as base_month_end_date
-    ),
-
-    base as (
-        select
-            cast(null as varchar) as customer_id,
-            cast(null as date) as first_purchase_date,
-            cast(null as date) as last_purchase_date,
-            cast(null as date) as previous_purchase_date,
-            cast(null as bigint) as frequency_lifetime,
-            cast(null as bigint) as web_orders_lifetime,
-            cast(null as bigint) as store_orders_lifetime,
-            cast(null as bigint) as app_orders_lifetime,
-            cast(null as decimal(18, 2)) as monetary_lifetime
-        where false
-    ),
-
-{% endif %}
+refunds_before_first_purchase as (
+    -- refund-only days before a customer's first purchase (an identity or data defect) count in the
+    -- lifetime spend, as on a full refresh, although the base month has no row of the customer yet
+    select
+        purchase_days.customer_id,
+        sum(purchase_days.net_amount) as net_amount
+    from purchase_days
+    cross join base_month
+    where
+        purchase_days.purchase_date <= base_month.base_month_end_date
+        and purchase_days.customer_id not in (select base.customer_id from base)
+    group by purchase_days.customer_id
+),
 
 read_days as (
     -- the days after the base month and in the RFM window of the first month computed (every day
-    -- on a full refresh, where there is no base month)
+    -- when no month is kept)
     select
         purchase_days.customer_id,
         purchase_days.purchase_date,
@@ -256,10 +263,12 @@ customer_months as (
         {% endfor %}
         coalesce(month_sums.monetary_window, 0) as monetary_window,
         cast(
-            coalesce(base.monetary_lifetime, 0) + coalesce(month_sums.monetary_after_base, 0) as decimal(18, 2)
+            coalesce(base.monetary_lifetime, 0) + coalesce(month_sums.monetary_after_base, 0)
+            + coalesce(refunds_before_first_purchase.net_amount, 0) as decimal(18, 2)
         ) as monetary_lifetime
     from month_customers
     left join base on month_customers.customer_id = base.customer_id
+    left join refunds_before_first_purchase on month_customers.customer_id = refunds_before_first_purchase.customer_id
     left join month_sums
         on
             month_customers.calendar_month_end_date = month_sums.calendar_month_end_date
@@ -269,6 +278,155 @@ customer_months as (
             month_sums.customer_id = purchase_predecessors.customer_id
             and month_sums.last_purchase_after_base = purchase_predecessors.purchase_date
 ),
+
+{% else %}
+
+-- Full refresh: each customer's lifetime totals are running sums over their months, and a month's
+-- RFM window (the var('rfm_window_days') days to its end) is its running total minus the total at
+-- the window's start. The window's first, partial month is the only one read day by day, so the
+-- cost follows the months x customers it writes, not months x purchase days.
+day_months as (
+    select
+        purchase_days.customer_id,
+        purchase_days.purchase_date,
+        {{ month_end('purchase_days.purchase_date') }} as calendar_month_end_date,
+        purchase_days.order_count,
+        purchase_days.web_order_count,
+        purchase_days.store_order_count,
+        purchase_days.app_order_count,
+        purchase_days.net_amount
+    from purchase_days
+    cross join as_of
+    where purchase_days.purchase_date <= as_of.as_of_date
+),
+
+purchase_predecessors as (
+    select
+        customer_id,
+        purchase_date,
+        lag(purchase_date) over (partition by customer_id order by purchase_date) as previous_purchase_date
+    from day_months
+    where order_count > 0
+),
+
+customer_month_sums as (
+    select
+        customer_id,
+        calendar_month_end_date,
+        min(case when order_count > 0 then purchase_date end) as first_purchase_in_month,
+        max(case when order_count > 0 then purchase_date end) as last_purchase_in_month,
+        sum(order_count) as order_count,
+        {% for channel in ['web', 'store', 'app'] %}
+            sum({{ channel }}_order_count) as {{ channel }}_order_count,
+        {% endfor %}
+        sum(net_amount) as net_amount
+    from day_months
+    group by customer_id, calendar_month_end_date
+),
+
+customer_first_months as (
+    select
+        customer_id,
+        min(calendar_month_end_date) as first_month_end_date
+    from customer_month_sums
+    group by customer_id
+),
+
+running_totals as (
+    -- every month from a customer's first month with orders or refunds, with their totals so far
+    select
+        month_ends.calendar_month_end_date,
+        month_ends.month_end_date,
+        customer_first_months.customer_id,
+        min(customer_month_sums.first_purchase_in_month) over customer_so_far as first_purchase_date,
+        max(customer_month_sums.last_purchase_in_month) over customer_so_far as last_purchase_date,
+        sum(coalesce(customer_month_sums.order_count, 0)) over customer_so_far as frequency_lifetime,
+        {% for channel in ['web', 'store', 'app'] %}
+            sum(coalesce(customer_month_sums.{{ channel }}_order_count, 0))
+                over customer_so_far as {{ channel }}_orders_lifetime,
+        {% endfor %}
+        sum(coalesce(customer_month_sums.net_amount, 0)) over customer_so_far as monetary_lifetime
+    from customer_first_months
+    inner join month_ends on customer_first_months.first_month_end_date <= month_ends.calendar_month_end_date
+    left join customer_month_sums
+        on
+            customer_first_months.customer_id = customer_month_sums.customer_id
+            and month_ends.calendar_month_end_date = customer_month_sums.calendar_month_end_date
+    window customer_so_far as (
+        partition by customer_first_months.customer_id
+        order by month_ends.calendar_month_end_date
+        rows between unbounded preceding and current row
+    )
+),
+
+window_starts as (
+    -- a month's window starts after window_start_date; the totals before it are those of the latest
+    -- month with data up to the start's month, less the start month's days after the start
+    select
+        month_ends.calendar_month_end_date,
+        cast(month_ends.month_end_date - interval '{{ var("rfm_window_days") }} days' as date) as window_start_date,
+        max(earlier_months.calendar_month_end_date) as totals_month_end_date
+    from month_ends
+    left join month_ends as earlier_months
+        on
+            earlier_months.calendar_month_end_date
+            <= {{ month_end("month_ends.month_end_date - interval '" ~ var('rfm_window_days') ~ " days'") }}
+    group by month_ends.calendar_month_end_date, month_ends.month_end_date
+),
+
+window_start_month_days as (
+    -- the days of the window's first month that fall inside the window
+    select
+        window_starts.calendar_month_end_date,
+        day_months.customer_id,
+        sum(day_months.order_count) as order_count,
+        sum(day_months.net_amount) as net_amount
+    from window_starts
+    inner join day_months
+        on
+            window_starts.totals_month_end_date = day_months.calendar_month_end_date
+            and window_starts.window_start_date < day_months.purchase_date
+    group by window_starts.calendar_month_end_date, day_months.customer_id
+),
+
+customer_months as (
+    select
+        running_totals.calendar_month_end_date,
+        running_totals.month_end_date,
+        running_totals.customer_id,
+        running_totals.first_purchase_date,
+        running_totals.last_purchase_date,
+        purchase_predecessors.previous_purchase_date,
+        running_totals.frequency_lifetime - coalesce(window_start_totals.frequency_lifetime, 0)
+        + coalesce(window_start_month_days.order_count, 0) as frequency_window,
+        running_totals.frequency_lifetime,
+        {% for channel in ['web', 'store', 'app'] %}
+            running_totals.{{ channel }}_orders_lifetime,
+        {% endfor %}
+        cast(
+            running_totals.monetary_lifetime - coalesce(window_start_totals.monetary_lifetime, 0)
+            + coalesce(window_start_month_days.net_amount, 0) as decimal(18, 2)
+        ) as monetary_window,
+        cast(running_totals.monetary_lifetime as decimal(18, 2)) as monetary_lifetime
+    from running_totals
+    inner join window_starts on running_totals.calendar_month_end_date = window_starts.calendar_month_end_date
+    left join running_totals as window_start_totals
+        on
+            running_totals.customer_id = window_start_totals.customer_id
+            and window_starts.totals_month_end_date = window_start_totals.calendar_month_end_date
+    left join window_start_month_days
+        on
+            running_totals.customer_id = window_start_month_days.customer_id
+            and running_totals.calendar_month_end_date = window_start_month_days.calendar_month_end_date
+    left join purchase_predecessors
+        on
+            running_totals.customer_id = purchase_predecessors.customer_id
+            and running_totals.last_purchase_date = purchase_predecessors.purchase_date
+    -- a customer's history starts at their first purchase
+    where running_totals.last_purchase_date is not null
+),
+
+{% endif %}
 
 with_recency as (
     select
@@ -337,15 +495,13 @@ final as (
         scored.recency_score,
         scored.frequency_score,
         scored.monetary_score,
-        segments.rfm_segment,
+        segment_cells.rfm_segment,
         scored.lifecycle_stage,
         (select max(purchase_days.loaded_date) from purchase_days) as source_loaded_date,
         {{ dbt.current_timestamp() }} as history_processed_at
     from scored
-    left join segments
-        on
-            scored.recency_score between segments.recency_score_min and segments.recency_score_max
-            and scored.frequency_score between segments.frequency_score_min and segments.frequency_score_max
+    left join segment_cells
+        on scored.recency_score = segment_cells.recency_score and scored.frequency_score = segment_cells.frequency_score
 )
 
 -- stored month by month: the months an incremental run redoes are then contiguous row groups,

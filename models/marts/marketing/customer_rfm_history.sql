@@ -115,17 +115,21 @@ month_ends as (
     {% endif %}
 ),
 
+-- Lifetime totals are running sums over each customer's months. An incremental run starts them
+-- from the totals this table holds for the month before the first reopened one (the base month),
+-- so it reads only the purchase days after that month. A month's RFM window (the
+-- var('rfm_window_days') days to its end) is its running total minus the total at the window's
+-- start; only the start's own month is read day by day. So the cost follows the months and
+-- customers written, not months x purchase days, and a daily run does not grow with the history.
+{% set window_days = var('rfm_window_days') %}
 {% if is_incremental() %}
--- Carry-forward: lifetime values at the month before the first reopened one come from this table,
--- so a run reads only the purchase days of the reopened months and of the RFM window before them,
--- not the whole history (its cost does not grow with the history).
 base_month as (
     select max(calendar_month_end_date) as base_month_end_date
     from {{ this }}
     where calendar_month_end_date < (select min(calendar_month_end_date) from month_ends)
 ),
 
-base as (
+kept_base as (
     select
         processed.customer_id,
         processed.first_purchase_date,
@@ -142,150 +146,51 @@ base as (
     where processed.customer_id in (select purchase_days.customer_id from purchase_days)
 ),
 
-refunds_before_first_purchase as (
+base as (
+    select * from kept_base
+    union all
     -- refund-only days before a customer's first purchase (an identity or data defect) count in the
     -- lifetime spend, as on a full refresh, although the base month has no row of the customer yet
     select
         purchase_days.customer_id,
-        sum(purchase_days.net_amount) as net_amount
+        cast(null as date) as first_purchase_date,
+        cast(null as date) as last_purchase_date,
+        cast(null as date) as previous_purchase_date,
+        0 as frequency_lifetime,
+        0 as web_orders_lifetime,
+        0 as store_orders_lifetime,
+        0 as app_orders_lifetime,
+        sum(purchase_days.net_amount) as monetary_lifetime
     from purchase_days
     cross join base_month
     where
         purchase_days.purchase_date <= base_month.base_month_end_date
-        and purchase_days.customer_id not in (select base.customer_id from base)
+        and purchase_days.customer_id not in (select kept_base.customer_id from kept_base)
     group by purchase_days.customer_id
 ),
 
-read_days as (
-    -- the days after the base month and in the RFM window of the first month computed (every day
-    -- when no month is kept)
-    select
-        purchase_days.customer_id,
-        purchase_days.purchase_date,
-        purchase_days.order_count,
-        purchase_days.web_order_count,
-        purchase_days.store_order_count,
-        purchase_days.app_order_count,
-        purchase_days.net_amount
-    from purchase_days
-    where purchase_days.purchase_date > (
-        select
-            least(
-                coalesce(min(base_month.base_month_end_date), cast('1900-01-01' as date)),
-                min(month_ends.month_end_date) - interval '{{ var("rfm_window_days") }} days'
-            )
-        from month_ends
-        cross join base_month
-    )
-),
-
-month_days as (
-    -- each month's purchase days after the base month, or in its RFM window
-    select
-        month_ends.calendar_month_end_date,
-        month_ends.month_end_date,
-        read_days.customer_id,
-        read_days.purchase_date,
-        read_days.order_count,
-        read_days.web_order_count,
-        read_days.store_order_count,
-        read_days.app_order_count,
-        read_days.net_amount,
-        read_days.purchase_date > coalesce(base_month.base_month_end_date, cast('1900-01-01' as date)) as is_after_base,
-        read_days.purchase_date
-        > month_ends.month_end_date - interval '{{ var("rfm_window_days") }} days' as is_in_window
-    from month_ends
-    cross join base_month
-    inner join read_days on month_ends.month_end_date >= read_days.purchase_date
-),
-
-purchase_predecessors as (
-    -- the purchase day before each purchase day (null before the days read: the base has it)
-    select
-        customer_id,
-        purchase_date,
-        lag(purchase_date) over (partition by customer_id order by purchase_date) as previous_purchase_date
-    from read_days
-    where order_count > 0
-),
-
-month_sums as (
-    select
-        calendar_month_end_date,
-        month_end_date,
-        customer_id,
-        min(case when is_after_base and order_count > 0 then purchase_date end) as first_purchase_after_base,
-        max(case when is_after_base and order_count > 0 then purchase_date end) as last_purchase_after_base,
-        sum(case when is_after_base then order_count else 0 end) as frequency_after_base,
-        {% for channel in ['web', 'store', 'app'] %}
-            sum(case when is_after_base then {{ channel }}_order_count else 0 end) as {{ channel }}_orders_after_base,
-        {% endfor %}
-        sum(case when is_after_base then net_amount end) as monetary_after_base,
-        sum(case when is_in_window then order_count else 0 end) as frequency_window,
-        cast(coalesce(sum(case when is_in_window then net_amount end), 0) as decimal(18, 2)) as monetary_window
-    from month_days
-    group by calendar_month_end_date, month_end_date, customer_id
-),
-
-month_customers as (
-    select
-        month_ends.calendar_month_end_date,
-        month_ends.month_end_date,
-        base.customer_id
-    from month_ends
-    cross join base
-    union
-    select
-        calendar_month_end_date,
-        month_end_date,
-        customer_id
-    from month_sums
-    where last_purchase_after_base is not null
-),
-
-customer_months as (
-    select
-        month_customers.calendar_month_end_date,
-        month_customers.month_end_date,
-        month_customers.customer_id,
-        coalesce(base.first_purchase_date, month_sums.first_purchase_after_base) as first_purchase_date,
-        coalesce(month_sums.last_purchase_after_base, base.last_purchase_date) as last_purchase_date,
-        case
-            when month_sums.last_purchase_after_base is not null
-                then coalesce(purchase_predecessors.previous_purchase_date, base.last_purchase_date)
-            else base.previous_purchase_date
-        end as previous_purchase_date,
-        coalesce(month_sums.frequency_window, 0) as frequency_window,
-        coalesce(base.frequency_lifetime, 0) + coalesce(month_sums.frequency_after_base, 0) as frequency_lifetime,
-        {% for channel in ['web', 'store', 'app'] %}
-            coalesce(base.{{ channel }}_orders_lifetime, 0)
-            + coalesce(month_sums.{{ channel }}_orders_after_base, 0) as {{ channel }}_orders_lifetime,
-        {% endfor %}
-        coalesce(month_sums.monetary_window, 0) as monetary_window,
-        cast(
-            coalesce(base.monetary_lifetime, 0) + coalesce(month_sums.monetary_after_base, 0)
-            + coalesce(refunds_before_first_purchase.net_amount, 0) as decimal(18, 2)
-        ) as monetary_lifetime
-    from month_customers
-    left join base on month_customers.customer_id = base.customer_id
-    left join refunds_before_first_purchase on month_customers.customer_id = refunds_before_first_purchase.customer_id
-    left join month_sums
-        on
-            month_customers.calendar_month_end_date = month_sums.calendar_month_end_date
-            and month_customers.customer_id = month_sums.customer_id
-    left join purchase_predecessors
-        on
-            month_sums.customer_id = purchase_predecessors.customer_id
-            and month_sums.last_purchase_after_base = purchase_predecessors.purchase_date
-),
-
 {% else %}
+    base_month as (
+        select cast(null as date) as base_month_end_date
+    ),
 
--- Full refresh: each customer's lifetime totals are running sums over their months, and a month's
--- RFM window (the var('rfm_window_days') days to its end) is its running total minus the total at
--- the window's start. The window's first, partial month is the only one read day by day, so the
--- cost follows the months x customers it writes, not months x purchase days.
-day_months as (
+    base as (
+        select
+            cast(null as varchar) as customer_id,
+            cast(null as date) as first_purchase_date,
+            cast(null as date) as last_purchase_date,
+            cast(null as date) as previous_purchase_date,
+            cast(null as bigint) as frequency_lifetime,
+            cast(null as bigint) as web_orders_lifetime,
+            cast(null as bigint) as store_orders_lifetime,
+            cast(null as bigint) as app_orders_lifetime,
+            cast(null as decimal(18, 2)) as monetary_lifetime
+        where false
+    ),
+
+{% endif %}
+computed_days as (
+    -- the purchase days after the base month (all of them on a full refresh)
     select
         purchase_days.customer_id,
         purchase_days.purchase_date,
@@ -297,15 +202,19 @@ day_months as (
         purchase_days.net_amount
     from purchase_days
     cross join as_of
-    where purchase_days.purchase_date <= as_of.as_of_date
+    cross join base_month
+    where
+        purchase_days.purchase_date <= as_of.as_of_date
+        and purchase_days.purchase_date > coalesce(base_month.base_month_end_date, cast('1900-01-01' as date))
 ),
 
 purchase_predecessors as (
+    -- the purchase day before each one (null before the first day computed: the base has it)
     select
         customer_id,
         purchase_date,
         lag(purchase_date) over (partition by customer_id order by purchase_date) as previous_purchase_date
-    from day_months
+    from computed_days
     where order_count > 0
 ),
 
@@ -320,32 +229,40 @@ customer_month_sums as (
             sum({{ channel }}_order_count) as {{ channel }}_order_count,
         {% endfor %}
         sum(net_amount) as net_amount
-    from day_months
+    from computed_days
     group by customer_id, calendar_month_end_date
 ),
 
 customer_first_months as (
+    -- the base's customers from the first month computed, the others from their first month with
+    -- orders or refunds
     select
         customer_id,
         min(calendar_month_end_date) as first_month_end_date
     from customer_month_sums
+    where customer_id not in (select base.customer_id from base)
     group by customer_id
+    union all
+    select
+        base.customer_id,
+        base_month.base_month_end_date as first_month_end_date
+    from base
+    cross join base_month
 ),
 
 running_totals as (
-    -- every month from a customer's first month with orders or refunds, with their totals so far
     select
         month_ends.calendar_month_end_date,
         month_ends.month_end_date,
         customer_first_months.customer_id,
-        min(customer_month_sums.first_purchase_in_month) over customer_so_far as first_purchase_date,
-        max(customer_month_sums.last_purchase_in_month) over customer_so_far as last_purchase_date,
-        sum(coalesce(customer_month_sums.order_count, 0)) over customer_so_far as frequency_lifetime,
+        min(customer_month_sums.first_purchase_in_month) over customer_so_far as first_purchase_after_base,
+        max(customer_month_sums.last_purchase_in_month) over customer_so_far as last_purchase_after_base,
+        sum(coalesce(customer_month_sums.order_count, 0)) over customer_so_far as frequency_after_base,
         {% for channel in ['web', 'store', 'app'] %}
             sum(coalesce(customer_month_sums.{{ channel }}_order_count, 0))
-                over customer_so_far as {{ channel }}_orders_lifetime,
+                over customer_so_far as {{ channel }}_orders_after_base,
         {% endfor %}
-        sum(coalesce(customer_month_sums.net_amount, 0)) over customer_so_far as monetary_lifetime
+        sum(coalesce(customer_month_sums.net_amount, 0)) over customer_so_far as monetary_after_base
     from customer_first_months
     inner join month_ends on customer_first_months.first_month_end_date <= month_ends.calendar_month_end_date
     left join customer_month_sums
@@ -359,74 +276,161 @@ running_totals as (
     )
 ),
 
-window_starts as (
-    -- a month's window starts after window_start_date; the totals before it are those of the latest
-    -- month with data up to the start's month, less the start month's days after the start
-    select
-        month_ends.calendar_month_end_date,
-        cast(month_ends.month_end_date - interval '{{ var("rfm_window_days") }} days' as date) as window_start_date,
-        max(earlier_months.calendar_month_end_date) as totals_month_end_date
-    from month_ends
-    left join month_ends as earlier_months
-        on
-            earlier_months.calendar_month_end_date
-            <= {{ month_end("month_ends.month_end_date - interval '" ~ var('rfm_window_days') ~ " days'") }}
-    group by month_ends.calendar_month_end_date, month_ends.month_end_date
-),
-
-window_start_month_days as (
-    -- the days of the window's first month that fall inside the window
-    select
-        window_starts.calendar_month_end_date,
-        day_months.customer_id,
-        sum(day_months.order_count) as order_count,
-        sum(day_months.net_amount) as net_amount
-    from window_starts
-    inner join day_months
-        on
-            window_starts.totals_month_end_date = day_months.calendar_month_end_date
-            and window_starts.window_start_date < day_months.purchase_date
-    group by window_starts.calendar_month_end_date, day_months.customer_id
-),
-
-customer_months as (
+customer_totals as (
     select
         running_totals.calendar_month_end_date,
         running_totals.month_end_date,
         running_totals.customer_id,
-        running_totals.first_purchase_date,
-        running_totals.last_purchase_date,
-        purchase_predecessors.previous_purchase_date,
-        running_totals.frequency_lifetime - coalesce(window_start_totals.frequency_lifetime, 0)
-        + coalesce(window_start_month_days.order_count, 0) as frequency_window,
-        running_totals.frequency_lifetime,
+        coalesce(base.first_purchase_date, running_totals.first_purchase_after_base) as first_purchase_date,
+        coalesce(running_totals.last_purchase_after_base, base.last_purchase_date) as last_purchase_date,
+        case
+            when running_totals.last_purchase_after_base is not null
+                then coalesce(purchase_predecessors.previous_purchase_date, base.last_purchase_date)
+            else base.previous_purchase_date
+        end as previous_purchase_date,
+        coalesce(base.frequency_lifetime, 0) + running_totals.frequency_after_base as frequency_lifetime,
         {% for channel in ['web', 'store', 'app'] %}
-            running_totals.{{ channel }}_orders_lifetime,
+            coalesce(base.{{ channel }}_orders_lifetime, 0)
+            + running_totals.{{ channel }}_orders_after_base as {{ channel }}_orders_lifetime,
         {% endfor %}
-        cast(
-            running_totals.monetary_lifetime - coalesce(window_start_totals.monetary_lifetime, 0)
-            + coalesce(window_start_month_days.net_amount, 0) as decimal(18, 2)
-        ) as monetary_window,
-        cast(running_totals.monetary_lifetime as decimal(18, 2)) as monetary_lifetime
+        coalesce(base.monetary_lifetime, 0) + running_totals.monetary_after_base as monetary_lifetime
     from running_totals
-    inner join window_starts on running_totals.calendar_month_end_date = window_starts.calendar_month_end_date
-    left join running_totals as window_start_totals
-        on
-            running_totals.customer_id = window_start_totals.customer_id
-            and window_starts.totals_month_end_date = window_start_totals.calendar_month_end_date
-    left join window_start_month_days
-        on
-            running_totals.customer_id = window_start_month_days.customer_id
-            and running_totals.calendar_month_end_date = window_start_month_days.calendar_month_end_date
+    left join base on running_totals.customer_id = base.customer_id
     left join purchase_predecessors
         on
             running_totals.customer_id = purchase_predecessors.customer_id
-            and running_totals.last_purchase_date = purchase_predecessors.purchase_date
-    -- a customer's history starts at their first purchase
-    where running_totals.last_purchase_date is not null
+            and running_totals.last_purchase_after_base = purchase_predecessors.purchase_date
 ),
 
+window_starts as (
+    -- a month's window starts after window_start_date; the totals before it are those of the
+    -- latest month with data up to the start's month (the totals month), less that month's days
+    -- after the start
+    select
+        month_ends.calendar_month_end_date,
+        cast(month_ends.month_end_date - interval '{{ window_days }} days' as date) as window_start_date,
+        max(months.calendar_month_end_date) as totals_month_end_date
+    from month_ends
+    left join months
+        on months.calendar_month_end_date <= {{ month_end("month_ends.month_end_date - interval '" ~ window_days ~ " days'") }}
+    group by month_ends.calendar_month_end_date, month_ends.month_end_date
+),
+
+window_start_totals as (
+    -- lifetime totals at the totals months computed in this run...
+    select
+        window_starts.calendar_month_end_date,
+        customer_totals.customer_id,
+        customer_totals.frequency_lifetime,
+        customer_totals.monetary_lifetime
+    from window_starts
+    inner join customer_totals on window_starts.totals_month_end_date = customer_totals.calendar_month_end_date
+    {% if is_incremental() %}
+        union all
+        -- ...and at the months kept, from this table
+        select
+            window_starts.calendar_month_end_date,
+            processed.customer_id,
+            processed.frequency_lifetime,
+            processed.monetary_lifetime
+        from window_starts
+        cross join base_month
+        inner join {{ this }} as processed
+            on window_starts.totals_month_end_date = processed.calendar_month_end_date
+        where window_starts.totals_month_end_date <= base_month.base_month_end_date
+    {% endif %}
+),
+
+window_start_month_days as (
+    -- the days of the totals month after the window's start
+    select
+        window_starts.calendar_month_end_date,
+        purchase_days.customer_id,
+        sum(purchase_days.order_count) as order_count,
+        sum(purchase_days.net_amount) as net_amount
+    from window_starts
+    cross join as_of
+    inner join purchase_days
+        on
+            window_starts.totals_month_end_date = {{ month_end('purchase_days.purchase_date') }}
+            and window_starts.window_start_date < purchase_days.purchase_date
+            and as_of.as_of_date >= purchase_days.purchase_date
+    group by window_starts.calendar_month_end_date, purchase_days.customer_id
+),
+
+buyer_months as (
+    select customer_totals.*
+    from customer_totals
+    -- a customer's history starts at their first purchase
+    where customer_totals.last_purchase_date is not null
+),
+
+{% if is_incremental() %}
+days_before_untotalled_window_starts as (
+    -- customers without totals at their window's totals month (not buyers by then, so not kept) can
+    -- still have refunds dated before the window (an identity or data defect; usually none)
+    select
+        buyer_months.calendar_month_end_date,
+        buyer_months.customer_id,
+        sum(purchase_days.order_count) as order_count,
+        sum(purchase_days.net_amount) as net_amount
+    from buyer_months
+    inner join window_starts on buyer_months.calendar_month_end_date = window_starts.calendar_month_end_date
+    inner join purchase_days
+        on
+            buyer_months.customer_id = purchase_days.customer_id
+            and window_starts.window_start_date >= purchase_days.purchase_date
+    where not exists (
+        select 1 from window_start_totals
+        where
+            window_start_totals.calendar_month_end_date = buyer_months.calendar_month_end_date
+            and window_start_totals.customer_id = buyer_months.customer_id
+    )
+    group by buyer_months.calendar_month_end_date, buyer_months.customer_id
+),
 {% endif %}
+
+customer_months as (
+    select
+        buyer_months.calendar_month_end_date,
+        buyer_months.month_end_date,
+        buyer_months.customer_id,
+        buyer_months.first_purchase_date,
+        buyer_months.last_purchase_date,
+        buyer_months.previous_purchase_date,
+        buyer_months.frequency_lifetime - coalesce(
+            window_start_totals.frequency_lifetime - coalesce(window_start_month_days.order_count, 0),
+            {% if is_incremental() %}days_before_untotalled_window_starts.order_count,{% endif %}
+            0
+        ) as frequency_window,
+        buyer_months.frequency_lifetime,
+        {% for channel in ['web', 'store', 'app'] %}
+            buyer_months.{{ channel }}_orders_lifetime,
+        {% endfor %}
+        cast(
+            buyer_months.monetary_lifetime - coalesce(
+                window_start_totals.monetary_lifetime - coalesce(window_start_month_days.net_amount, 0),
+                {% if is_incremental() %}days_before_untotalled_window_starts.net_amount,{% endif %}
+                0
+            ) as decimal(18, 2)
+        ) as monetary_window,
+        cast(buyer_months.monetary_lifetime as decimal(18, 2)) as monetary_lifetime
+    from buyer_months
+    left join window_start_totals
+        on
+            buyer_months.customer_id = window_start_totals.customer_id
+            and buyer_months.calendar_month_end_date = window_start_totals.calendar_month_end_date
+    left join window_start_month_days
+        on
+            buyer_months.customer_id = window_start_month_days.customer_id
+            and buyer_months.calendar_month_end_date = window_start_month_days.calendar_month_end_date
+    {% if is_incremental() %}
+        left join days_before_untotalled_window_starts
+            on
+                buyer_months.customer_id = days_before_untotalled_window_starts.customer_id
+                and buyer_months.calendar_month_end_date = days_before_untotalled_window_starts.calendar_month_end_date
+    {% endif %}
+),
 
 with_recency as (
     select

@@ -143,6 +143,36 @@ def merged_customers(db) -> set[str]:
     return {customer for row in rows for customer in row}
 
 
+def deliver_late_app_opens(raw: Path, db: Path, customers: int = 20) -> None:
+    """A new load holding only app opens dated two days before the latest churn as-of date, of customers
+    with features on that date: no order comes with them, so nothing but the events themselves can tell
+    churn_features that the date's features changed."""
+    con = duckdb.connect(str(db), read_only=True)
+    as_of, users = con.execute(
+        "select features.as_of_date, list(distinct ids.source_record_id order by ids.source_record_id)"
+        " from marketing.churn_features as features"
+        " inner join core.bridge_customer_identity as ids"
+        "  on features.customer_id = ids.customer_id and ids.source_name = 'app'"
+        " where features.as_of_date = (select max(as_of_date) from marketing.churn_features)"
+        " group by features.as_of_date"
+    ).fetchone()
+    con.close()
+    loads = sorted((raw / "app" / "app_events").glob("load_date=*"))
+    load_date = pd.Timestamp(loads[-1].name.split("=")[1]) + pd.Timedelta(days=1)
+    event_at = (pd.Timestamp(as_of) - pd.Timedelta(days=2)).strftime("%Y-%m-%d 12:00:00")
+    out = raw / "app" / "app_events" / f"load_date={load_date.date()}"
+    out.mkdir()
+    events = pd.DataFrame({
+        "event_id": [f"E1999{n:08d}" for n in range(min(customers, len(users)))],
+        "app_user_id": users[:customers],
+    })
+    duckdb.sql(
+        f"copy (select event_id, app_user_id, 'app_open' as event_type, '{event_at}' as event_at,"
+        " cast(null as varchar) as order_id, cast(null as double) as amount, cast(null as varchar) as product_id,"
+        f" date '{load_date.date()}' as load_date from events) to '{out / 'part-0.parquet'}' (format parquet)"
+    )
+
+
 def test_incremental_equals_full_refresh(sample_raw, tmp_path):
     raw = tmp_path / "raw"
     shutil.copytree(sample_raw, raw)
@@ -193,6 +223,17 @@ def test_incremental_equals_full_refresh(sample_raw, tmp_path):
     assert third.returncode == 0, third.stdout[-3000:]
     for model in MARKETING_MODELS + FITTED_MODELS:
         assert marketing_rows(incremental_db, model) == before[model], f"{model} changed on a re-run"
+
+    # Late non-order inputs alone redo the churn features of the as-of dates they precede.
+    deliver_late_app_opens(raw, incremental_db)
+    fourth = dbt("build", raw, incremental_db, "--exclude-resource-type", "unit_test")
+    assert fourth.returncode == 0, fourth.stdout[-3000:]
+    assert marketing_rows(incremental_db, "churn_features") != before["churn_features"], "late events changed nothing"
+    refreshed_db = tmp_path / "refreshed.duckdb"
+    shutil.copy(incremental_db, refreshed_db)
+    refresh = dbt("run", raw, refreshed_db, "--select", "churn_features", "--full-refresh")
+    assert refresh.returncode == 0, refresh.stdout[-3000:]
+    assert marketing_rows(incremental_db, "churn_features") == marketing_rows(refreshed_db, "churn_features")
 
 
 def test_threshold_scoring_follows_the_seed(warehouse, sample_raw, tmp_path):

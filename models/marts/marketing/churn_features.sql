@@ -5,6 +5,8 @@
         incremental_strategy='delete+insert'
     )
 }}
+-- depends_on: {{ ref('stg_app__app_events') }}
+-- depends_on: {{ ref('stg_marketing__campaign_responses') }}
 -- One row per customer who had bought by then and as-of date (the first day of each month after a
 -- complete month): features computed only from data before the as-of date, and the label - no
 -- purchase in the var('churn_horizon_days') days from the as-of date - once the data covers them.
@@ -68,7 +70,8 @@ tickets as (
     select
         ticket_id,
         opened_at,
-        csat_score
+        csat_score,
+        load_date
     from {{ ref('stg_support__tickets') }}
 ),
 
@@ -76,10 +79,27 @@ crm_contacts as (
     select
         contact_id,
         email_bounced_at,
-        updated_at
+        updated_at,
+        load_date
     from {{ ref('stg_crm__contacts') }}
     where email_bounced_at is not null
 ),
+
+{% if is_incremental() %}
+app_event_loads as (
+    select
+        event_at,
+        load_date
+    from {{ ref('stg_app__app_events') }}
+),
+
+campaign_response_loads as (
+    select
+        responded_at,
+        load_date
+    from {{ ref('stg_marketing__campaign_responses') }}
+),
+{% endif %}
 
 customer_ids as (
     select
@@ -120,6 +140,22 @@ late_purchase_days as (
         )
 ),
 
+late_inputs as (
+    -- app events, campaign responses, tickets and e-mail bounces loaded since the last run (minus
+    -- the lookback): features of as-of dates after them change; late orders reopen months in
+    -- customer_rfm_history instead
+    {% set loaded_since %}(
+        select max(source_loaded_date) - interval '{{ var("incremental_lookback_days") }} days' from processed_dates
+    ){% endset %}
+    select min(event_at) as input_at from app_event_loads where load_date > {{ loaded_since }}
+    union all
+    select min(responded_at) from campaign_response_loads where load_date > {{ loaded_since }}
+    union all
+    select min(opened_at) from tickets where load_date > {{ loaded_since }}
+    union all
+    select min(greatest(email_bounced_at, updated_at)) from crm_contacts where load_date > {{ loaded_since }}
+),
+
 labels_to_refresh as (
     -- the label's horizon is now covered by the data
     select processed_dates.as_of_date
@@ -156,6 +192,8 @@ feature_dates as (
             history_months.calendar_month_end_date >= (select max(as_of_date) from {{ this }})
             -- a month reopened by late orders or identity merges (customer_rfm_history redid it)
             or history_months.history_processed_at > (select max(features_processed_at) from {{ this }})
+            -- an as-of date after a late input
+            or history_months.calendar_month_end_date >= (select cast(min(input_at) as date) from late_inputs)
         )
     {% endif %}
 ),

@@ -11,8 +11,9 @@
 -- One row per customer and UTC day with orders: the per-day state every marketing model reads
 -- instead of the order history. Incremental by customer: a run re-processes every customer with
 -- orders loaded since the newest load it processed (minus var('incremental_lookback_days')), and
--- the survivors of identity merges; ids merged away are deleted by the pre-hook. So an incremental
--- run equals a full refresh while scanning only the touched customers' orders.
+-- the survivors of identity merges; ids merged away are deleted by the pre-hook. Of those, only the
+-- customers whose days changed are written. So an incremental run equals a full refresh while
+-- scanning only the touched customers' orders.
 with
 
 orders as (
@@ -83,6 +84,50 @@ daily as (
     group by customer_id, cast(ordered_at as date)
 ),
 
+{% set day_columns = [
+    'customer_id', 'purchase_date', 'order_count', 'refund_count', 'web_order_count', 'store_order_count',
+    'app_order_count', 'sales_amount', 'net_amount', 'loaded_date'
+] %}
+recomputed_days as (
+    select
+        customer_id,
+        purchase_date,
+        order_count,
+        refund_count,
+        web_order_count,
+        store_order_count,
+        app_order_count,
+        sales_amount,
+        net_amount,
+        day_last_load_date as loaded_date
+    from daily
+),
+
+{% if is_incremental() %}
+stored_days as (
+    select {{ day_columns | join(', ') }}
+    from {{ this }}
+    where customer_id in (select touched_customers.customer_id from touched_customers)
+),
+
+changed_customers as (
+    -- touched customers with a new, changed or vanished day: only they are written again, so the
+    -- lookback's re-read of loads already processed rewrites nothing
+    select distinct coalesce(recomputed_days.customer_id, stored_days.customer_id) as customer_id
+    from recomputed_days
+    full outer join stored_days
+        on
+            recomputed_days.customer_id = stored_days.customer_id
+            and recomputed_days.purchase_date = stored_days.purchase_date
+    where
+        recomputed_days.customer_id is null
+        or stored_days.customer_id is null
+        {%- for column in day_columns[2:] %}
+        or recomputed_days.{{ column }} is distinct from stored_days.{{ column }}
+        {%- endfor %}
+),
+{% endif %}
+
 final as (
     select
         customer_id,
@@ -94,9 +139,12 @@ final as (
         app_order_count,
         sales_amount,
         net_amount,
-        day_last_load_date as loaded_date,
+        loaded_date,
         {{ dbt.current_timestamp() }} as processed_at
-    from daily
+    from recomputed_days
+    {% if is_incremental() %}
+        where customer_id in (select changed_customers.customer_id from changed_customers)
+    {% endif %}
 )
 
 select * from final

@@ -7,7 +7,7 @@ builds it into build/bench/<customers>/customer360.duckdb with its own dbt targe
 a JSON report: total seconds, peak resident memory of the dbt process tree, the slowest models
 from run_results.json, and (with --identity-eval) pairwise precision/recall of the identities.
 
-    python -m scripts bench --customers 100000 --incremental-days 1 [--measure-days 2 10 20]
+    python -m scripts bench --customers 100000 --incremental-days 1 [--measure-days 2 10 20] [--repeats 3]
 
 instead times daily incremental runs of the marketing marts against their full build.
 """
@@ -80,6 +80,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--measure-days", type=int, nargs="+", default=[2, 10, 20],
                         help="days after the history's end whose daily incremental run is timed")
     parser.add_argument("--label", default="", help="suffix of the bench folder, to keep variants apart")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="run each measured day this many times from the same copy of the warehouse and "
+                             "report the median (one run varies by about 0.2 s here)")
 
 
 def model_seconds(target_path: Path, path_part: str) -> dict[str, float]:
@@ -96,20 +99,53 @@ def append_days(raw: Path, days: int) -> None:
                    cwd=REPO, check=True, capture_output=True)
 
 
-def incremental_cost(args: argparse.Namespace, folder: Path, raw: Path) -> dict:
-    """Full build, then daily loads: for each day of --measure-days, catch up to the day before in one
-    unmeasured incremental build, then append that day and time the incremental build. The marketing
-    models' seconds of each measured run are compared with their full build. The measured builds run
-    one dbt thread, so that a model's time is its own (Python models share the interpreter lock)."""
+def measured_build(raw: Path, db: Path, target_path: Path, select: str | None, repeats: int) -> dict:
+    """Seconds of an incremental build and of its marketing models: the median of `repeats` runs, each
+    from a copy of the warehouse as it was before the first (the last run's state is kept)."""
     import shutil
+    import statistics
+
+    before = db.with_name(db.name + ".before")
+    if repeats > 1:
+        shutil.copyfile(db, before)
+    runs = []
+    for repeat in range(repeats):
+        if repeat:
+            shutil.copyfile(before, db)
+        build_seconds, _ = dbt_build(raw, db, target_path, select, [], threads=1)
+        runs.append((build_seconds, model_seconds(target_path, "marts/marketing")))
+    before.unlink(missing_ok=True)
+    totals = [sum(models.values()) for _, models in runs]
+    median_models = {name: statistics.median(models[name] for _, models in runs) for name in runs[0][1]}
+    return {
+        "dbt_build_seconds": round(statistics.median(seconds for seconds, _ in runs), 1),
+        "marketing_seconds": round(statistics.median(totals), 2),
+        "marketing_seconds_runs": [round(total, 2) for total in totals],
+        "models": median_models,
+    }
+
+
+def incremental_cost(args: argparse.Namespace, folder: Path, raw: Path) -> dict:
+    """Full build (the median of --repeats), then daily loads: for each day of --measure-days, catch up
+    to the day before in one unmeasured incremental build, then append that day and time the
+    incremental build (the median of --repeats runs). The marketing models' seconds of each measured
+    run are compared with their full build. The measured builds run one dbt thread, so that a model's
+    time is its own (Python models share the interpreter lock)."""
+    import shutil
+    import statistics
 
     work = folder / "incremental"
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(raw, work / "raw")
     db, target_path = work / "customer360.duckdb", work / "target"
-    full_seconds, _ = dbt_build(work / "raw", db, target_path, args.select, [], threads=1)
-    full = model_seconds(target_path, "marts/marketing")
-    full_total = sum(full.values())
+    full_runs = []
+    for _ in range(args.repeats):
+        db.unlink(missing_ok=True)
+        full_seconds, _ = dbt_build(work / "raw", db, target_path, args.select, [], threads=1)
+        full_runs.append((full_seconds, model_seconds(target_path, "marts/marketing")))
+    full_totals = [sum(models.values()) for _, models in full_runs]
+    full = {name: statistics.median(models[name] for _, models in full_runs) for name in full_runs[0][1]}
+    full_seconds, full_total = statistics.median(seconds for seconds, _ in full_runs), statistics.median(full_totals)
     measured, loaded_days = {}, 0
     for day in sorted(args.measure_days):
         if day - 1 > loaded_days:
@@ -117,19 +153,21 @@ def incremental_cost(args: argparse.Namespace, folder: Path, raw: Path) -> dict:
             dbt_build(work / "raw", db, target_path, args.select, [])
         append_days(work / "raw", args.incremental_days)
         loaded_days = day - 1 + args.incremental_days
-        build_seconds, _ = dbt_build(work / "raw", db, target_path, args.select, [], threads=1)
-        models = model_seconds(target_path, "marts/marketing")
+        run = measured_build(work / "raw", db, target_path, args.select, args.repeats)
+        models = run.pop("models")
         measured[f"day_{day}"] = {
-            "dbt_build_seconds": round(build_seconds, 1),
-            "marketing_seconds": round(sum(models.values()), 2),
-            "marketing_share_of_full": round(sum(models.values()) / max(full_total, 1e-9), 3),
-            "slowest_marketing_models": sorted(models.items(), key=lambda item: -item[1])[:6],
+            **run,
+            "marketing_share_of_full": round(run["marketing_seconds"] / max(full_total, 1e-9), 3),
+            "slowest_marketing_models": sorted(((name, round(seconds, 2)) for name, seconds in models.items()),
+                                               key=lambda item: -item[1])[:6],
         }
     return {
         "append_days": args.incremental_days,
         "full_build_seconds": round(full_seconds, 1),
         "marketing_full_seconds": round(full_total, 2),
-        "slowest_marketing_models_full": sorted(full.items(), key=lambda item: -item[1])[:6],
+        "marketing_full_seconds_runs": [round(total, 2) for total in full_totals],
+        "slowest_marketing_models_full": sorted(((name, round(seconds, 2)) for name, seconds in full.items()),
+                                                key=lambda item: -item[1])[:6],
         "incremental_runs": measured,
     }
 

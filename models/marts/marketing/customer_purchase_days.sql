@@ -79,7 +79,7 @@ daily as (
         {% endfor %}
         cast(coalesce(sum(case when not is_refund then net_amount end), 0) as decimal(18, 2)) as sales_amount,
         cast(sum(net_amount) as decimal(18, 2)) as net_amount,
-        max(load_date) as day_last_load_date
+        max(load_date) as loaded_date
     from touched_orders
     group by customer_id, cast(ordered_at as date)
 ),
@@ -88,21 +88,6 @@ daily as (
     'customer_id', 'purchase_date', 'order_count', 'refund_count', 'web_order_count', 'store_order_count',
     'app_order_count', 'sales_amount', 'net_amount', 'loaded_date'
 ] %}
-recomputed_days as (
-    select
-        customer_id,
-        purchase_date,
-        order_count,
-        refund_count,
-        web_order_count,
-        store_order_count,
-        app_order_count,
-        sales_amount,
-        net_amount,
-        day_last_load_date as loaded_date
-    from daily
-),
-
 {% if is_incremental() %}
 stored_days as (
     select {{ day_columns | join(', ') }}
@@ -113,17 +98,17 @@ stored_days as (
 changed_customers as (
     -- touched customers with a new, changed or vanished day: only they are written again, so the
     -- lookback's re-read of loads already processed rewrites nothing
-    select distinct coalesce(recomputed_days.customer_id, stored_days.customer_id) as customer_id
-    from recomputed_days
+    select distinct coalesce(daily.customer_id, stored_days.customer_id) as customer_id
+    from daily
     full outer join stored_days
         on
-            recomputed_days.customer_id = stored_days.customer_id
-            and recomputed_days.purchase_date = stored_days.purchase_date
+            daily.customer_id = stored_days.customer_id
+            and daily.purchase_date = stored_days.purchase_date
     where
-        recomputed_days.customer_id is null
+        daily.customer_id is null
         or stored_days.customer_id is null
         {%- for column in day_columns[2:] %}
-        or recomputed_days.{{ column }} is distinct from stored_days.{{ column }}
+        or daily.{{ column }} is distinct from stored_days.{{ column }}
         {%- endfor %}
 ),
 {% endif %}
@@ -141,7 +126,7 @@ final as (
         net_amount,
         loaded_date,
         {{ dbt.current_timestamp() }} as processed_at
-    from recomputed_days
+    from daily
     {% if is_incremental() %}
         where customer_id in (select changed_customers.customer_id from changed_customers)
     {% endif %}

@@ -1,14 +1,30 @@
 {{
     config(
         materialized='incremental',
-        unique_key='as_of_date',
-        incremental_strategy='delete+insert'
+        unique_key='churn_feature_id',
+        incremental_strategy='delete+insert',
+        pre_hook="{{ delete_vanished_churn_features() }}"
     )
 }}
+{% if is_incremental() and execute %}
+    {#- known labels can change only for as-of dates less than a horizon before the earliest purchase day
+        loaded since the last run (minus the lookback): a literal date, so the reads of this table to
+        relabel skip the older as-of dates' row groups -#}
+    {% set relabel_from_query %}
+        select cast(min(purchase_date) - interval '{{ var("churn_horizon_days") }} days' as date)
+        from {{ ref('customer_purchase_days') }}
+        where order_count > 0 and loaded_date > (
+            select max(source_loaded_date) - interval '{{ var("incremental_lookback_days") }} days' from {{ this }}
+        )
+    {% endset %}
+    {% set relabel_from_date = run_query(relabel_from_query).columns[0].values()[0] %}
+    {% set relabel_from = "date '" ~ relabel_from_date ~ "'" if relabel_from_date else 'null' %}
+{% endif %}
 -- depends_on: {{ ref('stg_app__app_events') }}
 -- depends_on: {{ ref('stg_marketing__campaign_responses') }}
 -- One row per customer who had bought by then and as-of date (the first day of each month after a
--- complete month): features computed only from data before the as-of date, and the label - no
+-- complete month, once var('churn_settle_days') more days of data have come): features computed only
+-- from data before the as-of date, and the label - no
 -- purchase in the var('churn_horizon_days') days from the as-of date - once the data covers them.
 -- Incremental by as-of date: a run recomputes the features of new months and of months reopened by
 -- late orders or identity merges (customer_rfm_history redid them). The months whose label horizon
@@ -120,6 +136,7 @@ data_end as (
 processed_dates as (
     select
         as_of_date,
+        -- the newest load the date's features were computed with (relabelled rows carry later ones)
         min(source_loaded_date) as source_loaded_date,
         count(case when is_churned_next_horizon is null then 1 end) > 0 as has_unknown_labels
     from {{ this }}
@@ -128,6 +145,7 @@ processed_dates as (
 
 late_purchase_days as (
     select
+        customer_id,
         purchase_date,
         loaded_date
     from purchase_days
@@ -141,23 +159,37 @@ late_purchase_days as (
 ),
 
 late_inputs as (
-    -- app events, campaign responses, tickets and e-mail bounces loaded since the last run (minus
-    -- the lookback): features of as-of dates after them change; late orders reopen months in
-    -- customer_rfm_history instead
+    -- the earliest app event, campaign response, ticket and e-mail bounce of each load since the last
+    -- run (minus the lookback); late orders reopen months in customer_rfm_history instead
     {% set loaded_since %}(
         select max(source_loaded_date) - interval '{{ var("incremental_lookback_days") }} days' from processed_dates
     ){% endset %}
-    select min(event_at) as input_at from app_event_loads where load_date > {{ loaded_since }}
+    select load_date, min(event_at) as input_at from app_event_loads
+    where load_date > {{ loaded_since }} group by load_date
     union all
-    select min(responded_at) from campaign_response_loads where load_date > {{ loaded_since }}
+    select load_date, min(responded_at) from campaign_response_loads
+    where load_date > {{ loaded_since }} group by load_date
     union all
-    select min(opened_at) from tickets where load_date > {{ loaded_since }}
+    select load_date, min(opened_at) from tickets
+    where load_date > {{ loaded_since }} group by load_date
     union all
-    select min(greatest(email_bounced_at, updated_at)) from crm_contacts where load_date > {{ loaded_since }}
+    select load_date, min(greatest(email_bounced_at, updated_at)) from crm_contacts
+    where load_date > {{ loaded_since }} group by load_date
 ),
 
-labels_to_refresh as (
-    -- the label's horizon is now covered by the data
+late_input_dates as (
+    -- as-of dates whose features were computed before a load with inputs dated before them (a
+    -- re-read of a load they already saw redoes nothing)
+    select distinct processed_dates.as_of_date
+    from processed_dates
+    inner join late_inputs
+        on
+            late_inputs.load_date > processed_dates.source_loaded_date
+            and late_inputs.input_at < processed_dates.as_of_date
+),
+
+dates_to_label as (
+    -- the labels' horizon is now covered by the data: every row of the date is labelled
     select processed_dates.as_of_date
     from processed_dates
     cross join data_end
@@ -165,17 +197,23 @@ labels_to_refresh as (
         processed_dates.has_unknown_labels
         and processed_dates.as_of_date + interval '{{ var("churn_horizon_days") }} days'
         <= data_end.data_end_date + interval '1 day'
-    union
-    -- orders loaded since the labels were computed fall inside their horizon
-    select processed_dates.as_of_date
-    from processed_dates
+),
+
+rows_to_relabel as (
+    -- a known label changes only by the customer's own orders: those loaded since it was computed
+    -- inside its horizon relabel that row alone
+    select distinct processed.churn_feature_id
+    from {{ this }} as processed
     inner join late_purchase_days
         on
-            late_purchase_days.loaded_date > processed_dates.source_loaded_date
-            and late_purchase_days.purchase_date >= processed_dates.as_of_date
+            processed.customer_id = late_purchase_days.customer_id
+            and late_purchase_days.loaded_date > processed.source_loaded_date
+            and late_purchase_days.purchase_date >= processed.as_of_date
             and late_purchase_days.purchase_date
-            < processed_dates.as_of_date + interval '{{ var("churn_horizon_days") }} days'
-    where not processed_dates.has_unknown_labels
+            < processed.as_of_date + interval '{{ var("churn_horizon_days") }} days'
+    where
+        processed.is_churned_next_horizon is not null
+        and processed.as_of_date >= {{ relabel_from }}
 ),
 {% endif %}
 
@@ -184,8 +222,14 @@ feature_dates as (
         history_months.calendar_month_end_date,
         cast(history_months.calendar_month_end_date + interval '1 day' as date) as as_of_date
     from history_months
-    -- complete months only: the current month's features would change every day
-    where history_months.month_end_date = history_months.calendar_month_end_date
+    cross join data_end
+    where
+        -- complete months only: the current month's features would change every day
+        history_months.month_end_date = history_months.calendar_month_end_date
+        -- and settled: orders arriving up to var('churn_settle_days') late have come, so the features
+        -- are computed once rather than again on every day a late order still changes the month
+        and {{ dbt.dateadd('day', var('churn_settle_days'), 'history_months.calendar_month_end_date') }}
+        <= data_end.data_end_date
     {% if is_incremental() %}
         and (
             -- a month completed since the last run
@@ -193,7 +237,9 @@ feature_dates as (
             -- a month reopened by late orders or identity merges (customer_rfm_history redid it)
             or history_months.history_processed_at > (select max(features_processed_at) from {{ this }})
             -- an as-of date after a late input
-            or history_months.calendar_month_end_date >= (select cast(min(input_at) as date) from late_inputs)
+            or history_months.calendar_month_end_date + interval '1 day' in (
+                select late_input_dates.as_of_date from late_input_dates
+            )
         )
     {% endif %}
 ),
@@ -217,7 +263,21 @@ relabelled as (
         processed.features_hash
     from {{ this }} as processed
     where
-        processed.as_of_date in (select labels_to_refresh.as_of_date from labels_to_refresh)
+        processed.as_of_date in (select dates_to_label.as_of_date from dates_to_label)
+        and processed.as_of_date not in (select feature_dates.as_of_date from feature_dates)
+    union
+    select
+        processed.churn_feature_id,
+        processed.customer_id,
+        processed.as_of_date,
+        {% for column in feature_columns %}
+            processed.{{ column }},
+        {% endfor %}
+        processed.features_hash
+    from {{ this }} as processed
+    inner join rows_to_relabel on processed.churn_feature_id = rows_to_relabel.churn_feature_id
+    where
+        processed.as_of_date >= {{ relabel_from }}
         and processed.as_of_date not in (select feature_dates.as_of_date from feature_dates)
 ),
 {% endif %}

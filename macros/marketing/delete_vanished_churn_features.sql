@@ -1,0 +1,22 @@
+{#- Pre-hook of churn_features: on an incremental run, delete the feature rows of as-of dates whose
+    customer_rfm_history month was recomputed since the model last ran, when that month no longer has
+    the customer (merged away by identity resolution). churn_features writes row by row (by
+    churn_feature_id), so a row that should vanish is not replaced; this removes it. -#}
+{% macro delete_vanished_churn_features() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where
+            as_of_date in (
+                select distinct cast(calendar_month_end_date + interval '1 day' as date)
+                from {{ ref('customer_rfm_history') }}
+                where history_processed_at > (select max(features_processed_at) from {{ this }})
+            )
+            and not exists (
+                select 1
+                from {{ ref('customer_rfm_history') }} as history
+                where
+                    history.customer_id = {{ this }}.customer_id
+                    and history.calendar_month_end_date = cast({{ this }}.as_of_date - interval '1 day' as date)
+            )
+    {%- endif -%}
+{%- endmacro %}

@@ -25,7 +25,8 @@ purchase_days as (
         store_order_count,
         app_order_count,
         net_amount,
-        loaded_date
+        loaded_date,
+        processed_at
     from {{ ref('customer_purchase_days') }}
 ),
 
@@ -93,14 +94,18 @@ month_ends as (
         least(calendar_month_end_date, as_of_date) as month_end_date
     from months
     {% if is_incremental() %}
-    -- reopen the months of days with newly loaded (or late) orders, and every month of the
-    -- survivors of identity merges since the last run
+    -- reopen the months of days with newly loaded (or late) orders that customer_purchase_days wrote
+    -- since the last run (its lookback re-reads loads, but rewrites only customers whose days changed),
+    -- and every month of the survivors of identity merges since the last run
     where calendar_month_end_date >= (
         select {{ month_end('min(purchase_date)') }} from purchase_days
         where
-            loaded_date > (
-                select max(source_loaded_date) - interval '{{ var("incremental_lookback_days") }} days'
-                from {{ this }}
+            (
+                loaded_date > (
+                    select max(source_loaded_date) - interval '{{ var("incremental_lookback_days") }} days'
+                    from {{ this }}
+                )
+                and processed_at > (select max(history_processed_at) from {{ this }})
             )
             or customer_id in (
                 select new_customer_id from merges

@@ -236,6 +236,41 @@ def test_incremental_equals_full_refresh(sample_raw, tmp_path):
     assert marketing_rows(incremental_db, "churn_features") == marketing_rows(refreshed_db, "churn_features")
 
 
+def test_daily_runs_late_in_a_month_equal_a_full_refresh(sample_raw, tmp_path):
+    """The usual daily run: late in a month, when late orders no longer reach the month before, the
+    history recomputes only the customers whose days changed and the current month (both from the same
+    stored month), and the month's churn features appear once settled. All equal a full refresh."""
+    raw = tmp_path / "raw"
+    shutil.copytree(sample_raw, raw)
+    daily_db, full_db = tmp_path / "daily.duckdb", tmp_path / "full.duckdb"
+    first = dbt("build", raw, daily_db, "--exclude-resource-type", "unit_test")
+    assert first.returncode == 0, first.stdout[-3000:]
+    # the sample ends on a month's last day: run to day 20 of the next month, then day 21 alone
+    for days in (LATE_ARRIVAL_DAYS + 6, 1):
+        appended = run([sys.executable, "-m", "scripts", "generate", "--out", raw, "--append-days", str(days)])
+        assert appended.returncode == 0, appended.stderr[-3000:]
+        daily = dbt("build", raw, daily_db, "--exclude-resource-type", "unit_test")
+        assert daily.returncode == 0, daily.stdout[-3000:]
+
+    con = duckdb.connect(str(daily_db), read_only=True)
+    months_written = con.execute(
+        "select count(distinct calendar_month_end_date) from marketing.customer_rfm_history"
+        " where history_processed_at = (select max(history_processed_at) from marketing.customer_rfm_history)"
+    ).fetchone()[0]
+    newest_as_of = con.execute("select max(as_of_date) from marketing.churn_features").fetchone()[0]
+    data_end = con.execute("select max(purchase_date) from marketing.customer_purchase_days").fetchone()[0]
+    con.close()
+    assert months_written == 1, "the last day rewrote more than the current month"
+    assert newest_as_of == data_end.replace(day=1), "the month's settled churn features are missing"
+
+    full = dbt("build", raw, full_db, "--exclude-resource-type", "unit_test", "--full-refresh")
+    assert full.returncode == 0, full.stdout[-3000:]
+    for model in MARKETING_MODELS:
+        daily_rows, full_rows = marketing_rows(daily_db, model), marketing_rows(full_db, model)
+        assert daily_rows - full_rows == set(), f"{model}: rows only in the daily build"
+        assert full_rows - daily_rows == set(), f"{model}: rows only in the full refresh"
+
+
 def test_threshold_scoring_follows_the_seed(warehouse, sample_raw, tmp_path):
     """With rfm_scoring = thresholds, history and current scores are the seed's bands, and customer_rfm
     is still the current month of the history."""

@@ -1,19 +1,23 @@
 {{
     config(
         materialized='incremental',
-        unique_key='calendar_month_end_date',
-        incremental_strategy='delete+insert'
+        unique_key=['customer_id', 'calendar_month_end_date'],
+        incremental_strategy='delete+insert',
+        pre_hook="{{ delete_reopened_history_rows() }}"
     )
 }}
 -- depends_on: {{ ref('customer_id_merges') }}
+-- depends_on: {{ ref('bridge_customer_identity') }}
 -- One row per customer with a purchase and month: recency, frequency and monetary value (window and
 -- lifetime), 1-5 scores (quintiles of the month, or the fixed thresholds of
 -- seeds/rfm_score_thresholds.csv with var('rfm_scoring') = 'thresholds'), RFM segment and lifecycle
 -- stage as of the month's last day (the as-of date for the current month, which customer_rfm
--- serves). Incremental by month: a run recomputes the months from the earliest purchase day it
--- (re)processed in customer_purchase_days, so late orders reopen exactly the months
--- they change, and every later month; earlier months are kept. Lifetime values are carried forward
--- from the month before the first reopened one, so the cost does not grow with the history.
+-- serves). Incremental by customer and month: a run recomputes the customers whose purchase days
+-- customer_purchase_days rewrote from the month of the earliest such day (late orders reopen exactly
+-- the months they change, and every later month), and every customer in the months whose as-of date
+-- moved; the other customers' rows of reopened months keep their values and are only ranked again.
+-- Only rows that differ are written. Lifetime values are carried forward from the stored month
+-- before, so the cost does not grow with the history.
 with
 
 purchase_days as (
@@ -79,6 +83,16 @@ as_of as (
     select {{ analytics_as_of_date(ref('customer_purchase_days')) }} as as_of_date
 ),
 
+{% if is_incremental() %}
+reopening_days as (
+    {{ history_reopening_days('purchase_days', 'merges') }}
+),
+
+changed_customers as (
+    select distinct customer_id from reopening_days
+),
+{% endif %}
+
 months as (
     select distinct
         {{ month_end('purchase_days.purchase_date') }} as calendar_month_end_date,
@@ -94,24 +108,7 @@ month_ends as (
         least(calendar_month_end_date, as_of_date) as month_end_date
     from months
     {% if is_incremental() %}
-    -- reopen the months of days with newly loaded (or late) orders that customer_purchase_days wrote
-    -- since the last run (its lookback re-reads loads, but rewrites only customers whose days changed),
-    -- and every month of the survivors of identity merges since the last run
-    where calendar_month_end_date >= (
-        select {{ month_end('min(purchase_date)') }} from purchase_days
-        where
-            (
-                loaded_date > (
-                    select max(source_loaded_date) - interval '{{ var("incremental_lookback_days") }} days'
-                    from {{ this }}
-                )
-                and processed_at > (select max(history_processed_at) from {{ this }})
-            )
-            or customer_id in (
-                select new_customer_id from merges
-                where merged_at > (select max(history_processed_at) from {{ this }})
-            )
-    )
+    where calendar_month_end_date >= (select {{ month_end('min(purchase_date)') }} from reopening_days)
     -- the current month again when the as-of date moved on
     or (
         calendar_month_end_date >= (select max(calendar_month_end_date) from {{ this }})
@@ -128,10 +125,60 @@ month_ends as (
 -- customers written, not months x purchase days, and a daily run does not grow with the history.
 {% set window_days = var('rfm_window_days') %}
 {% if is_incremental() %}
-base_month as (
-    select max(calendar_month_end_date) as base_month_end_date
+stored_months as (
+    select distinct
+        calendar_month_end_date,
+        month_end_date
     from {{ this }}
-    where calendar_month_end_date < (select min(calendar_month_end_date) from month_ends)
+),
+
+moved_months as (
+    -- months whose as-of date moved (or that are new): every customer is recomputed in them
+    select month_ends.calendar_month_end_date
+    from month_ends
+    left join stored_months on month_ends.calendar_month_end_date = stored_months.calendar_month_end_date
+    where stored_months.month_end_date is distinct from month_ends.month_end_date
+),
+
+base_months as (
+    -- the stored month whose totals a customer's running sums start from: the month before the first
+    -- reopened one for the customers whose days changed, the month before the moved months for the
+    -- others (none when no month moved: their rows are only ranked again)
+    select
+        coalesce(
+            (
+                select max(stored_months.calendar_month_end_date) from stored_months
+                where stored_months.calendar_month_end_date < (select min(month_ends.calendar_month_end_date) from month_ends)
+            ),
+            cast('1900-01-01' as date)
+        ) as changed_base_month_end_date,
+        case
+            when (select count(*) from moved_months) > 0
+                then coalesce(
+                    (
+                        select max(stored_months.calendar_month_end_date) from stored_months
+                        where stored_months.calendar_month_end_date < (select min(moved_months.calendar_month_end_date) from moved_months)
+                    ),
+                    cast('1900-01-01' as date)
+                )
+        end as unchanged_base_month_end_date,
+        coalesce(
+            (select min(moved_months.calendar_month_end_date) from moved_months), cast('9999-12-31' as date)
+        ) as first_moved_month_end_date
+),
+
+{% set base_month_of -%}
+    case
+        when {customer} in (select changed_customers.customer_id from changed_customers)
+            then base_months.changed_base_month_end_date
+        else base_months.unchanged_base_month_end_date
+    end
+{%- endset %}
+base_month_list as (
+    -- the base months (one when both are the same)
+    select changed_base_month_end_date as base_month_end_date from base_months
+    union
+    select unchanged_base_month_end_date from base_months
 ),
 
 kept_base as (
@@ -146,9 +193,10 @@ kept_base as (
         processed.app_orders_lifetime,
         processed.monetary_lifetime
     from {{ this }} as processed
-    inner join base_month on processed.calendar_month_end_date = base_month.base_month_end_date
-    -- ids merged away since have no purchase days any more
-    where processed.customer_id in (select purchase_days.customer_id from purchase_days)
+    -- the join prunes the stored months read to the two base months
+    inner join base_month_list on processed.calendar_month_end_date = base_month_list.base_month_end_date
+    cross join base_months
+    where processed.calendar_month_end_date = {{ base_month_of | replace('{customer}', 'processed.customer_id') }}
 ),
 
 base as (
@@ -167,16 +215,17 @@ base as (
         0 as app_orders_lifetime,
         sum(purchase_days.net_amount) as monetary_lifetime
     from purchase_days
-    cross join base_month
+    cross join base_months
     where
-        purchase_days.purchase_date <= base_month.base_month_end_date
+        purchase_days.purchase_date <= {{ base_month_of | replace('{customer}', 'purchase_days.customer_id') }}
         and purchase_days.customer_id not in (select kept_base.customer_id from kept_base)
     group by purchase_days.customer_id
 ),
 
 {% else %}
-    base_month as (
-        select cast(null as date) as base_month_end_date
+    {% set base_month_of = "cast('1900-01-01' as date)" %}
+    base_months as (
+        select cast('9999-12-31' as date) as first_moved_month_end_date
     ),
 
     base as (
@@ -207,10 +256,10 @@ computed_days as (
         purchase_days.net_amount
     from purchase_days
     cross join as_of
-    cross join base_month
+    cross join base_months
     where
         purchase_days.purchase_date <= as_of.as_of_date
-        and purchase_days.purchase_date > coalesce(base_month.base_month_end_date, cast('1900-01-01' as date))
+        and purchase_days.purchase_date > {{ base_month_of | replace('{customer}', 'purchase_days.customer_id') }}
 ),
 
 purchase_predecessors as (
@@ -239,8 +288,8 @@ customer_month_sums as (
 ),
 
 customer_first_months as (
-    -- the base's customers from the first month computed, the others from their first month with
-    -- orders or refunds
+    -- the base's customers from the month after their base month, the others from their first month
+    -- with orders or refunds
     select
         customer_id,
         min(calendar_month_end_date) as first_month_end_date
@@ -250,9 +299,10 @@ customer_first_months as (
     union all
     select
         base.customer_id,
-        base_month.base_month_end_date as first_month_end_date
+        {{ month_end(dbt.dateadd('day', 1, base_month_of | replace('{customer}', 'base.customer_id'))) }}
+            as first_month_end_date
     from base
-    cross join base_month
+    cross join base_months
 ),
 
 running_totals as (
@@ -339,10 +389,10 @@ window_start_totals as (
             processed.frequency_lifetime,
             processed.monetary_lifetime
         from window_starts
-        cross join base_month
+        cross join base_months
         inner join {{ this }} as processed
             on window_starts.totals_month_end_date = processed.calendar_month_end_date
-        where window_starts.totals_month_end_date <= base_month.base_month_end_date
+        where window_starts.totals_month_end_date <= {{ base_month_of | replace('{customer}', 'processed.customer_id') }}
     {% endif %}
 ),
 
@@ -437,11 +487,77 @@ customer_months as (
     {% endif %}
 ),
 
+{% if is_incremental() %}
+kept_months as (
+    -- rows of reopened months before the moved ones, of customers whose days did not change: their
+    -- values stand and are only ranked again with the recomputed rows
+    select
+        processed.calendar_month_end_date,
+        processed.month_end_date,
+        processed.customer_id,
+        processed.first_purchase_date,
+        processed.last_purchase_date,
+        processed.previous_purchase_date,
+        processed.frequency_window,
+        processed.frequency_lifetime,
+        processed.web_orders_lifetime,
+        processed.store_orders_lifetime,
+        processed.app_orders_lifetime,
+        processed.monetary_window,
+        processed.monetary_lifetime,
+        processed.recency_score,
+        processed.frequency_score,
+        processed.monetary_score
+    from {{ this }} as processed
+    inner join month_ends on processed.calendar_month_end_date = month_ends.calendar_month_end_date
+    cross join base_months
+    where
+        processed.calendar_month_end_date < base_months.first_moved_month_end_date
+        and processed.customer_id not in (select changed_customers.customer_id from changed_customers)
+),
+{% endif %}
+
+ranked_months as (
+    select
+        calendar_month_end_date,
+        month_end_date,
+        customer_id,
+        first_purchase_date,
+        last_purchase_date,
+        previous_purchase_date,
+        frequency_window,
+        frequency_lifetime,
+        web_orders_lifetime,
+        store_orders_lifetime,
+        app_orders_lifetime,
+        monetary_window,
+        monetary_lifetime
+    from customer_months
+    {% if is_incremental() %}
+        union all
+        select
+            calendar_month_end_date,
+            month_end_date,
+            customer_id,
+            first_purchase_date,
+            last_purchase_date,
+            previous_purchase_date,
+            frequency_window,
+            frequency_lifetime,
+            web_orders_lifetime,
+            store_orders_lifetime,
+            app_orders_lifetime,
+            monetary_window,
+            monetary_lifetime
+        from kept_months
+    {% endif %}
+),
+
 with_recency as (
     select
         *,
         {{ days_between('last_purchase_date', 'month_end_date') }} as recency_days
-    from customer_months
+    from ranked_months
 ),
 
 scored as (
@@ -511,11 +627,40 @@ final as (
     from scored
     left join segment_cells
         on scored.recency_score = segment_cells.recency_score and scored.frequency_score = segment_cells.frequency_score
-)
+),
 
--- stored month by month: the months an incremental run redoes are then contiguous row groups,
+{% if is_incremental() %}
+written as (
+    -- the recomputed rows (the pre-hook deleted the changed customers' rows of the reopened months)
+    -- and the rows of moved months, all new or different...
+    select final.*
+    from final
+    cross join base_months
+    where
+        final.customer_id in (select changed_customers.customer_id from changed_customers)
+        or final.calendar_month_end_date >= base_months.first_moved_month_end_date
+    union all
+    -- ...and the kept rows whose scores moved (nothing else of theirs can)
+    select final.*
+    from final
+    inner join kept_months
+        on
+            final.customer_id = kept_months.customer_id
+            and final.calendar_month_end_date = kept_months.calendar_month_end_date
+    where
+        final.recency_score is distinct from kept_months.recency_score
+        or final.frequency_score is distinct from kept_months.frequency_score
+        or final.monetary_score is distinct from kept_months.monetary_score
+),
+{% else %}
+    written as (
+        select * from final
+    ),
+{% endif %}
+
+-- stored month by month: the months an incremental run rewrites are then contiguous row groups,
 -- mostly at the table's end, cheap to delete and rewrite (scattered, they made DuckDB rewrite
 -- the whole table at checkpoint: 0.75 s against 0.08 s at 100k customers), and readers of
 -- one month skip the others
-select * from final
+select * from written
 order by calendar_month_end_date

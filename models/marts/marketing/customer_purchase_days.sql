@@ -12,8 +12,9 @@
 -- instead of the order history. Incremental by customer: a run re-processes every customer with
 -- orders loaded since the newest load it processed (minus var('incremental_lookback_days')), and
 -- the survivors of identity merges; ids merged away are deleted by the pre-hook. Of those, only the
--- customers whose days changed are written. So an incremental run equals a full refresh while
--- scanning only the touched customers' orders.
+-- customers whose days changed are written, and processed_at stays the time a day's content last
+-- changed. So an incremental run equals a full refresh while scanning only the touched customers'
+-- orders.
 with
 
 orders as (
@@ -90,45 +91,71 @@ daily as (
 ] %}
 {% if is_incremental() %}
 stored_days as (
-    select {{ day_columns | join(', ') }}
+    select
+        {{ day_columns | join(',\n        ') }},
+        processed_at
     from {{ this }}
     where customer_id in (select touched_customers.customer_id from touched_customers)
 ),
 
-changed_customers as (
-    -- touched customers with a new, changed or vanished day: only they are written again, so the
-    -- lookback's re-read of loads already processed rewrites nothing
-    select distinct coalesce(daily.customer_id, stored_days.customer_id) as customer_id
+compared_days as (
+    select
+        coalesce(daily.customer_id, stored_days.customer_id) as customer_id,
+        daily.purchase_date,
+        daily.customer_id is null as is_vanished,
+        stored_days.customer_id is null
+        {%- for column in day_columns[2:] %}
+        or daily.{{ column }} is distinct from stored_days.{{ column }}
+        {%- endfor %} as is_changed,
+        stored_days.processed_at as stored_processed_at
     from daily
     full outer join stored_days
         on
             daily.customer_id = stored_days.customer_id
             and daily.purchase_date = stored_days.purchase_date
-    where
-        daily.customer_id is null
-        or stored_days.customer_id is null
-        {%- for column in day_columns[2:] %}
-        or daily.{{ column }} is distinct from stored_days.{{ column }}
-        {%- endfor %}
+),
+
+changed_customers as (
+    -- touched customers with a new, changed or vanished day: only they are written again, so the
+    -- lookback's re-read of loads already processed rewrites nothing
+    select
+        customer_id,
+        bool_or(is_vanished) as has_vanished_day
+    from compared_days
+    where is_vanished or is_changed
+    group by customer_id
 ),
 {% endif %}
 
 final as (
     select
-        customer_id,
-        purchase_date,
-        order_count,
-        refund_count,
-        web_order_count,
-        store_order_count,
-        app_order_count,
-        sales_amount,
-        net_amount,
-        loaded_date,
-        {{ dbt.current_timestamp() }} as processed_at
+        daily.customer_id,
+        daily.purchase_date,
+        daily.order_count,
+        daily.refund_count,
+        daily.web_order_count,
+        daily.store_order_count,
+        daily.app_order_count,
+        daily.sales_amount,
+        daily.net_amount,
+        daily.loaded_date,
+        {% if is_incremental() %}
+            -- a day keeps the time its content last changed, so that customer_rfm_history reopens only
+            -- the months of changed days; all days of a customer with a vanished day count as changed
+            case
+                when compared_days.is_changed or changed_customers.has_vanished_day then {{ dbt.current_timestamp() }}
+                else compared_days.stored_processed_at
+            end as processed_at
+        {% else %}
+            {{ dbt.current_timestamp() }} as processed_at
+        {% endif %}
     from daily
     {% if is_incremental() %}
-        where customer_id in (select changed_customers.customer_id from changed_customers)
+        inner join changed_customers on daily.customer_id = changed_customers.customer_id
+        inner join compared_days
+            on
+                daily.customer_id = compared_days.customer_id
+                and daily.purchase_date = compared_days.purchase_date
     {% endif %}
 )
 

@@ -126,6 +126,14 @@ def marketing_rows(db, model: str) -> set[tuple]:
     return rows
 
 
+def assert_same_marketing_rows(db: Path, full_db: Path, build: str) -> None:
+    """Every SQL marketing model of db holds the rows of the full refresh full_db, row for row."""
+    for model in MARKETING_MODELS:
+        rows, full_rows = marketing_rows(db, model), marketing_rows(full_db, model)
+        assert rows - full_rows == set(), f"{model}: rows only in the {build} build"
+        assert full_rows - rows == set(), f"{model}: rows only in the full refresh"
+
+
 def churn_feature_rows(db) -> set[tuple]:
     """Feature values per (customer, as-of date), without the label (it legitimately becomes known later)."""
     con = duckdb.connect(str(db), read_only=True)
@@ -189,10 +197,7 @@ def test_incremental_equals_full_refresh(sample_raw, tmp_path):
     full = dbt("build", raw, full_db, "--exclude-resource-type", "unit_test", "--full-refresh")
     assert full.returncode == 0, full.stdout[-3000:]
 
-    for model in MARKETING_MODELS:
-        incremental_rows, full_rows = marketing_rows(incremental_db, model), marketing_rows(full_db, model)
-        assert incremental_rows - full_rows == set(), f"{model}: rows only in the incremental build"
-        assert full_rows - incremental_rows == set(), f"{model}: rows only in the full refresh"
+    assert_same_marketing_rows(incremental_db, full_db, "incremental")
 
     fitted = {model: (table(incremental_db, model), table(full_db, model)) for model in FITTED_MODELS}
     for model in ("customer_clv_fits", "churn_model_fits"):
@@ -265,10 +270,7 @@ def test_daily_runs_late_in_a_month_equal_a_full_refresh(sample_raw, tmp_path):
 
     full = dbt("build", raw, full_db, "--exclude-resource-type", "unit_test", "--full-refresh")
     assert full.returncode == 0, full.stdout[-3000:]
-    for model in MARKETING_MODELS:
-        daily_rows, full_rows = marketing_rows(daily_db, model), marketing_rows(full_db, model)
-        assert daily_rows - full_rows == set(), f"{model}: rows only in the daily build"
-        assert full_rows - daily_rows == set(), f"{model}: rows only in the full refresh"
+    assert_same_marketing_rows(daily_db, full_db, "daily")
 
 
 def test_threshold_scoring_follows_the_seed(warehouse, sample_raw, tmp_path):

@@ -251,29 +251,19 @@ feature_dates as (
     'complaints_90d', 'average_csat_before', 'has_bounced_email_before'
 ] %}
 {% if is_incremental() %}
+{% set carried_columns -%}
+processed.churn_feature_id, processed.customer_id, processed.as_of_date,
+{%- for column in feature_columns %} processed.{{ column }},{% endfor %} processed.features_hash
+{%- endset %}
 relabelled as (
     -- rows whose features stand but whose labels moved: carried over, to be labelled again
-    select
-        processed.churn_feature_id,
-        processed.customer_id,
-        processed.as_of_date,
-        {% for column in feature_columns %}
-            processed.{{ column }},
-        {% endfor %}
-        processed.features_hash
+    select {{ carried_columns }}
     from {{ this }} as processed
     where
         processed.as_of_date in (select dates_to_label.as_of_date from dates_to_label)
         and processed.as_of_date not in (select feature_dates.as_of_date from feature_dates)
     union
-    select
-        processed.churn_feature_id,
-        processed.customer_id,
-        processed.as_of_date,
-        {% for column in feature_columns %}
-            processed.{{ column }},
-        {% endfor %}
-        processed.features_hash
+    select {{ carried_columns }}
     from {{ this }} as processed
     inner join rows_to_relabel on processed.churn_feature_id = rows_to_relabel.churn_feature_id
     where

@@ -487,24 +487,19 @@ customer_months as (
     {% endif %}
 ),
 
+{% set month_columns = [
+    'calendar_month_end_date', 'month_end_date', 'customer_id', 'first_purchase_date', 'last_purchase_date',
+    'previous_purchase_date', 'frequency_window', 'frequency_lifetime', 'web_orders_lifetime',
+    'store_orders_lifetime', 'app_orders_lifetime', 'monetary_window', 'monetary_lifetime'
+] %}
 {% if is_incremental() %}
 kept_months as (
     -- rows of reopened months before the moved ones, of customers whose days did not change: their
     -- values stand and are only ranked again with the recomputed rows
     select
-        processed.calendar_month_end_date,
-        processed.month_end_date,
-        processed.customer_id,
-        processed.first_purchase_date,
-        processed.last_purchase_date,
-        processed.previous_purchase_date,
-        processed.frequency_window,
-        processed.frequency_lifetime,
-        processed.web_orders_lifetime,
-        processed.store_orders_lifetime,
-        processed.app_orders_lifetime,
-        processed.monetary_window,
-        processed.monetary_lifetime,
+        {% for column in month_columns %}
+            processed.{{ column }},
+        {% endfor %}
         processed.recency_score,
         processed.frequency_score,
         processed.monetary_score
@@ -518,37 +513,11 @@ kept_months as (
 {% endif %}
 
 ranked_months as (
-    select
-        calendar_month_end_date,
-        month_end_date,
-        customer_id,
-        first_purchase_date,
-        last_purchase_date,
-        previous_purchase_date,
-        frequency_window,
-        frequency_lifetime,
-        web_orders_lifetime,
-        store_orders_lifetime,
-        app_orders_lifetime,
-        monetary_window,
-        monetary_lifetime
+    select {{ month_columns | join(', ') }}
     from customer_months
     {% if is_incremental() %}
         union all
-        select
-            calendar_month_end_date,
-            month_end_date,
-            customer_id,
-            first_purchase_date,
-            last_purchase_date,
-            previous_purchase_date,
-            frequency_window,
-            frequency_lifetime,
-            web_orders_lifetime,
-            store_orders_lifetime,
-            app_orders_lifetime,
-            monetary_window,
-            monetary_lifetime
+        select {{ month_columns | join(', ') }}
         from kept_months
     {% endif %}
 ),

@@ -118,8 +118,8 @@ month_ends as (
 ),
 
 -- Lifetime totals are running sums over each customer's months. An incremental run starts them
--- from the totals this table holds for the month before the first reopened one (the base month),
--- so it reads only the purchase days after that month. A month's RFM window (the
+-- from the totals this table holds for the customer's base month (see base_months), so it reads
+-- only the purchase days after that month. A month's RFM window (the
 -- var('rfm_window_days') days to its end) is its running total minus the total at the window's
 -- start; only the start's own month is read day by day. So the cost follows the months and
 -- customers written, not months x purchase days, and a daily run does not grow with the history.

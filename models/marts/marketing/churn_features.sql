@@ -26,10 +26,11 @@
 -- complete month, once var('churn_settle_days') more days of data have come): features computed only
 -- from data before the as-of date, and the label - no
 -- purchase in the var('churn_horizon_days') days from the as-of date - once the data covers them.
--- Incremental by as-of date: a run recomputes the features of new months and of months reopened by
--- late orders or identity merges (customer_rfm_history redid them). The months whose label horizon
--- the data now covers, or whose known labels are touched by orders loaded since, keep their features
--- (they only use data before the as-of date) and get their labels again.
+-- Incremental (delete+insert by churn_feature_id): a run computes the features of newly settled
+-- months, of months customer_rfm_history rewrote since (late orders, identity merges) and of as-of
+-- dates computed before a load with earlier non-order inputs. Labels are set for a whole as-of date
+-- when the data comes to cover its horizon, and afterwards only for the customers with orders loaded
+-- since inside it; those rows keep their features (they only use data before the as-of date).
 with
 
 history_months as (

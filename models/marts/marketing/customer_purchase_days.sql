@@ -129,16 +129,9 @@ changed_customers as (
 
 final as (
     select
-        daily.customer_id,
-        daily.purchase_date,
-        daily.order_count,
-        daily.refund_count,
-        daily.web_order_count,
-        daily.store_order_count,
-        daily.app_order_count,
-        daily.sales_amount,
-        daily.net_amount,
-        daily.loaded_date,
+        {% for column in day_columns %}
+            daily.{{ column }},
+        {% endfor %}
         {% if is_incremental() %}
             -- a day keeps the time its content last changed, so that customer_rfm_history reopens only
             -- the months of changed days; all days of a customer with a vanished day count as changed

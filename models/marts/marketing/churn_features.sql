@@ -6,19 +6,11 @@
         pre_hook="{{ delete_vanished_churn_features() }}"
     )
 }}
-{% if is_incremental() and execute %}
-    {#- known labels can change only for as-of dates less than a horizon before the earliest purchase day
-        loaded since the last run (minus the lookback): a literal date, so the reads of this table to
-        relabel skip the older as-of dates' row groups -#}
-    {% set relabel_from_query %}
-        select cast(min(purchase_date) - interval '{{ var("churn_horizon_days") }} days' as date)
-        from {{ ref('customer_purchase_days') }}
-        where order_count > 0 and loaded_date > (
-            select max(source_loaded_date) - interval '{{ var("incremental_lookback_days") }} days' from {{ this }}
-        )
-    {% endset %}
-    {% set relabel_from_date = run_query(relabel_from_query).columns[0].values()[0] %}
-    {% set relabel_from = "date '" ~ relabel_from_date ~ "'" if relabel_from_date else 'null' %}
+{% if is_incremental() %}
+    {#- what this run redoes, as literal dates (see the macro), so that the reads below skip the rest -#}
+    {% set plan = churn_features_plan() %}
+    {% set first_compute_month = plan.compute_months | first or 'cast(null as date)' %}
+    {% set last_compute_month = plan.compute_months | last or 'cast(null as date)' %}
 {% endif %}
 -- depends_on: {{ ref('stg_app__app_events') }}
 -- depends_on: {{ ref('stg_marketing__campaign_responses') }}
@@ -36,8 +28,7 @@ with
 history_months as (
     select
         calendar_month_end_date,
-        month_end_date,
-        history_processed_at
+        month_end_date
     from {{ ref('customer_rfm_history') }}
 ),
 
@@ -57,8 +48,7 @@ history as (
         recency_score,
         frequency_score,
         monetary_score,
-        lifecycle_stage,
-        history_processed_at
+        lifecycle_stage
     from {{ ref('customer_rfm_history') }}
 ),
 
@@ -69,6 +59,9 @@ purchase_days as (
         order_count,
         loaded_date
     from {{ ref('customer_purchase_days') }}
+    {% if is_incremental() %}
+        where purchase_date >= {{ plan.read_from }}
+    {% endif %}
 ),
 
 customer_events as (
@@ -77,18 +70,23 @@ customer_events as (
         event_at,
         event_type
     from {{ ref('fct_customer_events') }}
-    where event_type in (
-        'app_open', 'product_view', 'add_to_cart', 'campaign_open', 'campaign_click', 'campaign_convert',
-        'ticket_opened', 'complaint_opened'
-    )
+    where
+        event_type in (
+            'app_open', 'product_view', 'add_to_cart', 'campaign_open', 'campaign_click', 'campaign_convert',
+            'ticket_opened', 'complaint_opened'
+        )
+    {% if is_incremental() %}
+        -- the 90 days before the as-of dates computed
+        and event_at >= {{ first_compute_month }} - interval '89 days'
+        and event_at < {{ last_compute_month }} + interval '1 day'
+    {% endif %}
 ),
 
 tickets as (
     select
         ticket_id,
         opened_at,
-        csat_score,
-        load_date
+        csat_score
     from {{ ref('stg_support__tickets') }}
 ),
 
@@ -96,27 +94,10 @@ crm_contacts as (
     select
         contact_id,
         email_bounced_at,
-        updated_at,
-        load_date
+        updated_at
     from {{ ref('stg_crm__contacts') }}
     where email_bounced_at is not null
 ),
-
-{% if is_incremental() %}
-app_event_loads as (
-    select
-        event_at,
-        load_date
-    from {{ ref('stg_app__app_events') }}
-),
-
-campaign_response_loads as (
-    select
-        responded_at,
-        load_date
-    from {{ ref('stg_marketing__campaign_responses') }}
-),
-{% endif %}
 
 customer_ids as (
     select
@@ -127,23 +108,19 @@ customer_ids as (
 ),
 
 data_end as (
+    {% if is_incremental() %}
+    select
+        {{ plan.data_end_date }} as data_end_date,
+        {{ plan.source_loaded_date }} as source_loaded_date
+    {% else %}
     select
         max(purchase_date) as data_end_date,
         max(loaded_date) as source_loaded_date
     from purchase_days
+    {% endif %}
 ),
 
 {% if is_incremental() %}
-processed_dates as (
-    select
-        as_of_date,
-        -- the newest load the date's features were computed with (relabelled rows carry later ones)
-        min(source_loaded_date) as source_loaded_date,
-        count(case when is_churned_next_horizon is null then 1 end) > 0 as has_unknown_labels
-    from {{ this }}
-    group by as_of_date
-),
-
 late_purchase_days as (
     select
         customer_id,
@@ -151,53 +128,7 @@ late_purchase_days as (
         loaded_date
     from purchase_days
     -- loads before the last run were checked by that run
-    where
-        order_count > 0
-        and loaded_date > (
-            select max(source_loaded_date) - interval '{{ var("incremental_lookback_days") }} days'
-            from processed_dates
-        )
-),
-
-late_inputs as (
-    -- the earliest app event, campaign response, ticket and e-mail bounce of each load since the last
-    -- run (minus the lookback); late orders reopen months in customer_rfm_history instead
-    {% set loaded_since %}(
-        select max(source_loaded_date) - interval '{{ var("incremental_lookback_days") }} days' from processed_dates
-    ){% endset %}
-    select load_date, min(event_at) as input_at from app_event_loads
-    where load_date > {{ loaded_since }} group by load_date
-    union all
-    select load_date, min(responded_at) from campaign_response_loads
-    where load_date > {{ loaded_since }} group by load_date
-    union all
-    select load_date, min(opened_at) from tickets
-    where load_date > {{ loaded_since }} group by load_date
-    union all
-    select load_date, min(greatest(email_bounced_at, updated_at)) from crm_contacts
-    where load_date > {{ loaded_since }} group by load_date
-),
-
-late_input_dates as (
-    -- as-of dates whose features were computed before a load with inputs dated before them (a
-    -- re-read of a load they already saw redoes nothing)
-    select distinct processed_dates.as_of_date
-    from processed_dates
-    inner join late_inputs
-        on
-            late_inputs.load_date > processed_dates.source_loaded_date
-            and late_inputs.input_at < processed_dates.as_of_date
-),
-
-dates_to_label as (
-    -- the labels' horizon is now covered by the data: every row of the date is labelled
-    select processed_dates.as_of_date
-    from processed_dates
-    cross join data_end
-    where
-        processed_dates.has_unknown_labels
-        and processed_dates.as_of_date + interval '{{ var("churn_horizon_days") }} days'
-        <= data_end.data_end_date + interval '1 day'
+    where order_count > 0 and loaded_date > {{ plan.loaded_since }}
 ),
 
 rows_to_relabel as (
@@ -214,7 +145,7 @@ rows_to_relabel as (
             < processed.as_of_date + interval '{{ var("churn_horizon_days") }} days'
     where
         processed.is_churned_next_horizon is not null
-        and processed.as_of_date >= {{ relabel_from }}
+        and processed.as_of_date >= {{ plan.relabel_from }}
 ),
 {% endif %}
 
@@ -232,16 +163,8 @@ feature_dates as (
         and {{ dbt.dateadd('day', var('churn_settle_days'), 'history_months.calendar_month_end_date') }}
         <= data_end.data_end_date
     {% if is_incremental() %}
-        and (
-            -- a month completed since the last run
-            history_months.calendar_month_end_date >= (select max(as_of_date) from {{ this }})
-            -- a month reopened by late orders or identity merges (customer_rfm_history redid it)
-            or history_months.history_processed_at > (select max(features_processed_at) from {{ this }})
-            -- an as-of date after a late input
-            or history_months.calendar_month_end_date + interval '1 day' in (
-                select late_input_dates.as_of_date from late_input_dates
-            )
-        )
+        -- completed or reopened since the last run, or computed before a late input (see the plan)
+        and history_months.calendar_month_end_date in {{ sql_in_list(plan.compute_months) }}
     {% endif %}
 ),
 
@@ -261,19 +184,21 @@ relabelled as (
     select {{ carried_columns }}
     from {{ this }} as processed
     where
-        processed.as_of_date in (select dates_to_label.as_of_date from dates_to_label)
+        -- the labels' horizon is now covered by the data: every row of the date is labelled
+        processed.as_of_date in {{ sql_in_list(plan.label_dates) }}
         and processed.as_of_date not in (select feature_dates.as_of_date from feature_dates)
     union
     select {{ carried_columns }}
     from {{ this }} as processed
     inner join rows_to_relabel on processed.churn_feature_id = rows_to_relabel.churn_feature_id
     where
-        processed.as_of_date >= {{ relabel_from }}
+        processed.as_of_date >= {{ plan.relabel_from }}
         and processed.as_of_date not in (select feature_dates.as_of_date from feature_dates)
 ),
 {% endif %}
 
-{% set first_feature_month = '(select min(calendar_month_end_date) from feature_dates)' %}
+{% set first_feature_month = first_compute_month if is_incremental()
+    else '(select min(calendar_month_end_date) from feature_dates)' %}
 history_with_trend as (
     -- the trend needs the three months before each as-of date, read only for the dates computed
     select

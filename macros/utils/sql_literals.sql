@@ -1,0 +1,9 @@
+{#- A date value as a SQL literal (null for none). -#}
+{% macro sql_date(value) -%}
+    {{ "date '" ~ value ~ "'" if value is not none else 'cast(null as date)' }}
+{%- endmacro %}
+
+{#- A list of SQL literals as the right side of IN; "(null)" matches nothing. -#}
+{% macro sql_in_list(literals) -%}
+    ({{ literals | join(', ') if literals else 'null' }})
+{%- endmacro %}

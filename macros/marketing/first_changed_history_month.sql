@@ -33,3 +33,10 @@
         delete from {{ this }} where calendar_month_end_date >= {{ first_changed_history_month() }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- first_changed_history_month() asked of the warehouse when the model is compiled, as a date literal
+    (null when no month changed): a filter on a literal lets DuckDB skip the history's earlier months,
+    which are stored month by month. -#}
+{% macro first_changed_history_month_literal() -%}
+    {{ return(sql_date(run_query('select ' ~ first_changed_history_month()).columns[0].values()[0])) }}
+{%- endmacro %}

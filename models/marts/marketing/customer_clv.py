@@ -24,13 +24,19 @@ def probability_alive(x, t_x, big_t, r, alpha, a, b):
 
 def hypergeometric_series(p, q, c, z):
     """sum over k of (p)_k (q)_k / ((c)_k k!) z^k, the Gauss series 2F1(p, q; c; z), for arrays c and z in
-    [0, 1): summed term by term until every term is below 1e-17 of its sum and shrinking."""
+    [0, 1): each customer's sum stops once its term is below 1e-17 of it and shrinking. Only the
+    customers still summing are carried on: young customers (z near 1) need hundreds of terms, most
+    need tens."""
+    c = np.broadcast_to(c, z.shape)
     term, total = np.ones_like(z), np.ones_like(z)
+    summing = np.arange(z.size)
     for k in range(MAX_SERIES_TERMS):
-        ratio = (p + k) * (q + k) / ((c + k) * (k + 1)) * z
-        term = term * ratio
-        total = total + term
-        if np.all((np.abs(term) <= 1e-17 * np.abs(total)) & (np.abs(ratio) < 1)):
+        ratio = (p + k) * (q + k) / ((c[summing] + k) * (k + 1)) * z[summing]
+        term[summing] *= ratio
+        total[summing] += term[summing]
+        converged = (np.abs(term[summing]) <= 1e-17 * np.abs(total[summing])) & (np.abs(ratio) < 1)
+        summing = summing[~converged]
+        if summing.size == 0:
             return total
     raise ValueError("the hypergeometric series did not converge: is clv_horizon_days far longer than the history?")
 

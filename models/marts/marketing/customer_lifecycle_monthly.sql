@@ -5,6 +5,9 @@
         pre_hook="{{ delete_changed_history_months() }}"
     )
 }}
+{% if is_incremental() %}
+    {% set first_changed_month = first_changed_history_month_literal() %}
+{% endif %}
 -- One row per calendar month and lifecycle stage (of customers who had bought by the month end):
 -- customers in the stage at the month end, their share, and how many entered the stage that month.
 -- The monthly stage counts of the report. Incremental by month, like customer_lifecycle_transitions.
@@ -19,7 +22,7 @@ history as (
         history_processed_at
     from {{ ref('customer_rfm_history') }}
     {% if is_incremental() %}
-        where calendar_month_end_date >= {{ first_changed_history_month() }}
+        where calendar_month_end_date >= {{ first_changed_month }}
     {% endif %}
 ),
 
@@ -29,7 +32,7 @@ transitions as (
         to_stage
     from {{ ref('customer_lifecycle_transitions') }}
     {% if is_incremental() %}
-        where calendar_month_end_date >= {{ first_changed_history_month() }}
+        where calendar_month_end_date >= {{ first_changed_month }}
     {% endif %}
 ),
 

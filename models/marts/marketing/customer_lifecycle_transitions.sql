@@ -5,6 +5,9 @@
         pre_hook="{{ delete_changed_history_months() }}"
     )
 }}
+{% if is_incremental() %}
+    {% set first_changed_month = first_changed_history_month_literal() %}
+{% endif %}
 -- One row per change of a customer's lifecycle stage between consecutive month ends of
 -- customer_rfm_history (from_stage 'prospect' for the first month with a purchase).
 -- Incremental by month: the months customer_rfm_history computed again since the last run are
@@ -20,7 +23,7 @@ history as (
         history_processed_at
     from {{ ref('customer_rfm_history') }}
     {% if is_incremental() %}
-        where calendar_month_end_date >= {{ dbt.dateadd('month', -1, first_changed_history_month()) }}
+        where calendar_month_end_date >= {{ dbt.dateadd('month', -1, first_changed_month) }}
     {% endif %}
 ),
 
@@ -54,7 +57,7 @@ final as (
     from changes
     {% if is_incremental() %}
         -- the month before was read for its stage only
-        where calendar_month_end_date >= {{ first_changed_history_month() }}
+        where calendar_month_end_date >= {{ first_changed_month }}
     {% endif %}
 )
 

@@ -24,8 +24,16 @@ purchase_days as (
 ),
 
 {% if is_incremental() %}
+-- a second, narrow read of the purchase days: one CTE read twice would be materialized whole
+day_changes as (
+    select
+        customer_id,
+        processed_at
+    from {{ ref('customer_purchase_days') }}
+),
+
 touched_customers as (
-    select distinct customer_id from purchase_days
+    select distinct customer_id from day_changes
     where processed_at > (select max(processed_at) from {{ this }})
 ),
 

@@ -30,13 +30,22 @@ orders as (
 ),
 
 {% if is_incremental() %}
+-- a second, narrow read of the orders: one CTE read twice would be materialized whole
+order_loads as (
+    select
+        customer_id,
+        load_date
+    from {{ ref('fct_orders') }}
+    where customer_id is not null
+),
+
 merges as (
     select old_customer_id, new_customer_id, merged_at from {{ ref('customer_id_merges') }}
 ),
 
 touched_customers as (
     select distinct customer_id
-    from orders
+    from order_loads
     where load_date > (
         select max(loaded_date) - interval '{{ var("incremental_lookback_days") }} days' from {{ this }}
     )

@@ -14,7 +14,9 @@
                 select 1
                 from {{ ref('churn_features') }} as features
                 where
-                    features.customer_id = {{ this }}.customer_id
+                    -- the older as-of dates' scores go by the first condition: only the latest is compared
+                    features.as_of_date = (select max(as_of_date) from {{ ref('churn_features') }})
+                    and features.customer_id = {{ this }}.customer_id
                     and features.as_of_date = {{ this }}.as_of_date
                     and features.features_hash = {{ this }}.features_hash
             )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from conftest import BIN, REPO, dbt, run
 
@@ -30,3 +31,34 @@ def test_docs_generate_and_every_model_is_documented_and_key_tested(sample_raw, 
         built = set(catalog["nodes"].get(unique_id, {}).get("columns", {}))
         undocumented = sorted(c for c in built if c.lower() not in documented)
         assert not undocumented, f"{unique_id}: undocumented columns {undocumented}"
+
+
+def test_incremental_run_rewrites_only_the_changed_comments(sample_raw, warehouse, tmp_path):
+    """persist_docs (macros/adapters/persist_docs.sql) writes a description only where the stored comment
+    differs: a comment changed in the warehouse is restored, the others are not written again."""
+    import shutil
+
+    import duckdb
+
+    db = tmp_path / "customer360.duckdb"
+    shutil.copy(warehouse, db)
+    with duckdb.connect(str(db)) as connection:
+        connection.execute("comment on table marketing.customer_order_summary is 'stale'")
+        connection.execute("comment on column marketing.customer_order_summary.order_count is 'stale'")
+    result = dbt("run --select customer_order_summary", sample_raw, db, "--log-path", tmp_path / "logs")
+    assert result.returncode == 0, result.stdout[-3000:]
+    manifest = json.loads((REPO / "target" / "manifest.json").read_text())
+    node = manifest["nodes"]["model.customer360.customer_order_summary"]
+    with duckdb.connect(str(db), read_only=True) as connection:
+        table_comment = connection.execute(
+            "select comment from duckdb_tables() where schema_name = 'marketing' and table_name = 'customer_order_summary'"
+        ).fetchone()[0]
+        column_comments = dict(connection.execute(
+            "select column_name, comment from duckdb_columns()"
+            " where schema_name = 'marketing' and table_name = 'customer_order_summary'"
+        ).fetchall())
+    assert table_comment == node["description"]
+    assert column_comments == {name: spec["description"] for name, spec in node["columns"].items()}
+    log = (tmp_path / "logs" / "dbt.log").read_text()
+    written = set(re.findall(r'comment on column "[^"]+"\."marketing"\."customer_order_summary"\.(\w+) is', log))
+    assert written == {"order_count"}, written

@@ -38,7 +38,8 @@
             {%- do stored['columns'].update({row[0]: row[1] or ''}) -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- if persist_relation and model.description != stored['relation'] -%}
+    {#- agate trims the stored text, so descriptions are compared trimmed (YAML block scalars end with a newline) -#}
+    {%- if persist_relation and model.description | trim != stored['relation'] | trim -%}
         {%- do run_query(alter_relation_comment(relation, model.description)) -%}
     {%- endif -%}
     {%- if persist_columns -%}
@@ -46,7 +47,7 @@
         {%- for name, column in model.columns.items() -%}
             {%- if name not in stored['columns'] -%}
                 {%- do missing.append(name) -%}
-            {%- elif (column.description or '') != stored['columns'][name] -%}
+            {%- elif (column.description or '') | trim != stored['columns'][name] | trim -%}
                 {%- do changed.update({name: column}) -%}
             {%- endif -%}
         {%- endfor -%}

@@ -2,26 +2,33 @@
     the customers whose days changed (their reopened months: a row they no longer have, such as a
     month before a first purchase that moved, must not stay) and every row of customer ids merged
     away by identity resolution since the last run. The model writes row by row, so rows it does not
-    write otherwise stay. -#}
+    write otherwise stay. The first reopened month is asked first and written as a literal, so the
+    delete reads only the months from it (the table is stored month by month); the whole table is
+    read only when ids were merged since the last run. -#}
 {% macro delete_reopened_history_rows() -%}
     {%- if is_incremental() -%}
-        with reopening_days as (
+        {%- set reopening_days -%}
             {{ history_reopening_days(ref('customer_purchase_days'), ref('customer_id_merges')) }}
-        )
-
+        {%- endset -%}
+        {%- set merged_away -%}
+            select old_customer_id from {{ ref('customer_id_merges') }}
+            where
+                merged_at > (select max(history_processed_at) from {{ this }})
+                and old_customer_id not in (select customer_id from {{ ref('bridge_customer_identity') }})
+        {%- endset -%}
+        {%- set bounds = run_query(
+            'select (select ' ~ month_end('min(purchase_date)') ~ ' from (' ~ reopening_days ~ ') as reopening_days),'
+            ~ ' (select count(*) from ' ~ ref('customer_id_merges')
+            ~ ' where merged_at > (select max(history_processed_at) from ' ~ this ~ '))'
+        ).rows[0] -%}
         delete from {{ this }}
         where
-            customer_id in (
-                select old_customer_id from {{ ref('customer_id_merges') }}
-                where
-                    merged_at > (select max(history_processed_at) from {{ this }})
-                    and old_customer_id not in (select customer_id from {{ ref('bridge_customer_identity') }})
+            (
+                calendar_month_end_date >= {{ sql_date(bounds[0]) }}
+                and customer_id in (select reopening_days.customer_id from ({{ reopening_days }}) as reopening_days)
             )
-            or (
-                customer_id in (select reopening_days.customer_id from reopening_days)
-                and calendar_month_end_date >= (
-                    select {{ month_end('min(reopening_days.purchase_date)') }} from reopening_days
-                )
-            )
+            {%- if bounds[1] > 0 %}
+            or customer_id in ({{ merged_away }})
+            {%- endif %}
     {%- endif -%}
 {%- endmacro %}

@@ -70,6 +70,33 @@ def test_btyd_summary_equals_pandas(warehouse, orders):
     assert (actual["monetary_value"] - expected["monetary_value"]).abs().max() < 1e-9
 
 
+def test_btyd_summary_as_of_a_past_date_equals_pandas(warehouse, orders, sample_raw, tmp_path):
+    """With var('analytics_as_of_date') before the data end, the order summary the BTYD view derives from
+    holds only the purchase days up to that date."""
+    import json
+
+    from conftest import BIN
+
+    as_of = orders["ordered_date"].max() - pd.Timedelta(days=60)
+    db = tmp_path / "as_of.duckdb"
+    shutil.copy(warehouse, db)
+    result = run(
+        [BIN / "dbt", "run", "--target", "ci", "--select", "customer_order_summary", "customer_btyd_summary",
+         "--full-refresh",
+         "--vars", json.dumps({"raw_root": str(sample_raw), "analytics_as_of_date": as_of.strftime("%Y-%m-%d")})],
+        env={"C360_BUILD_DB": str(db)},
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    expected = pandas_btyd(orders, as_of)
+    actual = table(db, "customer_btyd_summary").set_index("customer_id").sort_index()
+    assert len(expected) < orders["customer_id"].nunique(), "the past date should leave some buyers out"
+    assert list(actual.index) == list(expected.index)
+    assert (pd.to_datetime(actual["as_of_date"]) == as_of).all()
+    for column in ["frequency", "recency", "T"]:
+        assert (actual[column].astype(int) == expected[column].astype(int)).all(), column
+    assert (actual["monetary_value"] - expected["monetary_value"]).abs().max() < 1e-9
+
+
 def test_rfm_values_equal_pandas(warehouse, orders):
     as_of = orders["ordered_date"].max()
     window_start = as_of - pd.Timedelta(days=365)

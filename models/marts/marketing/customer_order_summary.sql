@@ -7,9 +7,13 @@
     )
 }}
 -- depends_on: {{ ref('bridge_customer_identity') }}
--- One row per customer with orders: lifetime order state (first/last order, orders, purchase days,
--- net spend). Incremental: only customers whose purchase days were re-processed in this run are
--- recomputed, from their purchase days (never from the order history).
+-- One row per customer with orders by the as-of date: order state (first/last order, orders,
+-- purchase days, net spend, and the repeat days' sales the BTYD summary needs). Incremental: only
+-- customers whose purchase days were re-processed in this run are recomputed, from their purchase
+-- days (never from the order history). The state of every buyer is then this table's small rows, so
+-- the daily BTYD summary and CLV scores need not aggregate the purchase-day history again.
+-- The as-of date is the data end unless var('analytics_as_of_date') fixes it (then a change of the
+-- var needs --full-refresh).
 with
 
 purchase_days as (
@@ -18,11 +22,17 @@ purchase_days as (
         purchase_date,
         order_count,
         refund_count,
+        sales_amount,
         net_amount,
         processed_at
     from {{ ref('customer_purchase_days') }}
 ),
 
+-- Without the var, the as-of date is the last purchase day, so every day counts: no filter, which
+-- would also keep DuckDB from pruning the purchase-day scan to the touched customers.
+{% set as_of_filter -%}
+    {% if var('analytics_as_of_date') %}where purchase_days.purchase_date <= {{ analytics_as_of_date(none) }}{% endif %}
+{%- endset %}
 {% if is_incremental() %}
 -- a second, narrow read of the purchase days: one CTE read twice would be materialized whole
 day_changes as (
@@ -41,14 +51,28 @@ touched_days as (
     select purchase_days.*
     from purchase_days
     inner join touched_customers on purchase_days.customer_id = touched_customers.customer_id
+    {{ as_of_filter }}
 ),
 {% else %}
     touched_days as (
-        select * from purchase_days
+        select purchase_days.*
+        from purchase_days
+        {{ as_of_filter }}
     ),
 {% endif %}
 
-final as (
+repeat_sales as (
+    -- sales of the purchase days after the first (min_by, in DuckDB and Spark alike: exact in
+    -- decimals, and no window over the days)
+    select
+        customer_id,
+        sum(sales_amount) - min_by(sales_amount, purchase_date) as repeat_sales_amount
+    from touched_days
+    where order_count > 0
+    group by customer_id
+),
+
+customer_days as (
     select
         customer_id,
         min(case when order_count > 0 then purchase_date end) as first_order_date,
@@ -61,6 +85,22 @@ final as (
         max(processed_at) as processed_at
     from touched_days
     group by customer_id
+),
+
+final as (
+    select
+        customer_days.customer_id,
+        customer_days.first_order_date,
+        customer_days.last_order_date,
+        customer_days.order_count,
+        customer_days.refund_count,
+        customer_days.purchase_day_count,
+        cast(coalesce(repeat_sales.repeat_sales_amount, 0) as decimal(18, 2)) as repeat_sales_amount,
+        customer_days.total_net_amount,
+        customer_days.average_net_amount_per_order,
+        customer_days.processed_at
+    from customer_days
+    left join repeat_sales on customer_days.customer_id = repeat_sales.customer_id
 )
 
 select * from final

@@ -61,18 +61,7 @@ touched_days as (
     ),
 {% endif %}
 
-repeat_sales as (
-    -- sales of the purchase days after the first (min_by, in DuckDB and Spark alike: exact in
-    -- decimals, and no window over the days)
-    select
-        customer_id,
-        sum(sales_amount) - min_by(sales_amount, purchase_date) as repeat_sales_amount
-    from touched_days
-    where order_count > 0
-    group by customer_id
-),
-
-customer_days as (
+final as (
     select
         customer_id,
         min(case when order_count > 0 then purchase_date end) as first_order_date,
@@ -80,27 +69,17 @@ customer_days as (
         sum(order_count) as order_count,
         sum(refund_count) as refund_count,
         count(case when order_count > 0 then 1 end) as purchase_day_count,
+        -- the purchase days' sales but the first day's (refund-only days have none; min_by, in DuckDB
+        -- and Spark alike: exact in decimals, and no window over the days)
+        cast(
+            coalesce(sum(sales_amount) - min_by(sales_amount, purchase_date) filter (where order_count > 0), 0)
+            as decimal(18, 2)
+        ) as repeat_sales_amount,
         cast(sum(net_amount) as decimal(18, 2)) as total_net_amount,
         cast(sum(net_amount) / nullif(sum(order_count), 0) as decimal(18, 2)) as average_net_amount_per_order,
         max(processed_at) as processed_at
     from touched_days
     group by customer_id
-),
-
-final as (
-    select
-        customer_days.customer_id,
-        customer_days.first_order_date,
-        customer_days.last_order_date,
-        customer_days.order_count,
-        customer_days.refund_count,
-        customer_days.purchase_day_count,
-        cast(coalesce(repeat_sales.repeat_sales_amount, 0) as decimal(18, 2)) as repeat_sales_amount,
-        customer_days.total_net_amount,
-        customer_days.average_net_amount_per_order,
-        customer_days.processed_at
-    from customer_days
-    left join repeat_sales on customer_days.customer_id = repeat_sales.customer_id
 )
 
 select * from final

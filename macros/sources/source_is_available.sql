@@ -13,7 +13,7 @@
 {%- endmacro %}
 
 {% macro duckdb__raw_files_exist(source_name, table_name) -%}
-    {%- set pattern = var('raw_root') ~ '/' ~ source_name ~ '/' ~ table_name ~ '/*/*.parquet' -%}
+    {%- set pattern = env_var('C360_RAW_ROOT', var('raw_root')) ~ '/' ~ source_name ~ '/' ~ table_name ~ '/*/*.parquet' -%}
     {%- set result = run_query("select count(*) from glob('" ~ pattern ~ "')") -%}
     {{ return(result.columns[0].values()[0] > 0) }}
 {%- endmacro %}

@@ -27,12 +27,17 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 DBT := $(BIN)/dbt
 PY := $(BIN)/python
 
-.PHONY: help setup sample preflight dbt-build audit publish build test lint docs clean
+# DBT_ARGS reaches `python -m scripts build` through the environment, quotes and all.
+DBT_ARGS ?=
+export DBT_ARGS
+
+.PHONY: help setup sample preflight dbt-build audit publish rollback build test lint docs clean
 
 help:
 	@echo "make build   set up .venv, generate the sample (unless RAW_ROOT=path), build, test and publish $(WAREHOUSE)"
 	@echo "make test    run the whole test suite (pytest: generator, dbt build on a small sample, lint, docs)"
 	@echo "make lint    sqlfluff lint of every model"
+	@echo "make rollback  put the previously published build back (run again to undo)"
 	@echo "make docs    dbt docs generate (target/index.html)"
 	@echo "make clean   remove generated data, builds and the venv"
 
@@ -53,27 +58,31 @@ $(SAMPLE_DIR)/_generator.json: | $(BIN)/.installed
 
 sample: $(SAMPLE_DIR)/_generator.json
 
+BUILD := $(PY) -m scripts build --raw-root $(RAW) --build-db $(BUILD_DB) --warehouse $(WAREHOUSE)
+
+# One locked process (scripts/build.py): preflight, the build file restored from the last published
+# state, dbt build (models and their tests), audit (Great Expectations, audit/expectations.yml), and
+# publish of the BI file, the restricted file and the state. A failure at any step publishes nothing.
+build: setup $(if $(RAW_ROOT),,sample)
+	$(BUILD)
+
 preflight: setup $(if $(RAW_ROOT),,sample)
 	$(PY) -m scripts preflight --raw-root $(RAW)
 
-# Write: dbt builds models and runs their tests into the build file; a failing test stops here,
-# before anything is published. DBT_ARGS=--full-refresh rebuilds the incremental models too.
-dbt-build: preflight
-	mkdir -p build
-	C360_BUILD_DB=$(BUILD_DB) $(DBT) build --target dev --vars "{raw_root: $(abspath $(RAW))}" $(DBT_ARGS)
+# Write only: dbt builds into the build file (DBT_ARGS=--full-refresh rebuilds the incremental models).
+dbt-build: setup $(if $(RAW_ROOT),,sample)
+	$(BUILD) --steps preflight,dbt
 
-# Audit: Great Expectations suites (audit/expectations.yml) on the build file; volume is compared
-# with the published warehouse. A failed error-severity expectation stops here, before publishing.
-audit:
-	$(PY) -m scripts audit --db $(BUILD_DB) --previous-db $(WAREHOUSE) --docs-dir build/data_docs
+# Audit: the Great Expectations suites on the build file; volume is compared with the published
+# warehouse. Only an audited build file can be published, and only once.
+audit: setup
+	$(BUILD) --steps audit
 
-# Publish: only an audited build replaces the warehouse BI reads.
-publish:
+publish: setup
 	$(PY) -m scripts publish --build-db $(BUILD_DB) --warehouse $(WAREHOUSE)
 
-build: dbt-build
-	$(MAKE) --no-print-directory audit
-	$(MAKE) --no-print-directory publish
+rollback: setup
+	$(PY) -m scripts publish --rollback --warehouse $(WAREHOUSE)
 
 test: setup
 	$(PY) -m pytest tests/python -q -p no:cacheprovider
@@ -82,7 +91,7 @@ lint: setup
 	$(BIN)/sqlfluff lint models analyses
 
 docs: setup
-	C360_BUILD_DB=$(BUILD_DB) $(DBT) docs generate --target dev --vars "{raw_root: $(abspath $(RAW))}"
+	$(BUILD) --steps docs
 
 clean:
 	rm -rf $(VENV) data build warehouse target logs

@@ -12,6 +12,7 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "generate": ("scripts.generate", "generate synthetic raw data (parquet) for the customer360 project"),
     "preflight": ("scripts.preflight", "check raw exports against the contract before dbt reads them"),
+    "build": ("scripts.build", "make build in one locked process: preflight, restore state, dbt build, audit, publish"),
     "publish": ("scripts.publish", "publish an audited build file as the warehouse BI reads"),
     "audit": ("scripts.audit", "run the Great Expectations audit of a build before it is published"),
     "bench": ("scripts.bench", "benchmark a dbt build at a given scale (time, memory, slowest models)"),

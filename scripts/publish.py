@@ -1,15 +1,36 @@
-"""Publish an audited build file as the warehouse BI tools read (write-audit-publish).
+"""Publish an audited build as the files readers use (write-audit-publish), and roll back to the previous one.
 
-The published file is replaced with one atomic rename on the same file system, so a reader sees
-either the previous build or the new one, never a half-written file; the previous build is kept
-beside it as customer360.previous.duckdb.
+One build becomes three files, each written fresh table by table (so no byte of an unpublished table,
+a dropped row or a dbt temp table is left in free blocks) and put in place by an atomic rename:
+
+- `warehouse/customer360.duckdb`, the BI file: the marts of schemas core, marketing, quality and
+  privacy, with table and column comments. No clear personal data (dim_customers holds salted hashes).
+- `warehouse/customer360_restricted.duckdb`, owner-only (0600): schema restricted, the clear contact
+  data that activation needs, for customers who may still be contacted.
+- `warehouse/.state/customer360.state.duckdb`, owner-only: everything but staging and intermediate
+  (which every build recomputes from the raw files). The next build starts from a copy of it, so
+  incremental models and snapshots continue from the last audited state, never from a scratch file
+  that a failed run wrote to.
+
+Each file's previous version is kept as `<name>.previous.duckdb` (`make rollback` swaps them back).
+Customers erased by the new build are removed from the previous restricted and state copies too, so
+a rollback cannot bring their contact data back.
+
+A build may be published once: the audit marks the build file (`<build>.audited`), publishing
+consumes the mark. A warehouse file held open read-write by another process is refused, since that
+process would write its log beside the new file.
 """
 from __future__ import annotations
 
 import argparse
+import fcntl
+import json
 import os
-import shutil
+import re
 import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -17,46 +38,361 @@ import duckdb
 DEFAULT_BUILD = Path("build/customer360.build.duckdb")
 DEFAULT_WAREHOUSE = Path("warehouse/customer360.duckdb")
 
+BI_SCHEMAS = ("core", "marketing", "quality", "privacy")
+RESTRICTED_SCHEMAS = ("restricted",)
+UNPUBLISHED_SCHEMAS = ("staging", "intermediate")  # recomputed by every build; they hold raw clear data
+DBT_TEMP_TABLE = re.compile(r"__dbt_(tmp|backup)")
 
-def checkpoint(build_db: Path) -> None:
-    """Fold the write-ahead log into the file so that one file is the whole build."""
-    con = duckdb.connect(str(build_db))
+
+class PublishError(Exception):
+    """A reason not to publish, said in one line."""
+
+
+@dataclass(frozen=True)
+class Publication:
+    """The files one publish writes, derived from the BI file's path."""
+
+    bi: Path
+    restricted: Path
+    state: Path
+
+    @classmethod
+    def at(cls, warehouse: Path) -> "Publication":
+        state_dir = warehouse.parent / ".state"
+        return cls(
+            bi=warehouse,
+            restricted=warehouse.with_name(f"{warehouse.stem}_restricted.duckdb"),
+            state=state_dir / f"{warehouse.stem}.state.duckdb",
+        )
+
+    def files(self) -> list[tuple[Path, int]]:
+        """(path, mode); the state goes last so that a publish killed halfway leaves the older state."""
+        return [(self.restricted, 0o600), (self.bi, 0o644), (self.state, 0o600)]
+
+    @property
+    def lock(self) -> Path:
+        return self.state.parent / f"{self.bi.stem}.publish.lock"
+
+
+def previous_of(path: Path) -> Path:
+    return path.with_name(f"{path.stem}.previous.duckdb")
+
+
+def audit_mark(build_db: Path) -> Path:
+    return build_db.with_name(build_db.name + ".audited")
+
+
+def file_identity(path: Path) -> dict:
+    stat = path.stat()
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def mark_audited(build_db: Path) -> None:
+    """Record that this exact build file passed the audit (publish checks size and mtime)."""
+    audit_mark(build_db).write_text(json.dumps(file_identity(build_db)))
+
+
+def assert_audited(build_db: Path) -> None:
+    if not build_db.is_file():
+        raise PublishError(f"build file {build_db} does not exist: run `make build` first")
+    mark = audit_mark(build_db)
+    if not mark.is_file():
+        raise PublishError(f"{build_db} has not passed the audit since it was last published or built: "
+                           "run `make build` (or `make audit`) first")
+    if json.loads(mark.read_text()) != file_identity(build_db):
+        raise PublishError(f"{build_db} changed after its audit: run `make build` (or `make audit`) again")
+
+
+def lock_holder(exc: Exception) -> str:
+    match = re.search(r"\(PID (\d+)\)", str(exc))
+    return f"process {match.group(1)}" if match else "another process"
+
+
+def assert_not_open_read_write(path: Path) -> None:
+    """Refuse a file another process holds read-write: its writes and its .wal would land on our new file."""
+    if not path.is_file():
+        return
     try:
+        duckdb.connect(str(path), read_only=True).close()
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise PublishError(f"{path} cannot be opened: {str(exc).splitlines()[0]}") from None
+        raise PublishError(f"{path} is open read-write by {lock_holder(exc)}: close it "
+                           "(BI clients should connect read_only) and publish again") from None
+    except duckdb.Error as exc:
+        raise PublishError(f"{path} cannot be opened: {str(exc).splitlines()[0]}") from None
+
+
+def fold_stale_wal(path: Path) -> None:
+    """A .wal left by a killed writer belongs to the file it was written for: replay it there, or set
+    it aside, but never leave it for the next reader to replay onto a new file."""
+    wal = path.with_name(path.name + ".wal")
+    if not wal.exists():
+        return
+    try:
+        con = duckdb.connect(str(path))
         con.execute("checkpoint")
+        con.close()
+    except duckdb.Error:
+        pass
+    if wal.exists():
+        wal.rename(wal.with_name(f"{wal.name}.stale-{int(time.time())}"))
+
+
+@contextmanager
+def exclusive(lock_path: Path, what: str):
+    """An exclusive lock that names its holder; the OS releases it when the process dies."""
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(lock_path, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        raise PublishError(f"another {what} is running ({holder}): wait for it to finish or stop it") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S %Z')}\n")
+    handle.flush()
+    try:
+        yield
+    finally:
+        handle.seek(0)
+        handle.truncate()
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def copy_schemas(con: duckdb.DuckDBPyConnection, source: str, dest_path: Path, schemas: list[str],
+                 drop_customers: set[str] | None = None, filtered_schemas: tuple[str, ...] = ()) -> int:
+    """Write the tables and views of `schemas` of attached database `source` into a new file, with
+    their comments. Rows of `drop_customers` are left out of tables in `filtered_schemas`.
+    Returns the number of relations written."""
+    dest_path.unlink(missing_ok=True)
+    dest_path.with_name(dest_path.name + ".wal").unlink(missing_ok=True)
+    con.execute(f"attach {literal(str(dest_path))} as publish_dest")
+    try:
+        previous_db = con.execute("select current_database()").fetchone()[0]
+        in_list = ", ".join(literal(s) for s in schemas) or "''"
+        tables = con.execute(
+            f"select schema_name, table_name, sql, comment from duckdb_tables() "
+            f"where database_name = ? and schema_name in ({in_list}) order by all", [source]).fetchall()
+        views = con.execute(
+            f"select schema_name, view_name, sql, comment from duckdb_views() "
+            f"where database_name = ? and schema_name in ({in_list}) and not internal order by all",
+            [source]).fetchall()
+        columns = con.execute(
+            f"select schema_name, table_name, column_name, comment from duckdb_columns() "
+            f"where database_name = ? and schema_name in ({in_list}) and comment is not null", [source]).fetchall()
+        con.execute("use publish_dest")
+        for schema in sorted({row[0] for row in tables + views}):
+            con.execute(f"create schema if not exists {quote(schema)}")
+        written = set()
+        for schema, name, ddl, comment in tables:
+            if DBT_TEMP_TABLE.search(name):
+                continue
+            con.execute(ddl)  # keeps types and constraints (contracts) as dbt created them
+            target = f"publish_dest.{quote(schema)}.{quote(name)}"
+            origin = f"{quote(source)}.{quote(schema)}.{quote(name)}"
+            where = ""
+            if drop_customers and schema in filtered_schemas:
+                has_customer = con.execute(
+                    "select count(*) from duckdb_columns() where database_name = ? and schema_name = ? "
+                    "and table_name = ? and column_name = 'customer_id'", [source, schema, name]).fetchone()[0]
+                if has_customer:
+                    where = " where customer_id not in (select unnest(?))"
+            params = [sorted(drop_customers)] if where else []
+            con.execute(f"insert into {target} select * from {origin}{where}", params)
+            if comment:
+                con.execute(f"comment on table {target} is {literal(comment)}")
+            written.add((schema, name))
+        # views read schema-qualified names, so created inside the new file they read its tables;
+        # a view over another view is retried once the other exists
+        pending = [view for view in views if not DBT_TEMP_TABLE.search(view[1])]
+        while pending:
+            failed = []
+            for view in pending:
+                try:
+                    con.execute(view[2])
+                except duckdb.CatalogException:
+                    failed.append(view)
+                    continue
+                if view[3]:
+                    con.execute(f"comment on view publish_dest.{quote(view[0])}.{quote(view[1])} "
+                                f"is {literal(view[3])}")
+                written.add((view[0], view[1]))
+            if len(failed) == len(pending):
+                names = ", ".join(f"{s}.{n}" for s, n, *_ in failed)
+                raise PublishError(f"views {names} read relations that are not published")
+            pending = failed
+        for schema, name, column, comment in columns:
+            if (schema, name) in written:
+                con.execute(f"comment on column publish_dest.{quote(schema)}.{quote(name)}.{quote(column)} "
+                            f"is {literal(comment)}")
+        con.execute(f"use {quote(previous_db)}")
+        con.execute("checkpoint publish_dest")
+    finally:
+        con.execute("detach publish_dest")
+    with open(dest_path, "rb+") as handle:
+        os.fsync(handle.fileno())
+    return len(written)
+
+
+def erased_customers(con: duckdb.DuckDBPyConnection, source: str) -> set[str]:
+    """Customer ids the build erased, with the ids merged into them (a previous file may hold those)."""
+    has_log = con.execute(
+        "select count(*) from duckdb_tables() where database_name = ? and schema_name = 'privacy' "
+        "and table_name = 'privacy_erasure_log'", [source]).fetchone()[0]
+    if not has_log:
+        return set()
+    erased = {row[0] for row in con.execute(
+        f"select distinct customer_id from {quote(source)}.privacy.privacy_erasure_log "
+        f"where customer_id is not null").fetchall()}
+    has_merges = con.execute(
+        "select count(*) from duckdb_tables() where database_name = ? and schema_name = 'core' "
+        "and table_name = 'customer_id_merges'", [source]).fetchone()[0]
+    if has_merges and erased:
+        erased |= {row[0] for row in con.execute(
+            f"select old_customer_id from {quote(source)}.core.customer_id_merges "
+            f"where new_customer_id in (select unnest(?))", [sorted(erased)]).fetchall()}
+    return erased
+
+
+def scrub_previous(path: Path, erased: set[str]) -> bool:
+    """Rewrite a previous restricted or state file without the contact rows of erased customers."""
+    if not erased or not path.is_file():
+        return False
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach {literal(str(path))} as previous_copy (read_only)")
+        tables = con.execute(
+            "select c.schema_name, c.table_name from duckdb_columns() as c "
+            "where c.database_name = 'previous_copy' and c.schema_name in (select unnest(?)) "
+            "and c.column_name = 'customer_id'", [list(RESTRICTED_SCHEMAS)]).fetchall()
+        hits = sum(con.execute(
+            f"select count(*) from previous_copy.{quote(s)}.{quote(t)} where customer_id in (select unnest(?))",
+            [sorted(erased)]).fetchone()[0] for s, t in tables)
+        if not hits:
+            return False
+        schemas = [row[0] for row in con.execute(
+            "select schema_name from duckdb_schemas() where database_name = 'previous_copy' "
+            "and schema_name not in ('information_schema', 'pg_catalog')").fetchall()]
+        scrubbed = path.with_name(path.name + ".scrubbing")
+        copy_schemas(con, "previous_copy", scrubbed, schemas, erased, RESTRICTED_SCHEMAS)
+        con.execute("detach previous_copy")
     finally:
         con.close()
+    os.chmod(scrubbed, 0o600)
+    os.replace(scrubbed, path)
+    return True
 
 
-def publish(build_db: Path, warehouse: Path) -> Path:
-    if not build_db.is_file():
-        raise FileNotFoundError(f"build file {build_db} does not exist: run the build first")
-    checkpoint(build_db)
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    staging_copy = warehouse.with_suffix(".duckdb.publishing")
-    shutil.copyfile(build_db, staging_copy)
-    with open(staging_copy, "rb+") as handle:
-        os.fsync(handle.fileno())
-    if warehouse.exists():
-        previous = warehouse.with_name(warehouse.stem + ".previous.duckdb")
-        previous_tmp = previous.with_suffix(".duckdb.tmp")
-        previous_tmp.unlink(missing_ok=True)
-        os.link(warehouse, previous_tmp)  # keep the old inode as the previous build
-        os.replace(previous_tmp, previous)
-    os.replace(staging_copy, warehouse)
-    return warehouse
+def publish(build_db: Path, warehouse: Path, require_audit: bool = True) -> dict:
+    """Write the three files of a build and put them in place; returns what was written."""
+    if require_audit:
+        assert_audited(build_db)
+    elif not build_db.is_file():
+        raise PublishError(f"build file {build_db} does not exist: run `make build` first")
+    target = Publication.at(warehouse)
+    target.state.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(target.state.parent, 0o700)
+    with exclusive(target.lock, "publish or rollback of " + str(warehouse)):
+        for path, _ in target.files():
+            assert_not_open_read_write(path)
+            fold_stale_wal(path)
+            for leftover in path.parent.glob(path.name + ".*ing"):  # .publishing/.scrubbing of a killed run
+                leftover.unlink()
+        con = duckdb.connect()
+        try:
+            try:
+                con.execute(f"attach {literal(str(build_db))} as build (read_only)")
+            except duckdb.Error as exc:
+                raise PublishError(f"{build_db} cannot be opened: {str(exc).splitlines()[0]}") from None
+            all_schemas = [row[0] for row in con.execute(
+                "select schema_name from duckdb_schemas() where database_name = 'build' "
+                "and schema_name not in ('information_schema', 'pg_catalog', 'main')").fetchall()]
+            plan = {
+                target.restricted: list(RESTRICTED_SCHEMAS),
+                target.bi: list(BI_SCHEMAS),
+                target.state: [s for s in all_schemas if s not in UNPUBLISHED_SCHEMAS],
+            }
+            counts = {}
+            for path, mode in target.files():
+                fresh = path.with_name(path.name + ".publishing")
+                counts[path] = copy_schemas(con, "build", fresh, [s for s in plan[path] if s in all_schemas])
+                os.chmod(fresh, mode)
+            erased = erased_customers(con, "build")
+        finally:
+            con.close()
+        for path, _ in target.files():
+            if path.exists():
+                keep = path.with_name(path.name + ".keeping")
+                os.link(path, keep)  # the old inode becomes the previous file, atomically
+                os.replace(keep, previous_of(path))
+            os.replace(path.with_name(path.name + ".publishing"), path)
+        scrubbed = [p for p in (previous_of(target.restricted), previous_of(target.state)) if scrub_previous(p, erased)]
+    if require_audit:
+        audit_mark(build_db).unlink(missing_ok=True)
+    return {"counts": counts, "erased": len(erased), "scrubbed": scrubbed, "publication": target}
+
+
+def rollback(warehouse: Path) -> Publication:
+    """Swap each published file with its previous version (a second rollback swaps them back)."""
+    target = Publication.at(warehouse)
+    missing = [str(previous_of(p)) for p, _ in target.files() if p.exists() and not previous_of(p).exists()]
+    if not target.bi.exists():
+        raise PublishError(f"{warehouse} does not exist: nothing to roll back")
+    if missing:
+        raise PublishError(f"no previous version to roll back to ({', '.join(missing)} missing)")
+    with exclusive(target.lock, "publish or rollback of " + str(warehouse)):
+        for path, _ in target.files():
+            assert_not_open_read_write(path)
+            fold_stale_wal(path)
+        for path, _ in target.files():
+            previous = previous_of(path)
+            swap = path.with_name(path.name + ".swapping")
+            os.replace(path, swap)
+            os.replace(previous, path)
+            os.replace(swap, previous)
+    return target
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--build-db", type=Path, default=DEFAULT_BUILD)
-    parser.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
+    parser.add_argument("--build-db", type=Path, default=DEFAULT_BUILD, help="the audited build file (default: %(default)s)")
+    parser.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE,
+                        help="the BI file to write; the restricted and state files go beside it (default: %(default)s)")
+    parser.add_argument("--rollback", action="store_true", help="swap the published files with their previous versions")
+    parser.add_argument("--mark-audited", action="store_true", help=argparse.SUPPRESS)
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        path = publish(args.build_db, args.warehouse)
-    except FileNotFoundError as exc:
+        if args.mark_audited:
+            mark_audited(args.build_db)
+            return 0
+        if args.rollback:
+            target = rollback(args.warehouse)
+            print(f"rollback: {target.bi}, {target.restricted} and {target.state} are the previous build again "
+                  f"(run `make rollback` once more to undo)", file=sys.stderr)
+            return 0
+        result = publish(args.build_db, args.warehouse)
+    except PublishError as exc:
         print(f"publish: ERROR {exc}", file=sys.stderr)
         return 2
-    print(f"publish: {path} ({path.stat().st_size / 2**20:.1f} MiB)", file=sys.stderr)
+    target = result["publication"]
+    sizes = ", ".join(f"{path} ({result['counts'][path]} relations, {path.stat().st_size / 2**20:.1f} MiB)"
+                      for path, _ in target.files())
+    print(f"publish: {sizes}", file=sys.stderr)
+    if result["scrubbed"]:
+        print(f"publish: removed {result['erased']} erased customers from {', '.join(map(str, result['scrubbed']))}",
+              file=sys.stderr)
     return 0
-

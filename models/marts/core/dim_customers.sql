@@ -1,14 +1,14 @@
--- One row per customer (resolved person): who they are (best contacts, with why they won and
--- whether they are still good), how they came, where and how much they buy, how they use the app,
--- support and campaigns, and whether they may be contacted. Customers who asked to be erased keep
--- their row (their orders still count) but lose every personal attribute.
+-- One row per customer (resolved person): how to recognise them without reading who they are (salted
+-- hashes of the best e-mail and phone, an age band, a postal area), how they came, where and how much
+-- they buy, how they use the app, support and campaigns, and whether they may be contacted. No clear
+-- personal data: BI reads this table; activation reads the clear contacts in restricted.customer_contacts.
+-- Customers who asked to be erased (int_erasure_requests__matched) keep their row (their orders still
+-- count) but lose every personal attribute and every consent.
 with
 
 survivorship as (
     select
         customer_id,
-        first_name,
-        last_name,
         email,
         email_source,
         email_last_seen_at,
@@ -18,8 +18,6 @@ survivorship as (
         phone,
         phone_source,
         phone_last_seen_at,
-        street_address,
-        city,
         postal_code,
         country_code,
         is_postal_code_valid,
@@ -103,9 +101,13 @@ consent_changes as (
     where contact_id is not null
 ),
 
-erasure_requests as (
-    select contact_id from {{ ref('stg_privacy__erasure_requests') }}
-    where contact_id is not null
+erasure_matches as (
+    select customer_id from {{ ref('int_erasure_requests__matched') }}
+    where customer_id is not null
+),
+
+candidates as (
+    select seen_at from {{ ref('int_customers__contact_candidates') }}
 ),
 
 contact_quality as (
@@ -234,10 +236,27 @@ consent_summary as (
 ),
 
 erased_customers as (
-    select distinct customer_ids.customer_id
-    from erasure_requests
-    inner join customer_ids
-        on customer_ids.source_name = 'crm' and erasure_requests.contact_id = customer_ids.source_record_id
+    select distinct customer_id from erasure_matches
+),
+
+data_end as (
+    -- ages are taken at the end of the data, so rebuilding old data gives the same bands
+    select cast(max(seen_at) as date) as data_end_date from candidates
+),
+
+personal_attributes as (
+    -- the standardised values (lower-case e-mail, E.164 phone) reduced to what BI may see
+    select
+        survivorship.customer_id,
+        {{ pii_hash('lower(survivorship.email)') }} as email_hash,
+        {{ pii_hash('survivorship.phone') }} as phone_hash,
+        {{ age_band(age_years('survivorship.birth_date', 'data_end.data_end_date')) }} as age_band,
+        case
+            when survivorship.is_postal_code_valid
+                then {{ postal_area('survivorship.postal_code', 'survivorship.country_code') }}
+        end as postal_area
+    from survivorship
+    cross join data_end
 ),
 
 preferred_channels as (
@@ -254,11 +273,8 @@ final as (
     select
         survivorship.customer_id,
         erased_customers.customer_id is not null as is_erased,
-        {%- set personal_columns = [
-            'first_name', 'last_name', 'email', 'phone', 'street_address', 'city', 'postal_code', 'birth_date'
-        ] %}
-        {% for column in personal_columns %}
-            case when erased_customers.customer_id is null then survivorship.{{ column }} end as {{ column }},
+        {% for column in ['email_hash', 'phone_hash', 'age_band', 'postal_area'] %}
+            case when erased_customers.customer_id is null then personal_attributes.{{ column }} end as {{ column }},
         {% endfor %}
         survivorship.email_source,
         survivorship.email_last_seen_at,
@@ -308,6 +324,7 @@ final as (
         and not survivorship.is_email_bounced as is_email_contactable
     from survivorship
     inner join contact_quality on survivorship.customer_id = contact_quality.customer_id
+    inner join personal_attributes on survivorship.customer_id = personal_attributes.customer_id
     left join erased_customers on survivorship.customer_id = erased_customers.customer_id
     left join channels_seen on survivorship.customer_id = channels_seen.customer_id
     left join order_summary on survivorship.customer_id = order_summary.customer_id

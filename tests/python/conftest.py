@@ -16,8 +16,11 @@ SAMPLE_ARGS = ["--customers", "2000", "--start", "2024-01-01", "--end", "2025-06
 
 
 def run(cmd: list, **kwargs) -> subprocess.CompletedProcess:
+    # a fixed salt for the hashed PII of test builds; the raw root is always the one a test passes
     env = {**os.environ, "DBT_PROFILES_DIR": str(REPO), "GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **kwargs.pop("env", {})}
+           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "C360_PII_SALT": "customer360-test-salt",
+           **kwargs.pop("env", {})}
+    env.pop("C360_RAW_ROOT", None)
     return subprocess.run([str(c) for c in cmd], cwd=REPO, env=env, capture_output=True, text=True, **kwargs)
 
 

@@ -3,14 +3,17 @@ with a message naming the check, and the published warehouse stays byte-for-byte
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from conftest import SAMPLE_ARGS, run
+from conftest import REPO, SAMPLE_ARGS, run
+from test_marketing import RUN_METADATA
 
 CORE_TABLES = ["core.dim_customers", "core.fct_orders", "core.fct_customer_events", "core.bridge_customer_identity"]
 
@@ -114,8 +117,58 @@ def test_high_typo_and_decay_rates_are_caught(sample_raw, published, tmp_path):
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
     assert "AUDIT WARN" in output and "metric.contact_decay" in output, output[-3000:]
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = duckdb.connect(str(tmp_path / "build.duckdb"), read_only=True)  # staging is never published
     corrected = con.execute(
         "select avg(case when email_status = 'corrected' then 1.0 else 0 end) from staging.stg_crm__contacts"
     ).fetchone()[0]
     assert corrected > 0.2, f"only {corrected:.3f} of CRM e-mails corrected"
+
+
+def published_rows(warehouse: Path) -> dict[str, set[tuple]]:
+    """Every row of every published table and view, without run bookkeeping columns."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    relations = con.execute("select schema_name, table_name from duckdb_tables() union all "
+                            "select schema_name, view_name from duckdb_views() where not internal").fetchall()
+    rows = {}
+    for schema, name in relations:
+        columns = [c[0] for c in con.execute(f"describe {schema}.{name}").fetchall()
+                   if c[0] not in RUN_METADATA | {"applied_at"}]
+        rows[f"{schema}.{name}"] = set(con.execute(f"select {', '.join(columns)} from {schema}.{name}").fetchall())
+    con.close()
+    return rows
+
+
+def test_a_killed_build_leaves_nothing_for_the_next_one(sample_raw, published, tmp_path):
+    """Ten more days are loaded and the build is killed once the incremental marts have taken them in;
+    the loads are withdrawn and the next build publishes exactly what the clean build had published."""
+    warehouse = tmp_path / "warehouse" / "customer360.duckdb"
+    shutil.copytree(published.parent, warehouse.parent)
+    before = digest(warehouse)
+    clean_raw = appended_copy(sample_raw, tmp_path / "clean")
+    poisoned_raw = tmp_path / "poisoned" / "raw"
+    shutil.copytree(clean_raw, poisoned_raw)
+    appended = run([sys.executable, "-m", "scripts", "generate", "--out", poisoned_raw, "--append-days", "10"])
+    assert appended.returncode == 0, appended.stderr[-3000:]
+
+    build_db = tmp_path / "build.duckdb"
+    env = {**os.environ, "C360_PII_SALT": "customer360-test-salt"}
+    killed = subprocess.Popen([sys.executable, "-m", "scripts", "build", "--raw-root", poisoned_raw,
+                               "--build-db", build_db, "--warehouse", warehouse],
+                              cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seen = []
+    for line in killed.stdout:
+        seen.append(line)
+        if "OK created sql incremental model marketing.customer_rfm_history" in line:
+            killed.terminate()
+            break
+    killed.communicate(timeout=120)
+    assert killed.returncode != 0 and any("customer_rfm_history" in line for line in seen), "".join(seen)[-3000:]
+    assert digest(warehouse) == before, "a killed build changed the published warehouse"
+
+    result = make_build(clean_raw, build_db, warehouse)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
+    assert "starts from the published state" in result.stderr
+    after, clean = published_rows(warehouse), published_rows(published)
+    assert after.keys() == clean.keys()
+    for relation in clean:
+        assert after[relation] == clean[relation], f"{relation}: {len(after[relation] ^ clean[relation])} rows differ"

@@ -1,0 +1,221 @@
+"""Publishing cannot corrupt or leak: what each published file holds, stale logs, read-write holders,
+concurrent builds, publishing twice, rollback and erased customers in the rollback copies.
+
+These run on a small hand-made build file (no dbt), so they are fast; test_write_audit_publish.py
+runs the whole `make build`."""
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import REPO, run
+from scripts import publish as publishing
+
+
+def make_build_file(path: Path, customers=("C1", "C2", "C3"), erased=(), tag="first") -> Path:
+    """A build file shaped like dbt's: staging with clear PII, BI marts with a view, the restricted
+    contacts, the erasure log, a snapshot and a temp table an incremental run left behind."""
+    path.unlink(missing_ok=True)
+    con = duckdb.connect(str(path))
+    for schema in ("staging", "core", "marketing", "privacy", "restricted", "snapshots", "quality"):
+        con.execute(f"create schema {schema}")
+    con.execute("create table staging.stg_crm__contacts as select 'anna@example.com' as email, 'Anna' as first_name")
+    con.execute("create table core.dim_customers (customer_id varchar not null, email_hash varchar, build_tag varchar)")
+    con.execute("insert into core.dim_customers select unnest(?), null, ?", [list(customers), tag])
+    con.execute("comment on table core.dim_customers is 'One row per customer.'")
+    con.execute("comment on column core.dim_customers.customer_id is 'The resolved person.'")
+    con.execute("create table core.customer_id_merges (old_customer_id varchar, new_customer_id varchar)")
+    con.execute("create table marketing.customer_order_summary as select unnest(?) as customer_id, 1 as orders",
+                [list(customers)])
+    con.execute("create view marketing.customer_btyd_summary as select * from marketing.customer_order_summary")
+    con.execute("comment on view marketing.customer_btyd_summary is 'BTYD summary.'")
+    con.execute("create table marketing.customer_order_summary__dbt_tmp as select 1 as leftover")
+    con.execute("create table restricted.customer_contacts as "
+                "select customer_id, lower(customer_id) || '@example.com' as email from (select unnest(?) as customer_id)"
+                " where customer_id not in (select unnest(?))", [list(customers), list(erased) or ["-"]])
+    con.execute("create table privacy.privacy_erasure_log as select unnest(?) as customer_id",
+                [list(erased) or [None]])
+    con.execute("create table snapshots.customer_identity_snapshot as select 'crm:1' as record_key, 'C1' as customer_id")
+    con.execute("create table quality.fct_quarantined_rows as select 'web/orders/load_date=2024-01-01/x.parquet' as filename")
+    con.close()
+    publishing.mark_audited(path)
+    return path
+
+
+def relations(path: Path) -> set[str]:
+    con = duckdb.connect(str(path), read_only=True)
+    names = {f"{s}.{n}" for s, n in con.execute(
+        "select schema_name, table_name from duckdb_tables() union all "
+        "select schema_name, view_name from duckdb_views() where not internal").fetchall()}
+    con.close()
+    return names
+
+
+def tag_of(path: Path) -> str:
+    con = duckdb.connect(str(path), read_only=True)
+    tag = con.execute("select min(build_tag) from core.dim_customers").fetchone()[0]
+    con.close()
+    return tag
+
+
+def test_each_file_holds_only_its_schemas_with_comments_and_modes(tmp_path):
+    build = make_build_file(tmp_path / "build.duckdb")
+    warehouse = tmp_path / "warehouse" / "customer360.duckdb"
+    result = publishing.publish(build, warehouse)
+    files = result["publication"]
+    assert relations(files.bi) == {"core.dim_customers", "core.customer_id_merges", "marketing.customer_order_summary",
+                                   "marketing.customer_btyd_summary", "privacy.privacy_erasure_log",
+                                   "quality.fct_quarantined_rows"}
+    assert relations(files.restricted) == {"restricted.customer_contacts"}
+    assert "staging.stg_crm__contacts" not in relations(files.state)
+    assert "snapshots.customer_identity_snapshot" in relations(files.state)
+    for path in (files.bi, files.restricted, files.state):
+        assert not any("__dbt_tmp" in name for name in relations(path)), path
+        assert b"anna@example.com" not in path.read_bytes(), f"clear staging data in {path}"
+    assert stat.S_IMODE(files.restricted.stat().st_mode) == 0o600
+    assert stat.S_IMODE(files.state.stat().st_mode) == 0o600
+    assert stat.S_IMODE(files.state.parent.stat().st_mode) == 0o700
+    con = duckdb.connect(str(files.bi), read_only=True)
+    assert con.execute("select comment from duckdb_tables() where table_name = 'dim_customers'").fetchone()[0] \
+        == "One row per customer."
+    assert con.execute("select comment from duckdb_columns() where table_name = 'dim_customers' "
+                       "and column_name = 'customer_id'").fetchone()[0] == "The resolved person."
+    assert con.execute("select comment from duckdb_views() where view_name = 'customer_btyd_summary'").fetchone()[0]
+    assert con.execute("select count(*) from marketing.customer_btyd_summary").fetchone()[0] == 3
+    assert con.execute("select count(*) from duckdb_constraints() where constraint_type = 'NOT NULL'").fetchone()[0] == 1
+    con.close()
+
+
+def test_a_build_is_published_once_and_rollback_swaps_the_previous_one_back(tmp_path):
+    warehouse = tmp_path / "warehouse" / "customer360.duckdb"
+    build = tmp_path / "build.duckdb"
+    publishing.publish(make_build_file(build, tag="first"), warehouse)
+    with pytest.raises(publishing.PublishError, match="has not passed the audit since"):
+        publishing.publish(build, warehouse)
+    publishing.publish(make_build_file(build, tag="second"), warehouse)
+    previous = publishing.previous_of(warehouse)
+    assert (tag_of(warehouse), tag_of(previous)) == ("second", "first")
+
+    result = run([sys.executable, "-m", "scripts", "publish", "--build-db", build, "--warehouse", warehouse])
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert (tag_of(warehouse), tag_of(previous)) == ("second", "first"), "a second publish lost the rollback copy"
+
+    result = run(["make", "--no-print-directory", "rollback", f"WAREHOUSE={warehouse}"])
+    assert result.returncode == 0, result.stderr
+    assert (tag_of(warehouse), tag_of(previous)) == ("first", "second")
+    state = publishing.Publication.at(warehouse).state
+    assert state.exists() and publishing.previous_of(state).exists()
+
+    make_build_file(build, tag="third")
+    time.sleep(0.01)
+    con = duckdb.connect(str(build))  # the file changes after its audit
+    con.execute("update core.dim_customers set build_tag = 'tampered'")
+    con.close()
+    with pytest.raises(publishing.PublishError, match="changed after its audit"):
+        publishing.publish(build, warehouse)
+
+
+def test_rollback_without_a_previous_build_says_so(tmp_path):
+    result = run([sys.executable, "-m", "scripts", "publish", "--rollback", "--warehouse", tmp_path / "none.duckdb"])
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [f"publish: ERROR {tmp_path / 'none.duckdb'} does not exist: "
+                                                  "nothing to roll back"]
+
+
+def test_a_stale_wal_beside_the_warehouse_never_reaches_the_new_file(tmp_path):
+    warehouse = tmp_path / "warehouse" / "customer360.duckdb"
+    publishing.publish(make_build_file(tmp_path / "build.duckdb", tag="first"), warehouse)
+    # a writer killed before its checkpoint leaves its log beside the file
+    writer = ("import duckdb, os, sys; con = duckdb.connect(sys.argv[1]); "
+              "con.execute(\"set checkpoint_threshold = '1TB'\"); "
+              "con.execute('delete from core.dim_customers'); con.execute('create table core.stray as select 1'); "
+              "os._exit(0)")
+    subprocess.run([sys.executable, "-c", writer, str(warehouse)], check=True)
+    wal = warehouse.with_name(warehouse.name + ".wal")
+    assert wal.exists(), "the writer left no log to test with"
+    publishing.publish(make_build_file(tmp_path / "build.duckdb", tag="second"), warehouse)
+    assert not wal.exists()
+    assert "core.stray" not in relations(warehouse)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    assert con.execute("select count(*), min(build_tag) from core.dim_customers").fetchone() == (3, "second")
+    con.close()
+
+
+def test_a_reader_holding_the_warehouse_read_write_gets_one_line(tmp_path):
+    warehouse = tmp_path / "warehouse" / "customer360.duckdb"
+    build = make_build_file(tmp_path / "build.duckdb")
+    publishing.publish(build, warehouse)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('open', flush=True);"
+         " time.sleep(60)", str(warehouse)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        before = warehouse.stat().st_ino
+        make_build_file(build, tag="second")
+        result = run([sys.executable, "-m", "scripts", "publish", "--build-db", build, "--warehouse", warehouse])
+        assert result.returncode == 2
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "is open read-write by process" in lines[0] and "read_only" in lines[0], lines
+        assert warehouse.stat().st_ino == before, "the warehouse was replaced under a writer"
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_second_build_is_refused_naming_the_first(tmp_path):
+    build = tmp_path / "build.duckdb"
+    lock = build.with_name(build.name + ".lock")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; from scripts import publish;"
+         " ctx = publish.exclusive(Path(sys.argv[1]), 'build'); ctx.__enter__(); print('locked', flush=True);"
+         " time.sleep(60)", str(lock)], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        started = time.monotonic()
+        result = run([sys.executable, "-m", "scripts", "build", "--raw-root", tmp_path, "--build-db", build,
+                      "--warehouse", tmp_path / "warehouse" / "customer360.duckdb"])
+        assert result.returncode == 2
+        assert time.monotonic() - started < 30
+        errors = [line for line in result.stderr.splitlines() if "ERROR" in line or "FAILED" in line]
+        assert len(errors) == 1 and f"pid {holder.pid}" in errors[0], result.stderr
+        assert "Traceback" not in result.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_erased_customers_leave_the_rollback_copies(tmp_path):
+    warehouse = tmp_path / "warehouse" / "customer360.duckdb"
+    build = tmp_path / "build.duckdb"
+    publishing.publish(make_build_file(build), warehouse)
+    result = publishing.publish(make_build_file(build, erased=("C2",)), warehouse)
+    files = result["publication"]
+    assert set(map(Path, result["scrubbed"])) == {publishing.previous_of(files.restricted),
+                                                  publishing.previous_of(files.state)}
+    for path in (files.restricted, publishing.previous_of(files.restricted), publishing.previous_of(files.state)):
+        con = duckdb.connect(str(path), read_only=True)
+        emails = {row[0] for row in con.execute("select email from restricted.customer_contacts").fetchall()}
+        con.close()
+        assert emails == {"c1@example.com", "c3@example.com"}, path
+        assert b"c2@example.com" not in path.read_bytes(), f"erased e-mail bytes left in {path}"
+    assert stat.S_IMODE(publishing.previous_of(files.restricted).stat().st_mode) == 0o600
+    # rolling back cannot bring the erased contact back
+    publishing.rollback(warehouse)
+    assert b"c2@example.com" not in files.restricted.read_bytes()
+
+
+def test_publish_leaves_no_temporary_files(tmp_path):
+    warehouse = tmp_path / "warehouse" / "customer360.duckdb"
+    publishing.publish(make_build_file(tmp_path / "build.duckdb"), warehouse)
+    publishing.publish(make_build_file(tmp_path / "build.duckdb"), warehouse)
+    names = sorted(p.name for p in warehouse.parent.rglob("*") if p.is_file())
+    assert names == ["customer360.duckdb", "customer360.previous.duckdb", "customer360.publish.lock",
+                     "customer360.state.duckdb", "customer360.state.previous.duckdb",
+                     "customer360_restricted.duckdb", "customer360_restricted.previous.duckdb"], names

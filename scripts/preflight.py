@@ -2,11 +2,15 @@
 
 DuckDB's own errors for a truncated file or a schema drift come from deep inside a query over
 hundreds of files; this check names the file, the table and the column instead, and stops the
-build before anything is written.
+build before anything is written. It also names every file dbt would silently not read (a CSV, a
+file outside <source>/<table>/load_date=YYYY-MM-DD/, an unknown source or table folder); top-level
+names starting with _ or . (the generator's _truth/ and _generator.json) are ignored by convention.
 """
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import re
 import sys
 from pathlib import Path
 
@@ -71,11 +75,95 @@ def check_newest_load(files: list[Path], table: RawTable) -> list[str]:
             f" {sum(earlier) // len(earlier)} on average (empty export?)"]
 
 
+# A load folder may be dated at most this many days after today (UTC): time zones and clock skew.
+FUTURE_LOAD_DAYS = 1
+LOAD_FOLDER = re.compile(r"load_date=(\d{4}-\d{2}-\d{2})")
+
+
+def ignored(name: str) -> bool:
+    """Top-level names starting with _ or . are not raw data by convention (the generator's _truth/ and
+    _generator.json, .DS_Store, .git): docs/raw_contract.md."""
+    return name.startswith(("_", "."))
+
+
+def unread_file_problem(path: Path, why: str) -> str:
+    """One line naming a file the build would skip or misread, and why."""
+    hint = " (CSV is not read: convert it to Parquet)" if path.suffix.lower() == ".csv" else ""
+    return f"raw file {path} will not be read: {why}{hint}"
+
+
+def check_layout(raw_root: Path, tables: list[RawTable]) -> list[str]:
+    """Every file under raw_root that dbt would silently skip, one message each: dbt reads exactly
+    <source>/<table>/load_date=YYYY-MM-DD/*.parquet of the contract's tables, and a file anywhere else
+    (a CSV export, a typo in a source or table folder, a file beside the load folders, a misnamed load
+    folder) would drop its rows from the build and the reconciliation without a word."""
+    known = {(t.source, t.table) for t in tables}
+    sources = {t.source for t in tables}
+    problems: list[str] = []
+
+    def every_file(folder: Path, why: str) -> None:
+        files = sorted(f for f in folder.rglob("*") if f.is_file())
+        problems.extend(unread_file_problem(f, why) for f in files)
+
+    for top in sorted(raw_root.iterdir()):
+        if ignored(top.name):
+            continue
+        if not top.is_dir():
+            problems.append(unread_file_problem(top, "it is not in a <source>/<table>/load_date=YYYY-MM-DD/ folder"))
+        elif top.name not in sources:
+            every_file(top, f"'{top.name}' is not a source of the contract ({', '.join(sorted(sources))})")
+        else:
+            for table_dir in sorted(top.iterdir()):
+                name = f"{top.name}/{table_dir.name}"
+                if not table_dir.is_dir():
+                    problems.append(unread_file_problem(table_dir, "it is not in a <table>/load_date=YYYY-MM-DD/ folder"))
+                elif (top.name, table_dir.name) not in known:
+                    tables_of_source = sorted(t for s, t in known if s == top.name)
+                    every_file(table_dir, f"'{name}' is not a table of the contract"
+                                          f" (source {top.name} has {', '.join(tables_of_source)})")
+                else:
+                    problems.extend(check_table_folder(table_dir))
+    return problems
+
+
+def check_table_folder(table_dir: Path) -> list[str]:
+    """Files of a contract table that are not <load_date=YYYY-MM-DD>/<name>.parquet."""
+    problems: list[str] = []
+    for entry in sorted(table_dir.iterdir()):
+        match = LOAD_FOLDER.fullmatch(entry.name)
+        if not entry.is_dir():
+            problems.append(unread_file_problem(entry, "it is not in a load_date=YYYY-MM-DD folder"))
+            continue
+        why = None
+        if match is None:
+            why = f"folder '{entry.name}' is not named load_date=YYYY-MM-DD"
+        else:
+            try:
+                load_date = dt.date.fromisoformat(match.group(1))
+            except ValueError:
+                why = f"folder '{entry.name}' is not a calendar date"
+            else:
+                # An export cannot have landed after today: a future load date would also make every event
+                # up to it look plausible to staging (events are checked against their row's load_date).
+                today = dt.datetime.now(dt.timezone.utc).date()
+                if load_date > today + dt.timedelta(days=FUTURE_LOAD_DAYS):
+                    problems.append(f"raw folder {entry} has a load date after today ({today}): an export cannot"
+                                    " have landed yet; fix the folder name")
+        for path in sorted(f for f in entry.rglob("*") if f.is_file()):
+            if why:
+                problems.append(unread_file_problem(path, why + ", so its rows would have no valid load_date"))
+            elif path.parent != entry:
+                problems.append(unread_file_problem(path, "it is in a subfolder of its load folder"))
+            elif path.suffix != ".parquet":
+                problems.append(unread_file_problem(path, "only *.parquet files are read"))
+    return problems
+
+
 def check_raw_root(raw_root: Path) -> tuple[list[str], dict[str, int]]:
     """All problems under raw_root, and the number of files found per table (absent tables: 0)."""
     if not raw_root.is_dir():
         raise RawDataError(f"raw folder {raw_root} does not exist")
-    problems: list[str] = []
+    problems: list[str] = check_layout(raw_root, load_contract())
     files_per_table: dict[str, int] = {}
     for table in load_contract():
         files = sorted((raw_root / table.source / table.table).glob("*/*.parquet"))

@@ -1,6 +1,7 @@
 {#- What staging does with a raw row, so that raw = staged + quarantined + duplicate + superseded:
     - duplicate:   an identical copy of a row delivered earlier (delivery_rank > 1);
-    - quarantined: unusable, with a reason (quarantine_reason not null);
+    - quarantined: unusable, with a reason (quarantine_reason not null), including every row of a key
+                   delivered with different values in one load (conflicting_values_reason);
     - superseded:  a usable row whose key was delivered again later with other values (a correction);
     - staged:      the latest usable delivery of its key.
     The partition includes "is usable" so that duplicates and quarantined rows never supersede. -#}

@@ -1,4 +1,5 @@
-{#- Trim, collapse inner whitespace, and turn empty strings into null. -#}
+{#- Strip control characters (strip_control_characters), trim, collapse inner whitespace, and turn
+    empty strings into null. -#}
 {% macro clean_text(column) -%}
-    nullif(trim({{ regexp_replace_all(column, '\\s+', ' ') }}), '')
+    nullif(trim({{ regexp_replace_all(strip_control_characters(column), '\\s+', ' ') }}), '')
 {%- endmacro %}

@@ -1,9 +1,10 @@
 {#- E-mail standardisation, in two steps around a join to the email_domain_typos seed:
-    1. email_cleaned(column): trimmed, lower case, empty -> null (join on email_domain of this);
+    1. email_cleaned(column): control characters stripped, trimmed, lower case, empty -> null (join on
+       email_domain of this);
     2. email_standardised / email_status with the seed's correct_domain (null when no typo known).
     The status keeps what was wrong visible: missing, placeholder, invalid, corrected, valid. -#}
 {% macro email_cleaned(column) -%}
-    nullif(lower(trim({{ column }})), '')
+    nullif(lower(trim({{ strip_control_characters(column) }})), '')
 {%- endmacro %}
 
 {% macro email_domain(cleaned) -%}

@@ -105,6 +105,24 @@ def test_clean_build_passes(warehouse, tmp_path, capsys):
              "where raw_table_id = 'crm.contacts'"],
             ["quality.fct_raw_table_reconciliation.quarantine_rate expect_column_values_to_be_between", "crm.contacts="],
             id="quarantine_rate_spike"),
+        pytest.param(
+            "conflict_spike", "metric.conflicting_row_share",
+            ["insert into quality.fct_quarantined_rows select 'conflict-' || i, 'crm', 'contacts', 'C' || i, "
+             "'conflicting_values_in_load', date '2025-06-30', 'crm/contacts/load_date=2025-06-30/part-0.parquet' "
+             "from range(100) as t(i)"],
+            ["quality.fct_raw_table_reconciliation.conflicting_row_share expect_column_values_to_be_between",
+             "crm.contacts="],
+            id="conflicting_rows_share_above_threshold"),
+        pytest.param(
+            "as_of_in_future", "metric.marketing_as_of_date",
+            ["update marketing.customer_rfm set as_of_date = date '2999-12-31'"],
+            ["marketing.customer_rfm.as_of_days_after_newest_load expect_column_values_to_be_between"],
+            id="as_of_date_after_newest_load"),
+        pytest.param(
+            "as_of_behind", "metric.marketing_as_of_date",
+            ["update marketing.customer_rfm set as_of_date = as_of_date - interval 40 day"],
+            ["marketing.customer_rfm.as_of_days_after_newest_load expect_column_values_to_be_between"],
+            id="as_of_date_behind_newest_load_without_var"),
     ],
 )
 def test_bad_data_fails(warehouse, tmp_path, capsys, case, suite, statements, expected):
@@ -113,6 +131,17 @@ def test_bad_data_fails(warehouse, tmp_path, capsys, case, suite, statements, ex
     assert code == 1, out
     lines = fail_lines(out)
     assert any(all(part in line for part in expected) for line in lines), out
+
+
+def test_as_of_date_set_in_the_past_by_the_var_passes(warehouse, tmp_path, capsys):
+    # A rebuild as of an old date (var analytics_as_of_date, recorded in quality.build_settings) is deliberate.
+    db = broken_copy(warehouse, tmp_path,
+                     "update marketing.customer_rfm set as_of_date = as_of_date - interval 40 day",
+                     "update quality.build_settings set setting_value = '2025-05-21'"
+                     " where setting_name = 'analytics_as_of_date'")
+    code, out = run_audit(capsys, db, tmp_path / "docs", "--suite", "metric.marketing_as_of_date")
+    assert code == 0, out
+    assert "1 suites" in out, out
 
 
 def test_stale_events_fail_relative_to_newest_load(warehouse, tmp_path, capsys):

@@ -9,7 +9,8 @@ with
             {{ raw.id }} as source_record_id,
             quarantine_reason,
             load_date,
-            filename
+            -- relative to the raw root: a published table must not reveal where a machine keeps its files
+            {{ raw_relative_path('filename') }} as filename
         from {{ ref('base_' ~ raw.source ~ '__' ~ raw.table) }}
         where row_status = 'quarantined'
     ),

@@ -29,15 +29,22 @@ final as (
     from (
         select
             *,
-            case
-                when event_id is null then 'missing_key'
-                when app_user_id is null then 'missing_parent_key'
-                when event_at is null then 'unparseable_timestamp'
-                when event_type is null or event_type not in ('app_open', 'product_view', 'add_to_cart', 'purchase')
-                    then 'invalid_event_type'
-                when event_type = 'purchase' and (order_id is null or amount is null) then 'purchase_without_order'
-                when event_type = 'purchase' and amount = 0 then 'zero_amount'
-            end as quarantine_reason
+            coalesce(
+                {{ conflicting_values_reason(
+                    ['event_id'],
+                    ['app_user_id', 'event_type', 'event_at', 'order_id', 'amount', 'product_id']
+                ) }},
+                case
+                    when event_id is null then 'missing_key'
+                    when app_user_id is null then 'missing_parent_key'
+                    when event_at is null then 'unparseable_timestamp'
+                    when event_type is null or event_type not in ('app_open', 'product_view', 'add_to_cart', 'purchase')
+                        then 'invalid_event_type'
+                    when event_type = 'purchase' and (order_id is null or amount is null) then 'purchase_without_order'
+                    when event_type = 'purchase' and amount = 0 then 'zero_amount'
+                end,
+                {{ implausible_timestamp_reason('event_at') }}
+            ) as quarantine_reason
         from cleaned
     ) as with_reason
 )

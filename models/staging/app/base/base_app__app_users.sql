@@ -29,7 +29,7 @@ cleaned as (
         {{ clean_text('os_version') }} as os_version,
         {{ parse_timestamp('installed_at') }} as installed_at,
         {{ parse_timestamp('updated_at') }} as updated_at,
-        email as email_raw,
+        {{ strip_control_characters('email') }} as email_raw,
         load_date,
         filename,
         {{ delivery_rank([
@@ -58,10 +58,24 @@ standardised as (
         cleaned.load_date,
         cleaned.filename,
         cleaned.delivery_rank,
-        case
-            when cleaned.app_user_id is null then 'missing_key'
-            when cleaned.installed_at is null then 'unparseable_timestamp'
-        end as quarantine_reason
+        coalesce(
+            {{ conflicting_values_reason(
+                ['cleaned.app_user_id', 'coalesce(cleaned.updated_at, cleaned.installed_at)'],
+                [
+                    'cleaned.web_account_id',
+                    'cleaned.email_cleaned',
+                    'cleaned.first_name_cleaned',
+                    'cleaned.device_type',
+                    'cleaned.os_version',
+                    'cleaned.installed_at'
+                ]
+            ) }},
+            case
+                when cleaned.app_user_id is null then 'missing_key'
+                when cleaned.installed_at is null then 'unparseable_timestamp'
+            end,
+            {{ implausible_timestamp_reason(['cleaned.installed_at', 'cleaned.updated_at']) }}
+        ) as quarantine_reason
     from cleaned
     left join email_domain_typos
         on {{ email_domain('cleaned.email_cleaned') }} = email_domain_typos.typo_domain

@@ -27,10 +27,17 @@ final as (
     from (
         select
             *,
-            case
-                when product_id is null then 'missing_key'
-                when updated_at is null then 'unparseable_timestamp'
-            end as quarantine_reason
+            coalesce(
+                {{ conflicting_values_reason(
+                    ['product_id', 'updated_at'],
+                    ['product_name', 'category', 'list_price']
+                ) }},
+                case
+                    when product_id is null then 'missing_key'
+                    when updated_at is null then 'unparseable_timestamp'
+                end,
+                {{ implausible_timestamp_reason('updated_at') }}
+            ) as quarantine_reason
         from cleaned
     ) as with_reason
 )

@@ -56,8 +56,8 @@ cleaned as (
         upper({{ clean_text('gender') }}) as gender_cleaned,
         lower({{ clean_text('acquisition_source') }}) as acquisition_source,
         {{ clean_text('acquisition_campaign_id') }} as acquisition_campaign_id,
-        email as email_raw,
-        phone as phone_raw,
+        {{ strip_control_characters('email') }} as email_raw,
+        {{ strip_control_characters('phone') }} as phone_raw,
         load_date,
         filename,
         {{ delivery_rank([
@@ -90,8 +90,10 @@ standardised as (
         end as gender,
         cleaned.acquisition_source,
         cleaned.acquisition_campaign_id,
-        cleaned.email_verified_at,
-        cleaned.email_bounced_at,
+        -- implausible verification or bounce times are nulled: they must not make the address look
+        -- verified (or bounced) forever, nor lose the contact
+        {{ plausible_timestamp('cleaned.email_verified_at', 'cleaned.load_date') }} as email_verified_at,
+        {{ plausible_timestamp('cleaned.email_bounced_at', 'cleaned.load_date') }} as email_bounced_at,
         cleaned.created_at,
         coalesce(cleaned.updated_at, cleaned.created_at) as updated_at,
         cleaned.email_raw,
@@ -99,10 +101,33 @@ standardised as (
         cleaned.load_date,
         cleaned.filename,
         cleaned.delivery_rank,
-        case
-            when cleaned.contact_id is null then 'missing_key'
-            when cleaned.created_at is null then 'unparseable_timestamp'
-        end as quarantine_reason
+        coalesce(
+            {{ conflicting_values_reason(
+                ['cleaned.contact_id', 'coalesce(cleaned.updated_at, cleaned.created_at)'],
+                [
+                    'cleaned.email_cleaned',
+                    'cleaned.first_name_cleaned',
+                    'cleaned.last_name_cleaned',
+                    'cleaned.phone_digits',
+                    'cleaned.street_address',
+                    'cleaned.city_cleaned',
+                    'cleaned.postal_code_cleaned',
+                    'cleaned.country_alias',
+                    'cleaned.birth_date_raw',
+                    'cleaned.gender_cleaned',
+                    'cleaned.acquisition_source',
+                    'cleaned.acquisition_campaign_id',
+                    'cleaned.created_at',
+                    'cleaned.email_verified_at',
+                    'cleaned.email_bounced_at'
+                ]
+            ) }},
+            case
+                when cleaned.contact_id is null then 'missing_key'
+                when cleaned.created_at is null then 'unparseable_timestamp'
+            end,
+            {{ implausible_timestamp_reason(['cleaned.created_at', 'cleaned.updated_at']) }}
+        ) as quarantine_reason
     from cleaned
     {{ contact_reference_joins() }}
 ),

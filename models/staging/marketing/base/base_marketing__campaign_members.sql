@@ -27,12 +27,19 @@ final as (
     from (
         select
             *,
-            case
-                when campaign_member_id is null then 'missing_key'
-                when campaign_id is null or contact_id is null then 'missing_parent_key'
-                when group_name is null or group_name not in ('target', 'control') then 'invalid_group'
-                when assigned_at is null then 'unparseable_timestamp'
-            end as quarantine_reason
+            coalesce(
+                {{ conflicting_values_reason(
+                    ['campaign_member_id'],
+                    ['campaign_id', 'contact_id', 'group_name', 'assigned_at']
+                ) }},
+                case
+                    when campaign_member_id is null then 'missing_key'
+                    when campaign_id is null or contact_id is null then 'missing_parent_key'
+                    when group_name is null or group_name not in ('target', 'control') then 'invalid_group'
+                    when assigned_at is null then 'unparseable_timestamp'
+                end,
+                {{ implausible_timestamp_reason('assigned_at') }}
+            ) as quarantine_reason
         from cleaned
     ) as with_reason
 )

@@ -26,14 +26,21 @@ final as (
     from (
         select
             *,
-            case
-                when response_id is null then 'missing_key'
-                when campaign_member_id is null then 'missing_parent_key'
-                when responded_at is null then 'unparseable_timestamp'
-                when
-                    response_type is null or response_type not in ('open', 'click', 'convert')
-                    then 'invalid_response_type'
-            end as quarantine_reason
+            coalesce(
+                {{ conflicting_values_reason(
+                    ['response_id'],
+                    ['campaign_member_id', 'response_type', 'responded_at']
+                ) }},
+                case
+                    when response_id is null then 'missing_key'
+                    when campaign_member_id is null then 'missing_parent_key'
+                    when responded_at is null then 'unparseable_timestamp'
+                    when
+                        response_type is null or response_type not in ('open', 'click', 'convert')
+                        then 'invalid_response_type'
+                end,
+                {{ implausible_timestamp_reason('responded_at') }}
+            ) as quarantine_reason
         from cleaned
     ) as with_reason
 )

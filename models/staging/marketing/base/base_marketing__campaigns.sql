@@ -28,11 +28,18 @@ final as (
     from (
         select
             *,
-            case
-                when campaign_id is null then 'missing_key'
-                when start_date is null then 'unparseable_timestamp'
-                when end_date < start_date then 'end_before_start'
-            end as quarantine_reason
+            coalesce(
+                {{ conflicting_values_reason(
+                    ['campaign_id'],
+                    ['campaign_name', 'channel', 'start_date', 'end_date', 'cost_amount']
+                ) }},
+                case
+                    when campaign_id is null then 'missing_key'
+                    when start_date is null then 'unparseable_timestamp'
+                    when end_date < start_date then 'end_before_start'
+                end,
+                {{ implausible_timestamp_reason('start_date', check_load_date=false) }}
+            ) as quarantine_reason
         from cleaned
     ) as with_reason
 )

@@ -46,14 +46,24 @@ standardised as (
         cleaned.load_date,
         cleaned.filename,
         cleaned.delivery_rank,
-        case
-            when cleaned.consent_change_id is null then 'missing_key'
-            when cleaned.changed_at is null then 'unparseable_timestamp'
-            when cleaned.is_granted is null then 'missing_consent_value'
-            when cleaned.channel is null or cleaned.channel not in ('email', 'sms', 'push', 'phone', 'direct_mail')
-                then 'invalid_channel'
-            when cleaned.contact_id is null and cleaned.email_cleaned is null then 'missing_subject'
-        end as quarantine_reason
+        coalesce(
+            {{ conflicting_values_reason(['cleaned.consent_change_id'], [
+                'cleaned.contact_id',
+                'cleaned.email_cleaned',
+                'cleaned.channel',
+                'cleaned.is_granted',
+                'cleaned.changed_at'
+            ]) }},
+            case
+                when cleaned.consent_change_id is null then 'missing_key'
+                when cleaned.changed_at is null then 'unparseable_timestamp'
+                when cleaned.is_granted is null then 'missing_consent_value'
+                when cleaned.channel is null or cleaned.channel not in ('email', 'sms', 'push', 'phone', 'direct_mail')
+                    then 'invalid_channel'
+                when cleaned.contact_id is null and cleaned.email_cleaned is null then 'missing_subject'
+            end,
+            {{ implausible_timestamp_reason(['cleaned.changed_at']) }}
+        ) as quarantine_reason
     from cleaned
     left join email_domain_typos
         on {{ email_domain('cleaned.email_cleaned') }} = email_domain_typos.typo_domain

@@ -42,11 +42,19 @@ standardised as (
         cleaned.load_date,
         cleaned.filename,
         cleaned.delivery_rank,
-        case
-            when cleaned.erasure_request_id is null then 'missing_key'
-            when cleaned.requested_at is null then 'unparseable_timestamp'
-            when cleaned.contact_id is null and cleaned.email_cleaned is null then 'missing_subject'
-        end as quarantine_reason
+        coalesce(
+            {{ conflicting_values_reason(['cleaned.erasure_request_id'], [
+                'cleaned.contact_id',
+                'cleaned.email_cleaned',
+                'cleaned.requested_at'
+            ]) }},
+            case
+                when cleaned.erasure_request_id is null then 'missing_key'
+                when cleaned.requested_at is null then 'unparseable_timestamp'
+                when cleaned.contact_id is null and cleaned.email_cleaned is null then 'missing_subject'
+            end,
+            {{ implausible_timestamp_reason(['cleaned.requested_at']) }}
+        ) as quarantine_reason
     from cleaned
     left join email_domain_typos
         on {{ email_domain('cleaned.email_cleaned') }} = email_domain_typos.typo_domain

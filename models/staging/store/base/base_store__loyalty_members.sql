@@ -49,8 +49,8 @@ cleaned as (
         {{ parse_timestamp('enrolled_at') }} as enrolled_at,
         {{ parse_timestamp('updated_at') }} as updated_at,
         birth_date as birth_date_raw,
-        email as email_raw,
-        phone as phone_raw,
+        {{ strip_control_characters('email') }} as email_raw,
+        {{ strip_control_characters('phone') }} as phone_raw,
         load_date,
         filename,
         {{ delivery_rank([
@@ -79,10 +79,26 @@ standardised as (
         cleaned.load_date,
         cleaned.filename,
         cleaned.delivery_rank,
-        case
-            when cleaned.loyalty_card_id is null then 'missing_key'
-            when cleaned.enrolled_at is null then 'unparseable_timestamp'
-        end as quarantine_reason
+        coalesce(
+            {{ conflicting_values_reason(
+                ['cleaned.loyalty_card_id', 'coalesce(cleaned.updated_at, cleaned.enrolled_at)'],
+                [
+                    'cleaned.email_cleaned',
+                    'cleaned.first_name_cleaned',
+                    'cleaned.last_name_cleaned',
+                    'cleaned.phone_digits',
+                    'cleaned.postal_code_cleaned',
+                    'cleaned.country_alias',
+                    'cleaned.birth_date_raw',
+                    'cleaned.enrolled_at'
+                ]
+            ) }},
+            case
+                when cleaned.loyalty_card_id is null then 'missing_key'
+                when cleaned.enrolled_at is null then 'unparseable_timestamp'
+            end,
+            {{ implausible_timestamp_reason(['cleaned.enrolled_at', 'cleaned.updated_at']) }}
+        ) as quarantine_reason
     from cleaned
     {{ contact_reference_joins() }}
 ),

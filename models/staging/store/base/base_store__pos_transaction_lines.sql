@@ -27,8 +27,12 @@ final as (
     from (
         select
             *,
-            {{ line_quarantine_reason('transaction_line_id', 'transaction_id', 'quantity', 'unit_price') }}
-                as quarantine_reason
+            coalesce(
+                {{ conflicting_values_reason(['transaction_line_id'], [
+                    'transaction_id', 'product_id', 'quantity', 'unit_price'
+                ]) }},
+                {{ line_quarantine_reason('transaction_line_id', 'transaction_id', 'quantity', 'unit_price') }}
+            ) as quarantine_reason
         from cleaned
     ) as with_reason
 )

@@ -29,8 +29,13 @@ final as (
     from (
         select
             *,
-            {{ order_quarantine_reason('transaction_id', 'transacted_at', 'transaction_type', 'total_amount') }}
-                as quarantine_reason
+            coalesce(
+                {{ conflicting_values_reason(['transaction_id'], [
+                    'store_id', 'loyalty_card_id', 'transacted_at', 'transaction_type', 'total_amount'
+                ]) }},
+                {{ order_quarantine_reason('transaction_id', 'transacted_at', 'transaction_type', 'total_amount') }},
+                {{ implausible_timestamp_reason('transacted_at') }}
+            ) as quarantine_reason
         from cleaned
     ) as with_reason
 )

@@ -39,8 +39,8 @@ cleaned as (
         case when csat_score between 1 and 5 then csat_score end as csat_score,
         {{ parse_timestamp('opened_at') }} as opened_at,
         {{ parse_timestamp('resolved_at') }} as resolved_at,
-        requester_email as email_raw,
-        requester_phone as phone_raw,
+        {{ strip_control_characters('requester_email') }} as email_raw,
+        {{ strip_control_characters('requester_phone') }} as phone_raw,
         load_date,
         filename,
         {{ delivery_rank([
@@ -60,16 +60,33 @@ standardised as (
         coalesce(cleaned.is_complaint, false) as is_complaint,
         cleaned.csat_score,
         cleaned.opened_at,
-        case when cleaned.resolved_at >= cleaned.opened_at then cleaned.resolved_at end as resolved_at,
+        -- a resolution before the opening or at an implausible time is unknown, not a reason to drop the ticket
+        case
+            when cleaned.resolved_at >= cleaned.opened_at
+                then {{ plausible_timestamp('cleaned.resolved_at', 'cleaned.load_date') }}
+        end as resolved_at,
         cleaned.email_raw as requester_email_raw,
         cleaned.phone_raw as requester_phone_raw,
         cleaned.load_date,
         cleaned.filename,
         cleaned.delivery_rank,
-        case
-            when cleaned.ticket_id is null then 'missing_key'
-            when cleaned.opened_at is null then 'unparseable_timestamp'
-        end as quarantine_reason
+        coalesce(
+            {{ conflicting_values_reason(['cleaned.ticket_id'], [
+                'cleaned.email_cleaned',
+                'cleaned.phone_digits',
+                'cleaned.requester_name_cleaned',
+                'cleaned.category',
+                'cleaned.is_complaint',
+                'cleaned.csat_score',
+                'cleaned.opened_at',
+                'cleaned.resolved_at'
+            ]) }},
+            case
+                when cleaned.ticket_id is null then 'missing_key'
+                when cleaned.opened_at is null then 'unparseable_timestamp'
+            end,
+            {{ implausible_timestamp_reason(['cleaned.opened_at']) }}
+        ) as quarantine_reason
     from cleaned
     {{ contact_reference_joins(has_country=false) }}
 ),

@@ -48,8 +48,8 @@ cleaned as (
         upper({{ clean_text('country') }}) as country_alias,
         {{ parse_timestamp('created_at') }} as created_at,
         {{ parse_timestamp('updated_at') }} as updated_at,
-        email as email_raw,
-        phone as phone_raw,
+        {{ strip_control_characters('email') }} as email_raw,
+        {{ strip_control_characters('phone') }} as phone_raw,
         load_date,
         filename,
         {{ delivery_rank([
@@ -74,10 +74,25 @@ standardised as (
         cleaned.load_date,
         cleaned.filename,
         cleaned.delivery_rank,
-        case
-            when cleaned.account_id is null then 'missing_key'
-            when cleaned.created_at is null then 'unparseable_timestamp'
-        end as quarantine_reason
+        coalesce(
+            {{ conflicting_values_reason(
+                ['cleaned.account_id', 'coalesce(cleaned.updated_at, cleaned.created_at)'],
+                [
+                    'cleaned.email_cleaned',
+                    'cleaned.first_name_cleaned',
+                    'cleaned.last_name_cleaned',
+                    'cleaned.phone_digits',
+                    'cleaned.postal_code_cleaned',
+                    'cleaned.country_alias',
+                    'cleaned.created_at'
+                ]
+            ) }},
+            case
+                when cleaned.account_id is null then 'missing_key'
+                when cleaned.created_at is null then 'unparseable_timestamp'
+            end,
+            {{ implausible_timestamp_reason(['cleaned.created_at', 'cleaned.updated_at']) }}
+        ) as quarantine_reason
     from cleaned
     {{ contact_reference_joins() }}
 ),

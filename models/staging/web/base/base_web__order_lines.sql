@@ -27,7 +27,13 @@ final as (
     from (
         select
             *,
-            {{ line_quarantine_reason('order_line_id', 'order_id', 'quantity', 'unit_price') }} as quarantine_reason
+            coalesce(
+                {{ conflicting_values_reason(
+                    ['order_line_id'],
+                    ['order_id', 'product_id', 'quantity', 'unit_price']
+                ) }},
+                {{ line_quarantine_reason('order_line_id', 'order_id', 'quantity', 'unit_price') }}
+            ) as quarantine_reason
         from cleaned
     ) as with_reason
 )

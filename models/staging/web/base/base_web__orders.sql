@@ -30,7 +30,13 @@ final as (
     from (
         select
             *,
-            {{ order_quarantine_reason('order_id', 'ordered_at', 'order_type', 'total_amount') }} as quarantine_reason
+            coalesce(
+                {{ conflicting_values_reason(['order_id'], [
+                    'account_id', 'ordered_at', 'order_type', 'refunded_order_id', 'total_amount', 'currency'
+                ]) }},
+                {{ order_quarantine_reason('order_id', 'ordered_at', 'order_type', 'total_amount') }},
+                {{ implausible_timestamp_reason('ordered_at') }}
+            ) as quarantine_reason
         from cleaned
     ) as with_reason
 )

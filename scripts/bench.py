@@ -42,7 +42,9 @@ def dbt_build(raw: Path, db: Path, target_path: Path, select: str | None, extra:
               threads: int | None = None, exclude: str | None = None) -> tuple[float, float]:
     """Seconds and peak RSS (GiB) of one dbt build."""
     env = {**os.environ, "DBT_PROFILES_DIR": str(REPO), "C360_BUILD_DB": str(db),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+           "C360_PII_SALT": os.environ.get("C360_PII_SALT", "customer360-bench-salt")}
+    env.pop("C360_RAW_ROOT", None)  # the benchmark's own sample, whatever the shell exported
     if threads:
         env["C360_DBT_THREADS"] = str(threads)
     cmd = [str(BIN / "dbt"), "build", "--target", "ci", "--target-path", str(target_path),

@@ -140,6 +140,7 @@ def run(args: argparse.Namespace) -> int:
                 for path, _ in result["publication"].files():
                     print(f"publish: {path} ({result['counts'][path]} relations, "
                           f"{path.stat().st_size / 2**20:.1f} MiB)", file=sys.stderr)
+                print(f"publish: {result['seconds']:.1f} s", file=sys.stderr)
                 for path in result["scrubbed"]:
                     print(f"publish: removed erased customers from {path}", file=sys.stderr)
             if "docs" in steps:

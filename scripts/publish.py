@@ -302,6 +302,7 @@ def publish(build_db: Path, warehouse: Path, require_audit: bool = True) -> dict
         assert_audited(build_db)
     elif not build_db.is_file():
         raise PublishError(f"build file {build_db} does not exist: run `make build` first")
+    started = time.monotonic()
     target = Publication.at(warehouse)
     target.state.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(target.state.parent, 0o700)
@@ -342,7 +343,8 @@ def publish(build_db: Path, warehouse: Path, require_audit: bool = True) -> dict
         scrubbed = [p for p in (previous_of(target.restricted), previous_of(target.state)) if scrub_previous(p, erased)]
     if require_audit:
         audit_mark(build_db).unlink(missing_ok=True)
-    return {"counts": counts, "erased": len(erased), "scrubbed": scrubbed, "publication": target}
+    return {"counts": counts, "erased": len(erased), "scrubbed": scrubbed, "publication": target,
+            "seconds": time.monotonic() - started}
 
 
 def rollback(warehouse: Path) -> Publication:
@@ -391,7 +393,7 @@ def run(args: argparse.Namespace) -> int:
     target = result["publication"]
     sizes = ", ".join(f"{path} ({result['counts'][path]} relations, {path.stat().st_size / 2**20:.1f} MiB)"
                       for path, _ in target.files())
-    print(f"publish: {sizes}", file=sys.stderr)
+    print(f"publish: {sizes} in {result['seconds']:.1f} s", file=sys.stderr)
     if result["scrubbed"]:
         print(f"publish: removed {result['erased']} erased customers from {', '.join(map(str, result['scrubbed']))}",
               file=sys.stderr)

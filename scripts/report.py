@@ -1,5 +1,5 @@
 """A Markdown report of the published warehouse for marketing: customers and contactability, RFM
-segments, lifecycle stage counts per month, churn model quality and CLV.
+segments, lifecycle stage counts per month, churn model quality, CLV and erasure requests.
 
     python -m scripts report [--warehouse warehouse/customer360.duckdb] [--months 12] [--out build/report.md]
 
@@ -59,6 +59,25 @@ def stage_counts(con: duckdb.DuckDBPyConnection, months: int) -> pd.DataFrame:
     return wide
 
 
+def erasure_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
+    """Erasure requests, those that match no customer yet, customers erased; None for a warehouse
+    published before the privacy schema existed."""
+    exists = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'privacy' and table_name = 'privacy_erasure_log'"
+    ).fetchone()[0]
+    if not exists:
+        return None
+    return con.execute(
+        """
+        select count(distinct erasure_request_id) as erasure_requests,
+            count(distinct case when customer_id is null then erasure_request_id end) as unmatched_requests,
+            count(distinct customer_id) as customers_erased,
+            coalesce(max(applied_at)::varchar, '') as last_applied_at
+        from privacy.privacy_erasure_log
+        """
+    ).df()
+
+
 def build_report(warehouse: Path, months: int) -> str:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
@@ -99,6 +118,7 @@ def build_report(warehouse: Path, months: int) -> str:
             """
         ).df()
         stages = stage_counts(con, months)
+        erasures = erasure_summary(con)
     finally:
         con.close()
     sections = [
@@ -109,6 +129,8 @@ def build_report(warehouse: Path, months: int) -> str:
         "## Churn model (latest fit)\n" + markdown_table(churn) + "\n\n" + markdown_table(risk),
         "## Customer lifetime value (BG/NBD + Gamma-Gamma)\n" + markdown_table(clv),
     ]
+    if erasures is not None:
+        sections.append("## Erasure requests (privacy_erasure_log)\n" + markdown_table(erasures))
     return "\n\n".join(sections) + "\n"
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import re
 import shutil
 import sys
@@ -95,8 +94,7 @@ def damaged_raw(sample_raw, tmp_path_factory) -> Path:
 
 def dbt_env(raw: Path, db: Path) -> dict:
     # C360_RAW_ROOT wins over --vars raw_root in the sources: point both at the damaged copy
-    return {"C360_BUILD_DB": str(db), "C360_RAW_ROOT": str(raw),
-            "C360_PII_SALT": os.environ.get("C360_PII_SALT", "test-staging-trust")}
+    return {"C360_BUILD_DB": str(db), "C360_RAW_ROOT": str(raw)}
 
 
 @pytest.fixture(scope="module")

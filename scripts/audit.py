@@ -407,12 +407,19 @@ def run(args: argparse.Namespace) -> int:
         print(f"AUDIT FAIL [error] database {args.db} does not exist: build first", file=sys.stderr)
         return 1
     config = yaml.safe_load(Path(args.config).read_text()) or {}
-    con = duckdb.connect(str(args.db), read_only=True)
     try:
-        plan = build_plan(config, con, args)
-        load_frames(plan, con)
-    finally:
-        con.close()
+        con = duckdb.connect(str(args.db), read_only=True)
+        try:
+            plan = build_plan(config, con, args)
+            load_frames(plan, con)
+        finally:
+            con.close()
+    except duckdb.IOException as exc:  # a file another process holds read-write, or not a database
+        held = re.search(r'file "([^"]+)".*\(PID (\d+)\)', str(exc), re.IGNORECASE | re.DOTALL)
+        reason = (f"{held.group(1)} is open read-write by process {held.group(2)}: close it "
+                  "(BI clients should connect read_only)") if held else str(exc).splitlines()[0]
+        print(f"AUDIT FAIL [error] {reason}", file=sys.stderr)
+        return 1
     for notice in plan.notices:
         print(f"audit: {notice}" if not notice.startswith("AUDIT") else notice)
 

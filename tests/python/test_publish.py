@@ -164,6 +164,12 @@ def test_a_reader_holding_the_warehouse_read_write_gets_one_line(tmp_path):
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and "is open read-write by process" in lines[0] and "read_only" in lines[0], lines
         assert warehouse.stat().st_ino == before, "the warehouse was replaced under a writer"
+        audit = run([sys.executable, "-m", "scripts", "audit", "--db", build, "--previous-db", warehouse,
+                     "--docs-dir", tmp_path / "docs"])
+        assert audit.returncode == 1 and "Traceback" not in audit.stderr, audit.stderr[-2000:]
+        assert audit.stderr.strip().splitlines() == [
+            f"AUDIT FAIL [error] {warehouse} is open read-write by process {holder.pid}: close it "
+            "(BI clients should connect read_only)"], audit.stderr
     finally:
         holder.kill()
         holder.wait()

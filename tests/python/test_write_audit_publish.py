@@ -267,3 +267,22 @@ def test_published_files_hold_no_clear_pii_and_nothing_of_erased_persons(sample_
         search.execute("detach published_file")
     assert searched > 100 and erased_customers
     assert hits == [], hits
+
+
+def test_dbt_reads_the_raw_root_preflight_checked_whatever_dbt_args_say(sample_raw, tmp_path):
+    """dbt keeps only the last --vars, so a raw_root in DBT_ARGS used to replace make's: preflight
+    checked one folder and dbt built another. A decoy raw root with web orders alone shows which one
+    dbt read."""
+    decoy = tmp_path / "decoy"
+    shutil.copytree(sample_raw / "web", decoy / "web")
+    build_db = tmp_path / "build.duckdb"
+    result = run(["make", "--no-print-directory", "dbt-build", f"RAW_ROOT={sample_raw}", f"BUILD_DB={build_db}",
+                  f"WAREHOUSE={tmp_path / 'warehouse' / 'customer360.duckdb'}",
+                  f"DBT_ARGS=--vars '{{raw_root: {decoy}, app_enabled: false}}' --select +fct_orders"])
+    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
+    con = duckdb.connect(str(build_db), read_only=True)
+    orders = dict(con.execute("select channel, count(*) from core.fct_orders group by channel").fetchall())
+    app_events = con.execute("select count(*) from staging.base_app__app_events").fetchone()[0]
+    con.close()
+    assert orders.get("store", 0) > 0, f"dbt read the decoy raw root: {orders}"
+    assert orders.get("app", 0) == 0 and app_events == 0, "the --vars in DBT_ARGS still switch a channel off"

@@ -3,6 +3,9 @@
 One build becomes three files, each written fresh table by table (so no byte of an unpublished table,
 a dropped row or a dbt temp table is left in free blocks) and put in place by an atomic rename:
 
+The BI and restricted files are written in DuckDB 1.4's storage format, so that the DuckDB 1.4 and 1.5
+clients BI tools bundle can open them.
+
 - `warehouse/customer360.duckdb`, the BI file: the marts of schemas core, marketing, quality and
   privacy, with table and column comments. No clear personal data (dim_customers holds salted hashes).
 - `warehouse/customer360_restricted.duckdb`, owner-only (0600): schema restricted, the clear contact
@@ -42,6 +45,10 @@ BI_SCHEMAS = ("core", "marketing", "quality", "privacy")
 RESTRICTED_SCHEMAS = ("restricted",)
 UNPUBLISHED_SCHEMAS = ("staging", "intermediate")  # recomputed by every build; they hold raw clear data
 DBT_TEMP_TABLE = re.compile(r"__dbt_(tmp|backup)")
+# The files clients open are written in the storage format of DuckDB 1.4 (file version 67), which
+# DuckDB 1.4.x and 1.5.x, and the BI tools that bundle them, can read; DuckDB 2.0's own format (999)
+# only 2.0 can. The state file is read by this project's DuckDB alone and keeps the newest format.
+CLIENT_STORAGE_VERSION = "v1.4.0"
 
 
 class PublishError(Exception):
@@ -68,6 +75,9 @@ class Publication:
     def files(self) -> list[tuple[Path, int]]:
         """(path, mode); the state goes last so that a publish killed halfway leaves the older state."""
         return [(self.restricted, 0o600), (self.bi, 0o644), (self.state, 0o600)]
+
+    def storage_version(self, path: Path) -> str | None:
+        return None if path == self.state else CLIENT_STORAGE_VERSION
 
     @property
     def lock(self) -> Path:
@@ -173,13 +183,15 @@ def literal(text: str) -> str:
 
 
 def copy_schemas(con: duckdb.DuckDBPyConnection, source: str, dest_path: Path, schemas: list[str],
-                 drop_customers: set[str] | None = None, filtered_schemas: tuple[str, ...] = ()) -> int:
+                 drop_customers: set[str] | None = None, filtered_schemas: tuple[str, ...] = (),
+                 storage_version: str | None = None) -> int:
     """Write the tables and views of `schemas` of attached database `source` into a new file, with
     their comments. Rows of `drop_customers` are left out of tables in `filtered_schemas`.
     Returns the number of relations written."""
     dest_path.unlink(missing_ok=True)
     dest_path.with_name(dest_path.name + ".wal").unlink(missing_ok=True)
-    con.execute(f"attach {literal(str(dest_path))} as publish_dest")
+    options = f" (storage_version {literal(storage_version)})" if storage_version else ""
+    con.execute(f"attach {literal(str(dest_path))} as publish_dest{options}")
     try:
         previous_db = con.execute("select current_database()").fetchone()[0]
         in_list = ", ".join(literal(s) for s in schemas) or "''"
@@ -267,7 +279,7 @@ def erased_customers(con: duckdb.DuckDBPyConnection, source: str) -> set[str]:
     return erased
 
 
-def scrub_previous(path: Path, erased: set[str]) -> bool:
+def scrub_previous(path: Path, erased: set[str], storage_version: str | None) -> bool:
     """Rewrite a previous restricted or state file without the contact rows of erased customers."""
     if not erased or not path.is_file():
         return False
@@ -287,7 +299,7 @@ def scrub_previous(path: Path, erased: set[str]) -> bool:
             "select schema_name from duckdb_schemas() where database_name = 'previous_copy' "
             "and schema_name not in ('information_schema', 'pg_catalog')").fetchall()]
         scrubbed = path.with_name(path.name + ".scrubbing")
-        copy_schemas(con, "previous_copy", scrubbed, schemas, erased, RESTRICTED_SCHEMAS)
+        copy_schemas(con, "previous_copy", scrubbed, schemas, erased, RESTRICTED_SCHEMAS, storage_version)
         con.execute("detach previous_copy")
     finally:
         con.close()
@@ -329,7 +341,8 @@ def publish(build_db: Path, warehouse: Path, require_audit: bool = True) -> dict
             counts = {}
             for path, mode in target.files():
                 fresh = path.with_name(path.name + ".publishing")
-                counts[path] = copy_schemas(con, "build", fresh, [s for s in plan[path] if s in all_schemas])
+                counts[path] = copy_schemas(con, "build", fresh, [s for s in plan[path] if s in all_schemas],
+                                            storage_version=target.storage_version(path))
                 os.chmod(fresh, mode)
             erased = erased_customers(con, "build")
         finally:
@@ -340,7 +353,8 @@ def publish(build_db: Path, warehouse: Path, require_audit: bool = True) -> dict
                 os.link(path, keep)  # the old inode becomes the previous file, atomically
                 os.replace(keep, previous_of(path))
             os.replace(path.with_name(path.name + ".publishing"), path)
-        scrubbed = [p for p in (previous_of(target.restricted), previous_of(target.state)) if scrub_previous(p, erased)]
+        scrubbed = [previous_of(p) for p in (target.restricted, target.state)
+                    if scrub_previous(previous_of(p), erased, target.storage_version(p))]
     if require_audit:
         audit_mark(build_db).unlink(missing_ok=True)
     return {"counts": counts, "erased": len(erased), "scrubbed": scrubbed, "publication": target,

@@ -49,6 +49,13 @@ def make_build_file(path: Path, customers=("C1", "C2", "C3"), erased=(), tag="fi
     return path
 
 
+def storage_version(path: Path) -> int:
+    """The version number in a DuckDB file's main header (after an 8-byte checksum and b'DUCK')."""
+    header = path.read_bytes()[:20]
+    assert header[8:12] == b"DUCK", path
+    return int.from_bytes(header[12:20], "little")
+
+
 def relations(path: Path) -> set[str]:
     con = duckdb.connect(str(path), read_only=True)
     names = {f"{s}.{n}" for s, n in con.execute(
@@ -79,6 +86,8 @@ def test_each_file_holds_only_its_schemas_with_comments_and_modes(tmp_path):
     for path in (files.bi, files.restricted, files.state):
         assert not any("__dbt_tmp" in name for name in relations(path)), path
         assert b"anna@example.com" not in path.read_bytes(), f"clear staging data in {path}"
+    for path in (files.bi, files.restricted):  # DuckDB 1.4 and 1.5 read file versions 64-67 (68)
+        assert storage_version(path) == 67, path
     assert stat.S_IMODE(files.restricted.stat().st_mode) == 0o600
     assert stat.S_IMODE(files.state.stat().st_mode) == 0o600
     assert stat.S_IMODE(files.state.parent.stat().st_mode) == 0o700

@@ -278,7 +278,7 @@ def test_dbt_reads_the_raw_root_preflight_checked_whatever_dbt_args_say(sample_r
     build_db = tmp_path / "build.duckdb"
     result = run(["make", "--no-print-directory", "dbt-build", f"RAW_ROOT={sample_raw}", f"BUILD_DB={build_db}",
                   f"WAREHOUSE={tmp_path / 'warehouse' / 'customer360.duckdb'}",
-                  f"DBT_ARGS=--vars '{{raw_root: {decoy}, app_enabled: false}}' --select +fct_orders"])
+                  f"DBT_ARGS=--vars '{{raw_root: {decoy}, app_enabled: false}}' --select +fct_orders --indirect-selection cautious"])
     assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
     con = duckdb.connect(str(build_db), read_only=True)
     orders = dict(con.execute("select channel, count(*) from core.fct_orders group by channel").fetchall())

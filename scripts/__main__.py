@@ -1,7 +1,11 @@
 """CLI dispatcher: `python -m scripts <command> [options]`.
 
 To add a command, write a module with `add_arguments(parser)` and `run(args) -> int` and register it in
-COMMANDS below (name -> (module path, help))."""
+COMMANDS below (name -> (module path, help)). A module may also define `check_args(args) -> str | None`
+for checks that involve several options; a message it returns is reported as a usage error (exit 2).
+
+Only the chosen command's module is imported, so `python -m scripts --help` and `<command> --help` stay fast.
+Usage errors are one line on stderr and exit code 2, never a traceback."""
 
 from __future__ import annotations
 
@@ -21,19 +25,43 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m scripts")
-    sub = parser.add_subparsers(dest="command", required=True)
+class OneLineErrorParser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are a single stderr line (plus exit code 2), not the usage block."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _chosen_command(argv: list[str]) -> str | None:
+    """The command name: the first argument not starting with '-' (the top level has no options with values)."""
+    for arg in argv:
+        if not arg.startswith("-"):
+            return arg if arg in COMMANDS else None
+    return None
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The CLI parser. With argv, only the chosen command's module is imported and its options added;
+    without, every command is fully set up (for tests and introspection)."""
+    parser = OneLineErrorParser(prog="python -m scripts")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
+    chosen = _chosen_command(argv) if argv is not None else None
     for name, (module, help_) in COMMANDS.items():
-        mod = importlib.import_module(module)
         p = sub.add_parser(name, help=help_, description=help_)
-        mod.add_arguments(p)
-        p.set_defaults(_run=mod.run)
+        if argv is None or name == chosen:
+            mod = importlib.import_module(module)
+            mod.add_arguments(p)
+            p.set_defaults(_run=mod.run, _check=getattr(mod, "check_args", None), _parser=p)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv).parse_args(argv)
+    if args._check is not None:
+        problem = args._check(args)
+        if problem:
+            args._parser.error(problem)
     return int(args._run(args) or 0)
 
 

@@ -7,6 +7,7 @@ History load: everything that arrived <= --end, in monthly partitions (load_date
 from __future__ import annotations
 
 import argparse
+from datetime import date as _date
 import json
 import shutil
 import sys
@@ -34,19 +35,79 @@ SIM_HORIZON_DAYS = 730
 META = "_generator.json"
 
 
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """argparse type: an integer >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text}")
+    return value
+
+
+def iso_date(text: str) -> str:
+    """argparse type: a calendar date YYYY-MM-DD, returned in that form."""
+    try:
+        return _date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a valid date YYYY-MM-DD: {text!r}") from None
+
+
+def rate(text: str) -> float:
+    """argparse type: a probability in [0, 1]."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be a rate between 0 and 1, got {text}")
+    return value
+
+
+def fault(text: str) -> str:
+    """argparse type: one --fault spec (see _parse_faults)."""
+    try:
+        _parse_faults([text])
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    return text
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--customers", type=int, default=20000)
-    p.add_argument("--start", default="2023-01-01")
-    p.add_argument("--end", default="2025-12-31")
-    p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--out", default="data/raw")
-    p.add_argument("--append-days", type=int, default=None,
+    p.add_argument("--customers", type=positive_int, default=20000, help="people to simulate (default: %(default)s)")
+    p.add_argument("--start", type=iso_date, default="2023-01-01", metavar="YYYY-MM-DD",
+                   help="first day of the history (default: %(default)s)")
+    p.add_argument("--end", type=iso_date, default="2025-12-31", metavar="YYYY-MM-DD",
+                   help="last day of the history, not before --start (default: %(default)s)")
+    p.add_argument("--seed", type=non_negative_int, default=7, help="random seed, >= 0 (default: %(default)s)")
+    p.add_argument("--out", default="data/raw", help="output folder (default: %(default)s)")
+    p.add_argument("--append-days", type=positive_int, default=None, metavar="N",
                    help="append N daily loads after the stored end (parameters are read from _generator.json)")
     p.add_argument("--force", action="store_true", help="delete an existing output folder and regenerate")
-    p.add_argument("--fault", action="append", default=[],
+    p.add_argument("--fault", type=fault, action="append", default=[],
                    help="duplicate-load | empty-load | drop-column=<src>/<table>/<col> | corrupt-file=<src>/<table>")
     for k, v in RATE_DEFAULTS.items():
-        p.add_argument("--" + k.replace("_", "-"), type=float, default=None, help=f"default {v}")
+        p.add_argument("--" + k.replace("_", "-"), type=rate, default=None, metavar="RATE",
+                       help=f"rate between 0 and 1 (default: {v})")
+
+
+def check_args(args: argparse.Namespace) -> str | None:
+    """Checks across options, reported as usage errors by the CLI."""
+    if args.append_days is None and args.end < args.start:  # ISO dates compare as strings
+        return f"--end {args.end} is before --start {args.start}"
+    return None
 
 
 def _parse_faults(faults: list[str]) -> dict:
@@ -60,7 +121,8 @@ def _parse_faults(faults: list[str]) -> dict:
         elif name == "corrupt-file" and val.count("/") == 1:
             out[name].append(val)
         else:
-            raise SystemExit(f"generate: unknown --fault {f!r}")
+            raise ValueError(f"unknown fault {f!r}: expected duplicate-load, empty-load, "
+                             "drop-column=<src>/<table>/<col> or corrupt-file=<src>/<table>")
     return out
 
 
@@ -129,8 +191,6 @@ def run(args: argparse.Namespace) -> int:
     if args.append_days is not None:
         if not meta_path.exists():
             raise SystemExit(f"generate: --append-days needs an existing {meta_path}")
-        if args.append_days < 1:
-            raise SystemExit("generate: --append-days must be >= 1")
         params = json.loads(meta_path.read_text())
         old_end = day_of(params["end"])
         new_end = old_end + args.append_days
@@ -142,7 +202,7 @@ def run(args: argparse.Namespace) -> int:
             if not args.force:
                 raise SystemExit(f"generate: {out} already holds generated data; use --force or --append-days")
             shutil.rmtree(out)
-        if day_of(args.end) < day_of(args.start):
+        if day_of(args.end) < day_of(args.start):  # also checked by check_args for the CLI
             raise SystemExit("generate: --end before --start")
         rates = {k: (getattr(args, k) if getattr(args, k) is not None else v) for k, v in RATE_DEFAULTS.items()}
         params = {"seed": args.seed, "customers": args.customers, "start": args.start, "end": args.end,
@@ -218,7 +278,11 @@ def run(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="generate")
     add_arguments(p)
-    return run(p.parse_args(argv))
+    args = p.parse_args(argv)
+    problem = check_args(args)
+    if problem:
+        p.error(problem)
+    return run(args)
 
 
 if __name__ == "__main__":

@@ -15,8 +15,6 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 FUZZY_PREFIX = "fuzzy"
 
@@ -51,6 +49,9 @@ def pair_metrics(assignment: pd.DataFrame, truth: pd.DataFrame) -> dict[str, flo
 
 def components(records: pd.DataFrame, edges: pd.DataFrame) -> pd.Series:
     """Connected component per record_key (scipy, vectorised)."""
+    from scipy.sparse import coo_matrix  # imported here: scipy adds ~0.5 s to `identity-eval --help`
+    from scipy.sparse.csgraph import connected_components
+
     index = pd.Index(records["record_key"])
     rows = index.get_indexer(edges["record_key"])
     cols = index.get_indexer(edges["anchor_record_key"])
@@ -82,12 +83,26 @@ def evaluate(db: Path, truth_path: Path) -> dict[str, dict[str, float]]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", type=Path, default=Path("warehouse/customer360.duckdb"))
-    parser.add_argument("--truth", type=Path, default=Path("data/raw/_truth/identity.parquet"))
+    parser.add_argument("--db", type=Path, default=Path("warehouse/customer360.duckdb"),
+                        help="warehouse (or build) DuckDB file to score (default: %(default)s)")
+    parser.add_argument("--truth", type=Path, default=Path("data/raw/_truth/identity.parquet"),
+                        help="ground truth written by `generate` (default: %(default)s)")
+
+
+def check_args(args: argparse.Namespace) -> str | None:
+    """Checks reported as usage errors by the CLI."""
+    if not args.db.is_file():
+        return f"no DuckDB file at {args.db} (--db)"
+    if not args.truth.is_file():
+        return f"no ground truth file at {args.truth} (--truth)"
+    return None
 
 
 def run(args: argparse.Namespace) -> int:
-    result = evaluate(args.db, args.truth)
+    try:
+        result = evaluate(args.db, args.truth)
+    except duckdb.Error as e:  # not a warehouse, locked, or a truth file that is not parquet
+        raise SystemExit(f"identity-eval: cannot evaluate {args.db}: {str(e).splitlines()[0]}") from None
     print(json.dumps(result, indent=2))
     return 0
 
@@ -95,4 +110,8 @@ def run(args: argparse.Namespace) -> int:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m scripts.identity_eval", description=__doc__)
     add_arguments(parser)
-    sys.exit(run(parser.parse_args()))
+    parsed = parser.parse_args()
+    problem = check_args(parsed)
+    if problem:
+        parser.error(problem)
+    sys.exit(run(parsed))

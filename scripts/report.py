@@ -17,10 +17,30 @@ REPO = Path(__file__).resolve().parent.parent
 STAGES = ["new", "active", "reactivated", "at_risk", "lapsed", "churned"]
 
 
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--warehouse", type=Path, default=REPO / "warehouse" / "customer360.duckdb")
-    parser.add_argument("--months", type=int, default=12, help="months of lifecycle stage counts")
+    parser.add_argument("--warehouse", type=Path, default=REPO / "warehouse" / "customer360.duckdb",
+                        help="published warehouse file to report on (default: %(default)s)")
+    parser.add_argument("--months", type=positive_int, default=12,
+                        help="months of lifecycle stage counts, >= 1 (default: %(default)s)")
     parser.add_argument("--out", type=Path, default=None, help="write here instead of standard output")
+
+
+def check_args(args: argparse.Namespace) -> str | None:
+    """Checks reported as usage errors by the CLI."""
+    if not args.warehouse.is_file():
+        return f"no warehouse file at {args.warehouse}; run `make build` first or pass --warehouse"
+    return None
 
 
 def markdown_table(frame: pd.DataFrame) -> str:
@@ -137,7 +157,10 @@ def build_report(warehouse: Path, months: int) -> str:
 def run(args: argparse.Namespace) -> int:
     if not args.warehouse.exists():
         raise SystemExit(f"report: no warehouse at {args.warehouse}; run `make build` first")
-    text = build_report(args.warehouse, args.months)
+    try:
+        text = build_report(args.warehouse, args.months)
+    except duckdb.Error as e:  # not a warehouse, locked, or published before a mart existed
+        raise SystemExit(f"report: cannot read {args.warehouse}: {str(e).splitlines()[0]}") from None
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text)

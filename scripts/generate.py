@@ -7,7 +7,6 @@ History load: everything that arrived <= --end, in monthly partitions (load_date
 from __future__ import annotations
 
 import argparse
-from datetime import date as _date
 import json
 import shutil
 import sys
@@ -19,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from scripts.arguments import iso_date, non_negative_int, positive_int
 from scripts.generator import data as _data
 from scripts.generator.sim import log, simulate
 from scripts.generator.tables import CUSTOMER_TABLES, SCHEMAS, SPECS, prepare, release, render
@@ -33,36 +33,6 @@ RATE_DEFAULTS: dict[str, float] = {
 }
 SIM_HORIZON_DAYS = 730
 META = "_generator.json"
-
-
-def positive_int(text: str) -> int:
-    """argparse type: an integer >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
-
-
-def non_negative_int(text: str) -> int:
-    """argparse type: an integer >= 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text}")
-    return value
-
-
-def iso_date(text: str) -> str:
-    """argparse type: a calendar date YYYY-MM-DD, returned in that form."""
-    try:
-        return _date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a valid date YYYY-MM-DD: {text!r}") from None
 
 
 def rate(text: str) -> float:

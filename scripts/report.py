@@ -13,19 +13,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from scripts.arguments import positive_int
+
 REPO = Path(__file__).resolve().parent.parent
 STAGES = ["new", "active", "reactivated", "at_risk", "lapsed", "churned"]
-
-
-def positive_int(text: str) -> int:
-    """argparse type: an integer >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

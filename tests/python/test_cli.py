@@ -60,7 +60,7 @@ def test_command_help_imports_only_that_command():
     result = run([sys.executable, "-c", IMPORTED.format(argv=["report", "--help"])], timeout=60)
     assert result.returncode == 0, result.stderr
     assert "--months" in result.stdout and "(default: 12)" in result.stdout
-    assert result.stdout.strip().splitlines()[-1] == "['scripts.__main__', 'scripts.report']"
+    assert result.stdout.strip().splitlines()[-1] == "['scripts.__main__', 'scripts.arguments', 'scripts.report']"
 
 
 def test_source_freshness_reads_a_timestamp():

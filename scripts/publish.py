@@ -387,14 +387,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE,
                         help="the BI file to write; the restricted and state files go beside it (default: %(default)s)")
     parser.add_argument("--rollback", action="store_true", help="swap the published files with their previous versions")
-    parser.add_argument("--mark-audited", action="store_true", help=argparse.SUPPRESS)
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        if args.mark_audited:
-            mark_audited(args.build_db)
-            return 0
         if args.rollback:
             target = rollback(args.warehouse)
             print(f"rollback: {target.bi}, {target.restricted} and {target.state} are the previous build again "

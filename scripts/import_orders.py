@@ -141,7 +141,7 @@ def prepare(con: duckdb.DuckDBPyConnection, columns: dict[str, str], args: argpa
                            f" numbers (e.g. {bad[1]!r}); write amounts with a decimal point and no thousands separator")
     newest = con.execute("select max(ordered_ts)::date from typed").fetchone()[0]
     if newest is None:
-        example = con.execute(f"select any_value({text_date}) from typed").fetchone()[0]
+        example = con.execute("select any_value(cast(ordered_at as varchar)) from typed").fetchone()[0]
         raise ImportFailed(f"column {args.date!r} (--date) of {args.file} has no date staging can read"
                            f" (e.g. {example!r}); use YYYY-MM-DD[ HH:MM:SS], ISO-8601 or DD/MM/YYYY[ HH:MM[:SS]]")
     # an id from the row's values and its rank among identical rows: identical rows are interchangeable,

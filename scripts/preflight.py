@@ -133,7 +133,7 @@ def unread_file_problem(path: Path, why: str) -> str:
 
 
 # A layout problem and the file it is about (None for a problem of a folder, which no ignore pattern lifts).
-Problem = tuple[str, "Path | None"]
+Problem = tuple[str, Path | None]
 
 
 def check_layout(raw_root: Path, tables: list[RawTable]) -> tuple[list[str], list[Path | None]]:

@@ -119,15 +119,18 @@ def prepare(con: duckdb.DuckDBPyConnection, columns: dict[str, str], args: argpa
     email = f"nullif(trim(cast({quote(args.email)} as varchar)), '')" if args.email else "cast(null as varchar)"
     order = f"nullif(trim(cast({quote(args.order)} as varchar)), '')" if args.order else None
     amount_text = f"nullif(trim(cast({quote(args.amount)} as varchar)), '')"
+    parsed = (f"coalesce(cast(timezone('UTC', try_cast({text_date} as timestamptz)) as timestamp),"
+              f" try_strptime({text_date}, {DAY_FIRST}))")
+    # a native timestamp or date is written as it is; text that parses is written in ISO form in UTC (staging
+    # does not read a bare day-first date), and text that does not is kept verbatim for the quarantine
+    ordered_at = quote(args.date) if columns[args.date] != "VARCHAR" else \
+        f"coalesce(strftime({parsed}, '%Y-%m-%d %H:%M:%S.%f'), {quote(args.date)})"
     con.execute(f"""
         create temp table typed as
         select
             nullif(trim(cast({quote(args.customer)} as varchar)), '') as account_id,
-            {quote(args.date)} as ordered_at,
-            coalesce(
-                cast(timezone('UTC', try_cast({text_date} as timestamptz)) as timestamp),
-                try_strptime({text_date}, {DAY_FIRST})
-            ) as ordered_ts,
+            {ordered_at} as ordered_at,
+            {parsed} as ordered_ts,
             {amount_expression(args.amount, columns[args.amount])} as total_amount,
             {amount_text} as amount_text,
             {email} as email,

@@ -2,6 +2,7 @@
 builds; bad input is one line and exit 2."""
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -134,3 +135,18 @@ def test_bad_input_is_one_line(tmp_path, case):
     if case == "missing_column":
         assert "its columns are: customer_no, paid_at, amount, mail" in result.stderr
     assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_day_first_dates_are_written_in_iso_and_unreadable_ones_kept(tmp_path):
+    log = tmp_path / "orders.csv"
+    log.write_text("customer_no,paid_at,amount\nC1,31/01/2024,10.00\nC1,2024-02-03T10:00:00+01:00,5.50\n"
+                   "C2,soon,7.00\n")
+    out = tmp_path / "raw"
+    result = import_orders(log, out)
+    assert result.returncode == 0, result.stderr
+    assert "NOTE 1 orders have a date staging cannot read" in result.stderr
+    dates = sorted(row[2] for row in read(out, "orders"))
+    assert dates == ["2024-01-31 00:00:00.000000", "2024-02-03 09:00:00.000000", "soon"]
+    # the unreadable row goes to the newest load, which is the newest readable order's day
+    assert {row[7] for row in read(out, "orders") if row[2] == "soon"} == {dt.date(2024, 2, 3)}
+    assert run([sys.executable, "-m", "scripts", "preflight", "--raw-root", out]).returncode == 0

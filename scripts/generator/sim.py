@@ -735,6 +735,7 @@ def campaign_effects(c, last_day: int) -> pa.Table:
         rt = np.where(n_t > 0, sum_pt / n_t, np.nan)
         rc = np.where(n_c > 0, sum_pc / n_c, np.nan)
         buy = np.where(n_t > 0, sum_buy / n_t, np.nan)
+    # a group without members has no rate: null (NaN would also break comparisons of two runs)
     keep = cp.start_d <= last_day
     idx = np.flatnonzero(keep)
     return pa.table({
@@ -743,11 +744,11 @@ def campaign_effects(c, last_day: int) -> pa.Table:
         "start_date": pa.array(cp.start_d[idx].astype("datetime64[D]")),
         "target_members": pa.array(n_t[idx].astype(np.int64)),
         "control_members": pa.array(n_c[idx].astype(np.int64)),
-        "true_target_response_rate": pa.array(rt[idx]),
-        "true_control_response_rate": pa.array(rc[idx]),
-        "true_response_lift": pa.array(rt[idx] - rc[idx]),
-        "true_target_purchase_rate": pa.array(buy[idx]),
+        "true_target_response_rate": pa.array(rt[idx], from_pandas=True),
+        "true_control_response_rate": pa.array(rc[idx], from_pandas=True),
+        "true_response_lift": pa.array(rt[idx] - rc[idx], from_pandas=True),
+        "true_target_purchase_rate": pa.array(buy[idx], from_pandas=True),
         "true_control_purchase_rate": pa.array(np.zeros(len(idx))),
         "expected_order_value": pa.array(np.full(len(idx), order_value)),
-        "true_incremental_revenue_per_member": pa.array(buy[idx] * order_value),
+        "true_incremental_revenue_per_member": pa.array(buy[idx] * order_value, from_pandas=True),
     })

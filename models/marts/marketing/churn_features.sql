@@ -332,7 +332,8 @@ features as (
         history_features.frequency_score,
         history_features.monetary_score,
         history_features.lifecycle_stage,
-        history_features.monetary_window_change_3m,
+        -- a difference of two DECIMAL(18, 2) widens to (19, 2): money stays DECIMAL(18, 2)
+        cast(history_features.monetary_window_change_3m as decimal(18, 2)) as monetary_window_change_3m,
         coalesce(history_features.web_order_share, 0) as web_order_share,
         coalesce(history_features.store_order_share, 0) as store_order_share,
         coalesce(history_features.app_order_share, 0) as app_order_share,
@@ -343,7 +344,7 @@ features as (
         bounces_before.customer_id is not null as has_bounced_email_before,
         labels.is_churned_next_horizon,
         (select data_end.source_loaded_date from data_end) as source_loaded_date,
-        {{ dbt.current_timestamp() }} as features_processed_at
+        {{ utc_now() }} as features_processed_at
     from history_features
     left join recent_activity
         on
@@ -378,7 +379,7 @@ final as (
             {% endfor %}
             labels.is_churned_next_horizon,
             (select data_end.source_loaded_date from data_end) as source_loaded_date,
-            {{ dbt.current_timestamp() }} as features_processed_at,
+            {{ utc_now() }} as features_processed_at,
             relabelled.features_hash
         from relabelled
         inner join labels

@@ -74,7 +74,7 @@ def model(dbt, session):
     if fit is None:
         return summary.select(
             "*, " + ", ".join(f"cast(null as double) as {column}" for column in SCORE_COLUMNS)
-            + f", cast({horizon} as bigint) as clv_horizon_days, cast(null as timestamp) as clv_calibration_end_date"
+            + f", cast({horizon} as bigint) as clv_horizon_days, cast(null as date) as clv_calibration_end_date"
         )
     arrays = summary.fetchnumpy()
     x, t_x, big_t, mean_spend = (
@@ -95,5 +95,5 @@ def model(dbt, session):
     return summary.join(session.view("customer_clv__scores"), "customer_id").select(
         "customer_id, as_of_date, frequency, recency, \"T\", monetary_value, " + ", ".join(SCORE_COLUMNS)
         + f", cast({horizon} as bigint) as clv_horizon_days"
-        + f", cast(timestamp '{fit['calibration_end_date']}' as timestamp) as clv_calibration_end_date"
+        + f", cast(timestamp '{fit['calibration_end_date']}' as date) as clv_calibration_end_date"
     )

@@ -17,7 +17,7 @@ MIN_REPEAT_CUSTOMERS = 50
 # Imports are made where they are needed: a run with nothing to fit returns an empty DuckDB relation
 # and loads neither pandas nor pymc.
 COLUMNS = {
-    "calibration_end_date": "timestamp",
+    "calibration_end_date": "date",
     "customers_fitted": "bigint",
     "repeat_customers_fitted": "bigint",
     "customers_left_out_of_spend_fit": "bigint",
@@ -120,7 +120,7 @@ def model(dbt, session):
         # too little repeat buying to estimate dropout and spend: no fit rather than a wild one
         return no_fit(session)
     row = {
-        "calibration_end_date": pd.Timestamp(end),
+        "calibration_end_date": end,
         "customers_fitted": len(summary),
         "customers_left_out_of_spend_fit": len(summary) - repeat_spenders,
         "total_frequency": int(summary["frequency"].sum()),
@@ -130,4 +130,8 @@ def model(dbt, session):
         **fit(summary),
         "fitted_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
     }
-    return pd.DataFrame([row])[list(COLUMNS)]
+    frame = pd.DataFrame([row])[list(COLUMNS)]
+    # the BI types of docs/design.md: a date object column becomes DATE (a pd.Timestamp of a date would
+    # be TIMESTAMP_S), and the fit time microseconds, i.e. TIMESTAMP
+    frame["fitted_at"] = frame["fitted_at"].astype("datetime64[us]")
+    return frame

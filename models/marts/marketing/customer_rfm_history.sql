@@ -579,11 +579,12 @@ final as (
         scored.last_purchase_date,
         scored.previous_purchase_date,
         scored.recency_days,
-        scored.frequency_window,
-        scored.frequency_lifetime,
-        scored.web_orders_lifetime,
-        scored.store_orders_lifetime,
-        scored.app_orders_lifetime,
+        -- running sums are HUGEINT in DuckDB, which few BI drivers read: counts are BIGINT
+        cast(scored.frequency_window as bigint) as frequency_window,
+        cast(scored.frequency_lifetime as bigint) as frequency_lifetime,
+        cast(scored.web_orders_lifetime as bigint) as web_orders_lifetime,
+        cast(scored.store_orders_lifetime as bigint) as store_orders_lifetime,
+        cast(scored.app_orders_lifetime as bigint) as app_orders_lifetime,
         scored.monetary_window,
         scored.monetary_lifetime,
         scored.recency_score,
@@ -592,7 +593,7 @@ final as (
         segment_cells.rfm_segment,
         scored.lifecycle_stage,
         (select max(purchase_days.loaded_date) from purchase_days) as source_loaded_date,
-        {{ dbt.current_timestamp() }} as history_processed_at
+        {{ utc_now() }} as history_processed_at
     from scored
     left join segment_cells
         on scored.recency_score = segment_cells.recency_score and scored.frequency_score = segment_cells.frequency_score

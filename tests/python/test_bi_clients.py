@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,19 +20,23 @@ import yaml
 from conftest import BIN, REPO, run
 from scripts import publish as publishing
 
-# what Evidence's and other Node BI tools' @duckdb/node-api bundle today, the oldest DuckDB the BI file is
-# written for (storage v1.4.0); duckdb-engine and SQLAlchemy as pinned in docs/../TOOLCHAIN
-CLIENT_PACKAGES = ("duckdb==1.4.4", "duckdb-engine==0.17.0", "sqlalchemy==2.0.54")
-CLIENTS_VENV = REPO / "build" / "clients-venv"
+# The oldest DuckDB the BI file is written for (storage v1.4.0), in the 1.4 LTS release Node-based BI tools
+# such as Evidence bundle; and duckdb-engine with SQLAlchemy as docs/TOOLCHAIN pins them, on this project's
+# DuckDB: with SQLAlchemy >= 2.0.45, duckdb-engine 0.17.0 cannot reflect columns on DuckDB 1.4 (it asks for
+# pg_catalog.pg_collation, which DuckDB added later; duckdb_engine issue #1379), so reflection is tested on 2.0.
+OLD_DUCKDB = ("duckdb==1.4.4", "duckdb-engine==0.17.0", "sqlalchemy==2.0.54")
+SQLALCHEMY = (f"duckdb=={duckdb.__version__}", "duckdb-engine==0.17.0", "sqlalchemy==2.0.54")
+CLIENTS_VENVS = REPO / "build" / "clients-venv"
 BI_TYPES = {"VARCHAR", "BOOLEAN", "BIGINT", "INTEGER", "DOUBLE", "DECIMAL(18,2)", "DATE", "TIMESTAMP"}
 
-# runs inside the clients venv: every relation read whole by the old DuckDB, then again through SQLAlchemy
+# runs inside a clients venv: every relation read whole by its DuckDB, then through SQLAlchemy
+# (selects always; column reflection with --reflect)
 CLIENT_SCRIPT = r"""
 import json, sys
 import duckdb, sqlalchemy
 from sqlalchemy.types import NullType
 
-path = sys.argv[1]
+path, reflect = sys.argv[1], "--reflect" in sys.argv
 con = duckdb.connect(path, read_only=True)
 relations = con.execute(
     "select schema_name, table_name from duckdb_tables() where database_name = current_database() union all "
@@ -44,17 +50,19 @@ con.close()
 
 engine = sqlalchemy.create_engine(f"duckdb:///{path}", connect_args={"read_only": True})
 inspector = sqlalchemy.inspect(engine)
-through_sqlalchemy, unmapped = {}, []
+through_sqlalchemy, unmapped, reflected = {}, [], 0
 with engine.connect() as connection:
     for schema, name in relations:
-        for column in inspector.get_columns(name, schema=schema):
-            if isinstance(column["type"], NullType):
-                unmapped.append(f"{schema}.{name}.{column['name']}")
+        if reflect:
+            for column in inspector.get_columns(name, schema=schema):
+                reflected += 1
+                if isinstance(column["type"], NullType):
+                    unmapped.append(f"{schema}.{name}.{column['name']}")
         rows = connection.execute(sqlalchemy.text(f'select * from "{schema}"."{name}"')).fetchall()
         through_sqlalchemy[f"{schema}.{name}"] = len(rows)
 engine.dispose()
 print(json.dumps({"version": duckdb.__version__, "native": native, "sqlalchemy": through_sqlalchemy,
-                  "unmapped": unmapped}))
+                  "unmapped": unmapped, "reflected_columns": reflected}))
 """
 
 
@@ -65,24 +73,32 @@ def bi_file(warehouse, tmp_path_factory) -> Path:
     return target
 
 
-def client_python() -> Path:
-    """The clients venv's python, made with uv from PyPI the first time (about 3 s) and reused."""
-    python = CLIENTS_VENV / "bin" / "python"
-    marker = CLIENTS_VENV / ".installed"
-    if marker.is_file() and marker.read_text() == " ".join(CLIENT_PACKAGES) and python.exists():
+def client_python(packages: tuple[str, ...]) -> Path:
+    """The python of a throwaway venv holding `packages`, made with uv from PyPI the first time (about
+    3 s) under build/clients-venv/ and reused by later runs."""
+    venv = CLIENTS_VENVS / hashlib.sha256(" ".join(packages).encode()).hexdigest()[:12]
+    python = venv / "bin" / "python"
+    if (venv / ".installed").is_file() and python.exists():
         return python
-    staging = CLIENTS_VENV.with_name(f"clients-venv.{hashlib.md5(str(sys.argv).encode()).hexdigest()[:8]}")
-    subprocess.run(["rm", "-rf", str(staging)], check=True)
+    staging = venv.with_name(f"{venv.name}.{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
     made = subprocess.run([BIN / "uv", "venv", "--quiet", "--python", sys.executable, staging],
                           capture_output=True, text=True)
     assert made.returncode == 0, made.stderr
     installed = subprocess.run([BIN / "uv", "pip", "install", "--quiet", "--python", staging / "bin" / "python",
-                                *CLIENT_PACKAGES], capture_output=True, text=True)
-    assert installed.returncode == 0, f"cannot install {CLIENT_PACKAGES} from PyPI: {installed.stderr[-2000:]}"
-    (staging / ".installed").write_text(" ".join(CLIENT_PACKAGES))
-    subprocess.run(["rm", "-rf", str(CLIENTS_VENV)], check=True)
-    staging.rename(CLIENTS_VENV)  # a venv's bin/python finds its packages relative to itself
+                                *packages], capture_output=True, text=True)
+    assert installed.returncode == 0, f"cannot install {packages} from PyPI: {installed.stderr[-2000:]}"
+    (staging / ".installed").write_text(" ".join(packages) + "\n")
+    shutil.rmtree(venv, ignore_errors=True)
+    staging.rename(venv)  # a venv's bin/python finds its packages relative to itself, so it can move
     return python
+
+
+def read_with_client(packages: tuple[str, ...], bi_file: Path, *flags: str) -> dict:
+    result = subprocess.run([client_python(packages), "-c", CLIENT_SCRIPT, bi_file, *flags],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout)
 
 
 def relations(path: Path) -> dict[str, list[tuple[str, str]]]:
@@ -145,16 +161,19 @@ def test_every_bi_column_has_the_type_its_yaml_declares(bi_file):
     assert not wrong, wrong
 
 
-def test_an_older_duckdb_and_sqlalchemy_read_every_bi_relation(bi_file):
-    python = client_python()
-    result = subprocess.run([python, "-c", CLIENT_SCRIPT, bi_file], capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    seen = json.loads(result.stdout)
+def test_duckdb_1_4_reads_every_bi_relation_natively_and_through_sqlalchemy(bi_file):
+    seen = read_with_client(OLD_DUCKDB, bi_file)
     assert seen["version"] == "1.4.4"
     expected = row_counts(bi_file)
     assert len(expected) >= 20  # the marts, not an empty file
     assert seen["native"] == expected
     assert seen["sqlalchemy"] == expected
+
+
+def test_sqlalchemy_reflects_every_bi_column_to_a_known_type(bi_file):
+    seen = read_with_client(SQLALCHEMY, bi_file, "--reflect")
+    assert seen["sqlalchemy"] == row_counts(bi_file)
+    assert seen["reflected_columns"] == sum(len(columns) for columns in relations(bi_file).values())
     assert not seen["unmapped"], f"columns SQLAlchemy has no type for: {seen['unmapped']}"
 
 
@@ -242,3 +261,25 @@ def test_export_refuses_bad_input_in_one_line(bi_file, tmp_path, case):
     assert result.stderr.startswith("export: ERROR") and all(text in result.stderr for text in expected), result.stderr
     if case != "out_is_a_file":
         assert not out.exists()
+
+
+def test_publish_refuses_a_build_whose_bi_marts_hold_other_types(tmp_path):
+    """The guard behind the contracts: a Python mart (no enforced contract) returning a HUGEINT sum, a
+    pandas date or now() stops the publish, naming the columns, and nothing is written."""
+    build = tmp_path / "build.duckdb"
+    con = duckdb.connect(str(build))
+    con.execute("create schema marketing")
+    con.execute("create schema staging")
+    con.execute("create table marketing.fits as select sum(1::bigint) as customers, "
+                "timestamp_s '2025-01-31 00:00:00' as calibration_end_date, now() as fitted_at")
+    con.execute("create table staging.stg_x as select sum(1::bigint) as not_published")  # never published
+    con.close()
+    warehouse = tmp_path / "warehouse" / "customer360.duckdb"
+    with pytest.raises(publishing.PublishError) as refused:
+        publishing.publish(build, warehouse, require_audit=False)
+    message = str(refused.value)
+    assert message.startswith("3 BI columns") and "\n" not in message
+    for column in ("marketing.fits.customers HUGEINT", "marketing.fits.calibration_end_date TIMESTAMP_S",
+                   "marketing.fits.fitted_at TIMESTAMP WITH TIME ZONE"):
+        assert column in message
+    assert not warehouse.exists() and not list(warehouse.parent.glob("*.publishing"))

@@ -20,10 +20,11 @@ import yaml
 from conftest import BIN, REPO, run
 from scripts import publish as publishing
 
-# The oldest DuckDB the BI file is written for (storage v1.4.0), in the 1.4 LTS release Node-based BI tools
-# such as Evidence bundle; and duckdb-engine with SQLAlchemy as docs/TOOLCHAIN pins them, on this project's
-# DuckDB: with SQLAlchemy >= 2.0.45, duckdb-engine 0.17.0 cannot reflect columns on DuckDB 1.4 (it asks for
-# pg_catalog.pg_collation, which DuckDB added later; duckdb_engine issue #1379), so reflection is tested on 2.0.
+# DuckDB 1.4.4: the 1.4 LTS line, the oldest that reads the BI file (storage v1.4.0), as BI tools
+# that bundle their own DuckDB ship. duckdb-engine and SQLAlchemy at the versions the toolchain notes pin:
+# with SQLAlchemy >= 2.0.45, duckdb-engine 0.17.0 cannot reflect columns on DuckDB 1.4 (it reads
+# pg_catalog.pg_collation, which later DuckDB releases added; duckdb_engine issue #1379), so the 1.4 client
+# reads through SQLAlchemy without reflection, and reflection is tested on this project's DuckDB.
 OLD_DUCKDB = ("duckdb==1.4.4", "duckdb-engine==0.17.0", "sqlalchemy==2.0.54")
 SQLALCHEMY = (f"duckdb=={duckdb.__version__}", "duckdb-engine==0.17.0", "sqlalchemy==2.0.54")
 CLIENTS_VENVS = REPO / "build" / "clients-venv"

@@ -101,8 +101,9 @@ def write_and_swap(warehouse: Path, out: Path) -> dict:
             (writing / schema).mkdir(parents=True, exist_ok=True)
             target = writing / schema / f"{name}.parquet"
             relation = f"{quote(schema)}.{quote(name)}"
-            con.execute(f"copy (select * from {relation}) to {literal(str(target))} (format parquet, compression zstd)")
-            rows += con.execute(f"select count(*) from {relation}").fetchone()[0]
+            copied = con.execute(f"copy (select * from {relation}) to {literal(str(target))} "
+                                 "(format parquet, compression zstd)").fetchone()
+            rows += copied[0]  # COPY returns the rows it wrote: a view is not run twice
     finally:
         con.close()
     if out.exists():

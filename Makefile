@@ -102,4 +102,4 @@ docs: setup
 	@echo "docs: target/index.html; to browse it: .venv/bin/dbt docs serve --port 8080 (then http://localhost:8080)"
 
 clean:
-	rm -rf $(VENV) data build warehouse target logs
+	rm -rf $(VENV) data build warehouse exports target logs

@@ -505,10 +505,21 @@ def validate(plan: Plan, docs_dir: Path) -> list[tuple[Suite, Check, Any]]:
     context = make_context(docs_dir)
     source = context.data_sources.add_pandas("customer360")
     outcomes: list[tuple[Suite, Check, Any]] = []
+
+    def not_applicable_notes(name: str) -> list[str]:
+        return [f"Not applicable ({n['severity']}): {n['target']} {n['check']}: {n['reason']}."
+                for n in plan.not_applicable if n["suite"] == name]
+
+    # GE has no "skipped" result: a suite that does not apply is listed among the expectation suites of Data
+    # Docs with its reason as notes and no validation; a check that does not apply is a note on its suite.
+    for name, reason in plan.na_suites:
+        context.suites.add(gx.ExpectationSuite(name=name, meta={"table": name},
+                                               notes=[f"Not applicable: {reason}.", *not_applicable_notes(name)]))
     for n, suite in enumerate(plan.suites):
         asset = source.add_dataframe_asset(suite.name)
         batch = asset.add_batch_definition_whole_dataframe("whole table")
-        gx_suite = context.suites.add(gx.ExpectationSuite(name=suite.name, meta={"table": suite.subject}))
+        gx_suite = context.suites.add(gx.ExpectationSuite(name=suite.name, meta={"table": suite.subject},
+                                                          notes=not_applicable_notes(suite.name) or None))
         for i, check in enumerate(suite.checks):
             gx_suite.add_expectation(expectation(check, i))
         definition = context.validation_definitions.add(
@@ -527,7 +538,7 @@ def validate(plan: Plan, docs_dir: Path) -> list[tuple[Suite, Check, Any]]:
             # GE does not keep the order of the suite: map each result back by the number in its meta.
             for r in run_result.results:
                 outcomes.append((suite, suite.checks[r.expectation_config.meta["audit_check"]], r))
-    if len(plan.suites) > 1:
+    if len(plan.suites) > 1 or plan.na_suites:
         context.build_data_docs(site_names=["audit"])  # pages of the earlier checkpoints (no action on them)
     return outcomes
 

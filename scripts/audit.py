@@ -370,9 +370,9 @@ def build_plan(config: dict, con: duckdb.DuckDBPyConnection, args: argparse.Name
                 severity = f.get("severity", "error")
                 if suite_reason:
                     skip(f"{name}.{column}", "freshness", severity, suite_reason, name)
-                elif source_newest is not None and raw and column == load_column:
+                elif source_newest is not None and raw in source_newest and column == load_column:
                     # measured on the raw files by dbt source freshness; judged below, in one suite
-                    freshness_rows.append({"table_name": raw, "newest_load_date": source_newest.get(raw),
+                    freshness_rows.append({"table_name": raw, "newest_load_date": source_newest[raw],
                                            "max_days_behind": days, "severity": severity})
                 else:
                     minimum = as_datetime(as_of - dt.timedelta(days=days))
@@ -449,7 +449,7 @@ def source_freshness_suite(rows: list[dict], as_of: dt.date) -> Suite:
     """One suite over every delivered raw table's newest load, so Data Docs shows freshness in one table."""
     import pandas as pd
     frame = pd.DataFrame(rows)
-    frame["days_behind"] = [(as_of - d).days if d else None for d in frame["newest_load_date"]]
+    frame["days_behind"] = [(as_of - d).days for d in frame["newest_load_date"]]
     frame["days_over_limit"] = frame["days_behind"] - frame["max_days_behind"]
     frame["newest_load_date"] = pd.to_datetime(frame["newest_load_date"])
     suite = Suite(name=FRESHNESS_SUITE, subject="raw tables", sql="", frame=frame)

@@ -657,7 +657,7 @@ table{{border-collapse:collapse}}</style></head><body>
 </body></html>
 """
     (docs_dir / "audit_summary.html").write_text(page)
-    return docs_dir / "audit_summary.html"
+    return (docs_dir / "audit_summary.html").resolve()
 
 
 def run(args: argparse.Namespace) -> int:

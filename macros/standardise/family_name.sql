@@ -4,6 +4,6 @@
 {% macro family_name(full_name) -%}
     case
         when {{ full_name }} like '% %'
-            then regexp_extract({{ full_name }}, '((?:(?:{{ name_particles() | join("|") | replace("'", "''") }}) )*[^ ]+)$', 1)
+            then regexp_extract({{ full_name }}, '(?:^| )((?:(?:{{ name_particles() | join("|") | replace("'", "''") }}) )*[^ ]+)$', 1)
     end
 {%- endmacro %}

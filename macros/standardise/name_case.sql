@@ -8,15 +8,19 @@
     {{ return(adapter.dispatch('name_case', 'customer360')(column)) }}
 {%- endmacro %}
 
+{#- Over word positions rather than `for word, position in ...`, which sqlfluff cannot parse. -#}
 {% macro duckdb__name_case(column) -%}
+    {%- set words = "string_split(replace(" ~ column ~ ", '’', ''''), ' ')" -%}
     array_to_string([
         case
-            when word_position < len(string_split({{ column }}, ' '))
-                and lower(word) in ({{ name_particle_literals() }})
-                then lower(word)
-            else array_to_string([{{ name_token_case('token') }} for token in string_split(word, '-')], '-')
+            when word_position < len({{ words }})
+                and lower({{ words }}[word_position]) in ({{ name_particle_literals() }})
+                then lower({{ words }}[word_position])
+            else array_to_string(
+                [{{ name_token_case('token') }} for token in string_split({{ words }}[word_position], '-')], '-'
+            )
         end
-        for word, word_position in string_split(replace({{ column }}, '’', ''''), ' ')
+        for word_position in range(1, len({{ words }}) + 1)
     ], ' ')
 {%- endmacro %}
 

@@ -18,7 +18,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from scripts.arguments import iso_date, non_negative_int, positive_int
+from scripts import progress
+from scripts.arguments import add_progress_argument, iso_date, non_negative_int, positive_int
 from scripts.generator import data as _data
 from scripts.generator.sim import log, simulate
 from scripts.generator.tables import CUSTOMER_TABLES, SCHEMAS, SPECS, prepare, release, render
@@ -56,7 +57,7 @@ def fault(text: str) -> str:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--customers", type=positive_int, default=20000, help="people to simulate (default: %(default)s)")
+    p.add_argument("--customers", type=positive_int, default=20000, help="people to simulate, >= 1 (default: %(default)s)")
     p.add_argument("--start", type=iso_date, default="2023-01-01", metavar="YYYY-MM-DD",
                    help="first day of the history (default: %(default)s)")
     p.add_argument("--end", type=iso_date, default="2025-12-31", metavar="YYYY-MM-DD",
@@ -64,10 +65,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=non_negative_int, default=7, help="random seed, >= 0 (default: %(default)s)")
     p.add_argument("--out", default="data/raw", help="output folder (default: %(default)s)")
     p.add_argument("--append-days", type=positive_int, default=None, metavar="N",
-                   help="append N daily loads after the stored end (parameters are read from _generator.json)")
+                   help="append N >= 1 daily loads after the stored end of --out, with the parameters stored in its "
+                        "_generator.json (default: none, generate a new history)")
     p.add_argument("--force", action="store_true", help="delete an existing output folder and regenerate")
     p.add_argument("--fault", type=fault, action="append", default=[],
-                   help="duplicate-load | empty-load | drop-column=<src>/<table>/<col> | corrupt-file=<src>/<table>")
+                   help="inject a fault into the last load, repeatable: duplicate-load | empty-load | "
+                        "drop-column=<src>/<table>/<col> | corrupt-file=<src>/<table> (default: none)")
+    add_progress_argument(p)
     for k, v in RATE_DEFAULTS.items():
         p.add_argument("--" + k.replace("_", "-"), type=rate, default=None, metavar="RATE",
                        help=f"rate between 0 and 1 (default: {v})")
@@ -75,8 +79,25 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def check_args(args: argparse.Namespace) -> str | None:
     """Checks across options, reported as usage errors by the CLI."""
-    if args.append_days is None and args.end < args.start:  # ISO dates compare as strings
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        return f"--out {out} is a file, not a folder"
+    if args.append_days is not None:
+        if not (out / META).is_file():
+            return f"--append-days needs generated data in --out: no {out / META}"
+        try:
+            params = json.loads((out / META).read_text())
+            horizon = day_of(params["sim_end"]) - day_of(params["end"])
+        except (ValueError, KeyError, TypeError) as e:
+            return f"--append-days: {out / META} is not a generator parameter file ({type(e).__name__}: {e})"
+        if args.append_days > horizon:
+            return (f"--append-days must be between 1 and {horizon}: the data in {out} is simulated up to "
+                    f"{params['sim_end']}, got {args.append_days}")
+        return None
+    if args.end < args.start:  # ISO dates compare as strings
         return f"--end {args.end} is before --start {args.start}"
+    if (out / META).exists() and not args.force:
+        return f"--out {out} already holds generated data; add --force to replace it or --append-days N to extend it"
     return None
 
 
@@ -105,9 +126,11 @@ CHUNK_ROWS = 1_000_000
 
 
 def _write_partitions(out: Path, key: str, render_rows, arrival: np.ndarray, dup: np.ndarray, mode: str,
-                      lo: int, hi: int, faults: dict) -> tuple[int, int, np.ndarray]:
+                      lo: int, hi: int, faults: dict, bar=None) -> tuple[int, int, np.ndarray]:
     """Write full rows with lo < arrival <= hi, one file per load_date, rendering at most ~CHUNK_ROWS rows
-    at a time. render_rows(sorted row indices) -> pa.Table. Returns (rows, files, rendered row indices)."""
+    at a time. render_rows(sorted row indices) -> pa.Table. Returns (rows, files, rendered row indices).
+    bar (progress.bar): its total grows by the rows to write, and it advances chunk by chunk."""
+    bar = progress.bar(False, key) if bar is None else bar
     rows = np.flatnonzero((arrival > lo) & (arrival <= hi))
     if len(rows) == 0:
         return 0, 0, rows
@@ -120,6 +143,7 @@ def _write_partitions(out: Path, key: str, render_rows, arrival: np.ndarray, dup
     o = np.lexsort((all_rows, all_keys))
     all_rows, all_keys = all_rows[o], all_keys[o]
     bounds = np.r_[0, np.flatnonzero(np.diff(all_keys)) + 1, len(all_keys)]
+    bar.total += len(all_rows)
     files, last, i = 0, len(bounds) - 2, 0
     while i <= last:  # group consecutive partitions into render chunks
         j = i + 1
@@ -149,6 +173,7 @@ def _write_partitions(out: Path, key: str, render_rows, arrival: np.ndarray, dup
                     data = f.read_bytes()
                     f.write_bytes(data[: len(data) // 2])
         del t
+        bar.update(len(grp))
         i = j
     return len(all_rows), files, rows
 
@@ -187,7 +212,9 @@ def run(args: argparse.Namespace) -> int:
     dlog = DefectLog()
     ident: list[pa.Table] = []
     stats = {}
-    for spec in SPECS:
+    show = progress.enabled(getattr(args, "progress", None))
+    for number, spec in enumerate(SPECS, 1):
+        bar = progress.bar(show, f"[generate {number}/{len(SPECS)}] {spec.key}", total=0)
         ts = np.asarray(spec.ts(c), np.int64)
         n = len(ts)
         r = rng_for(c.seed, spec.key, "arrival")
@@ -214,12 +241,15 @@ def run(args: argparse.Namespace) -> int:
                                        "source_record_id": rid, "person_id": ids("P", rend.person + 1, 7)}))
             return tbl
 
-        rows, files, done = _write_partitions(out, spec.key, render_rows, arrival, dup, mode, lo, hi, faults)
+        rows, files, done = _write_partitions(out, spec.key, render_rows, arrival, dup, mode, lo, hi, faults, bar)
         # rows written by earlier calls: rendered again only for the ground truth
         rest = np.flatnonzero(arrival <= hi)
         rest = rest[~np.isin(rest, done)]
+        bar.total += len(rest)
         for k0 in range(0, len(rest), CHUNK_ROWS):
             render_rows(rest[k0:k0 + CHUNK_ROWS])
+            bar.update(len(rest[k0:k0 + CHUNK_ROWS]))
+        bar.close()
         stats[spec.key] = {"rows": rows, "files": files}
         del ts, u, tail, lag, ev_day, arrival, du, dup, rest, done, render_rows
         release(c, spec.key)

@@ -41,6 +41,8 @@ import warnings  # noqa: E402
 import duckdb  # noqa: E402
 import yaml  # noqa: E402
 
+from scripts.arguments import iso_date_value, missing_file  # noqa: E402
+
 DEFAULT_DB = Path("build/customer360.build.duckdb")
 DEFAULT_CONFIG = Path("audit/expectations.yml")
 DEFAULT_DOCS = Path("build/data_docs")
@@ -52,11 +54,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help=f"expectations config (default {DEFAULT_CONFIG})")
     parser.add_argument("--docs-dir", type=Path, default=DEFAULT_DOCS, help=f"Data Docs output directory (default {DEFAULT_DOCS})")
     parser.add_argument("--previous-db", type=Path, default=None,
-                        help="currently published warehouse, for the volume check (skipped if absent)")
-    parser.add_argument("--run-date", type=dt.date.fromisoformat, default=dt.date.today(),
+                        help="currently published warehouse, for the volume check (default: none, check skipped)")
+    parser.add_argument("--run-date", type=iso_date_value, default=dt.date.today(), metavar="YYYY-MM-DD",
                         help="date of the run, YYYY-MM-DD (default today); used by date-relative thresholds")
     parser.add_argument("--suite", action="append", default=None, metavar="GLOB",
-                        help="only run suites whose name matches GLOB (repeatable), e.g. 'staging.stg_crm__*'")
+                        help="only run suites whose name matches GLOB (repeatable), e.g. 'staging.stg_crm__*' "
+                             "(default: every suite)")
+
+
+def check_args(args: argparse.Namespace) -> str | None:
+    """Checks reported as usage errors by the CLI (a missing --db is an audit failure, reported by run)."""
+    return missing_file(args.config, "--config")
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -13,20 +13,12 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
-
 from scripts import progress
 from scripts.arguments import add_progress_argument, iso_date, non_negative_int, positive_int
 from scripts.generator import data as _data
-from scripts.generator.sim import log, simulate
-from scripts.generator.tables import CUSTOMER_TABLES, SCHEMAS, SPECS, prepare, release, render
-from scripts.generator.util import DAY, DefectLog, date_str, day_of, ids, month_end_day, rng_for, dates
 
+# numpy, pyarrow and the simulation are imported where used: `generate --help` must not load them (about 1 s)
 EMAIL_DOMAIN_TYPOS: dict[str, str] = _data.EMAIL_DOMAIN_TYPOS
-TABLES: list[str] = list(SCHEMAS)
 RATE_DEFAULTS: dict[str, float] = {
     "late_rate": 0.03, "decay_rate": 0.025, "email_typo_rate": 0.02, "case_noise_rate": 0.10,
     "name_typo_rate": 0.03, "placeholder_rate": 0.005, "bad_birth_date_rate": 0.01, "country_noise_rate": 0.15,
@@ -85,6 +77,8 @@ def check_args(args: argparse.Namespace) -> str | None:
     if args.append_days is not None:
         if not (out / META).is_file():
             return f"--append-days needs generated data in --out: no {out / META}"
+        from scripts.generator.util import day_of
+
         try:
             params = json.loads((out / META).read_text())
             horizon = day_of(params["sim_end"]) - day_of(params["end"])
@@ -118,6 +112,8 @@ def _parse_faults(faults: list[str]) -> dict:
 
 
 def _write_parquet(tbl: pa.Table, path: Path) -> None:
+    import pyarrow.parquet as pq
+
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(tbl, path, compression="snappy")
 
@@ -130,6 +126,11 @@ def _write_partitions(out: Path, key: str, render_rows, arrival: np.ndarray, dup
     """Write full rows with lo < arrival <= hi, one file per load_date, rendering at most ~CHUNK_ROWS rows
     at a time. render_rows(sorted row indices) -> pa.Table. Returns (rows, files, rendered row indices).
     bar (progress.bar): its total grows by the rows to write, and it advances chunk by chunk."""
+    import numpy as np
+    import pyarrow as pa
+
+    from scripts.generator.util import date_str, month_end_day
+
     bar = progress.bar(False, key) if bar is None else bar
     rows = np.flatnonzero((arrival > lo) & (arrival <= hi))
     if len(rows) == 0:
@@ -179,6 +180,15 @@ def _write_partitions(out: Path, key: str, render_rows, arrival: np.ndarray, dup
 
 
 def run(args: argparse.Namespace) -> int:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from scripts.generator.sim import log, simulate
+    from scripts.generator.tables import CUSTOMER_TABLES, SPECS, prepare, release, render
+    from scripts.generator.util import DAY, DefectLog, date_str, dates, day_of, ids, rng_for
+
     t0 = time.time()
     out = Path(args.out)
     meta_path = out / META

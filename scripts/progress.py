@@ -34,5 +34,5 @@ def bar(show: bool, description: str, total: int | None = None, unit: str = "row
         return _NoBar()
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=description, unit=unit, unit_scale=True, file=sys.stderr, dynamic_ncols=True,
+    return tqdm(total=total, desc=description, unit=unit, unit_scale=unit == "rows", file=sys.stderr, dynamic_ncols=True,
                 mininterval=0.5, leave=True)

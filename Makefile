@@ -38,7 +38,7 @@ help:
 	@echo "make test    run the whole test suite (pytest: generator, dbt build on a small sample, lint, docs)"
 	@echo "make lint    sqlfluff lint of every model"
 	@echo "make rollback  put the previously published build back (run again to undo)"
-	@echo "make docs    dbt docs generate (target/index.html)"
+	@echo "make docs    dbt docs generate (target/index.html) and how to serve it"
 	@echo "make clean   remove generated data, builds and the venv"
 
 # --compile-bytecode: unlike pip, uv writes no .pyc, and where PYTHONDONTWRITEBYTECODE is set Python
@@ -93,6 +93,7 @@ lint: setup
 
 docs: setup
 	$(BUILD) --steps docs
+	@echo "docs: target/index.html; to browse it: .venv/bin/dbt docs serve --port 8080 (then http://localhost:8080)"
 
 clean:
 	rm -rf $(VENV) data build warehouse target logs

@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("scripts.audit", "run the Great Expectations audit of a build before it is published"),
     "bench": ("scripts.bench", "benchmark a dbt build at a given scale (time, memory, slowest models)"),
     "report": ("scripts.report", "Markdown report of the warehouse: segments, lifecycle stages per month, churn, CLV"),
+    "import-orders": ("scripts.import_orders", "turn a plain transaction log (CSV or Parquet) into a raw folder of web accounts and orders"),
     "identity-eval": ("scripts.identity_eval", "pairwise precision/recall of resolved identities vs the ground truth"),
 }
 

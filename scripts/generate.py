@@ -185,7 +185,7 @@ def run(args: argparse.Namespace) -> int:
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    from scripts.generator.sim import log, simulate
+    from scripts.generator.sim import campaign_effects, log, simulate
     from scripts.generator.tables import CUSTOMER_TABLES, SPECS, prepare, release, render
     from scripts.generator.util import DAY, DefectLog, date_str, dates, day_of, ids, rng_for
 
@@ -276,6 +276,7 @@ def run(args: argparse.Namespace) -> int:
     dt = dt.group_by(cols, use_threads=False).aggregate([]).select(cols) if dt.num_rows else dt
     dt = dt.take(pc.sort_indices(dt, [(k, "ascending") for k in cols[:5]] + [("dirty_value", "ascending")]))
     pq.write_table(dt, tdir / "defects.parquet")
+    pq.write_table(campaign_effects(c, hi), tdir / "campaign_effects.parquet")
     if mode == "append":
         params["appends"].append({"from": date_str(lo + 1), "to": date_str(hi)})
     params["end"] = date_str(hi)

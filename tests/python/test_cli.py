@@ -120,12 +120,12 @@ def _options():
     return [(name, action) for name, sub in commands.items() for action in sub._actions if action.dest != "help"]
 
 
-@pytest.mark.parametrize("command, action", _options(), ids=lambda x: x if isinstance(x, str) else x.option_strings[0])
+@pytest.mark.parametrize("command, action", _options(), ids=lambda x: x if isinstance(x, str) else (x.option_strings or [x.dest])[0])
 def test_every_option_has_help_and_shows_its_default(command, action):
     """A person reads what an option does and what happens without it: options that take a value say
-    their default in the help (flags are off unless given)."""
-    assert action.help and len(action.help) > 10, f"{command} {action.option_strings}: no help text"
-    if action.nargs != 0:
+    their default in the help (flags are off unless given; positional and required arguments have none)."""
+    assert action.help and len(action.help) > 10, f"{command} {action.option_strings or action.dest}: no help text"
+    if action.option_strings and action.nargs != 0 and not action.required:
         assert "default" in action.help, f"{command} {action.option_strings}: no default in {action.help!r}"
 
 

@@ -49,6 +49,8 @@ import warnings  # noqa: E402
 import duckdb  # noqa: E402
 import yaml  # noqa: E402
 
+from scripts.arguments import iso_date_value, missing_file  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DB = Path("build/customer360.build.duckdb")
 DEFAULT_CONFIG = Path("audit/expectations.yml")
@@ -63,27 +65,26 @@ class AuditError(Exception):
     """The audit cannot run as configured (a bad config or reference date): one line, exit 2."""
 
 
-def iso_date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"DuckDB build file to audit (default {DEFAULT_DB})")
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help=f"expectations config (default {DEFAULT_CONFIG})")
     parser.add_argument("--docs-dir", type=Path, default=DEFAULT_DOCS, help=f"Data Docs output directory (default {DEFAULT_DOCS})")
     parser.add_argument("--previous-db", type=Path, default=None,
                         help="currently published warehouse, for the volume check (skipped if absent)")
-    parser.add_argument("--as-of", "--run-date", dest="audit_as_of", type=iso_date, default=None, metavar="YYYY-MM-DD",
+    parser.add_argument("--as-of", "--run-date", dest="audit_as_of", type=iso_date_value, default=None, metavar="YYYY-MM-DD",
                         help="reference date of freshness and date-relative thresholds (AUDIT_AS_OF); default: the end "
                              "date of a generated sample (<raw root>/_generator.json), else today")
     parser.add_argument("--raw-root", type=Path, default=None,
                         help="raw exports the build read, for dbt source freshness (default $C360_RAW_ROOT; without "
                              "one, freshness is measured on the staging tables)")
     parser.add_argument("--suite", action="append", default=None, metavar="GLOB",
-                        help="only run suites whose name matches GLOB (repeatable), e.g. 'staging.stg_crm__*'")
+                        help="only run suites whose name matches GLOB (repeatable), e.g. 'staging.stg_crm__*' "
+                             "(default: every suite)")
+
+
+def check_args(args: argparse.Namespace) -> str | None:
+    """Checks reported as usage errors by the CLI (a missing --db is an audit failure, reported by run)."""
+    return missing_file(args.config, "--config")
 
 
 def reference_date(audit_as_of: dt.date | None, raw_root: Path | None) -> tuple[dt.date, str]:

@@ -46,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--date", required=True, help="column with the order date or timestamp")
     parser.add_argument("--amount", required=True, help="column with the order amount (negative for a refund)")
     parser.add_argument("--order", help="column with the order id (default: an id derived from the row's values)")
-    parser.add_argument("--email", help="column with the customer's e-mail (optional)")
+    parser.add_argument("--email", help="column with the customer's e-mail (default: none, orders without e-mail)")
     parser.add_argument("--currency", default="EUR", help="ISO 4217 code of the amounts (default EUR)")
     parser.add_argument("--out", type=Path, required=True, help="raw folder to write (must be empty or absent)")
     parser.add_argument("--force", action="store_true", help="replace a non-empty --out")

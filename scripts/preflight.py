@@ -258,7 +258,18 @@ def check_raw_root(raw_root: Path) -> tuple[list[str], dict[str, int], list[str]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--raw-root", type=Path, default=Path("data/raw"))
+    parser.add_argument("--raw-root", type=Path, default=Path("data/raw"),
+                        help="folder of the raw exports, <source>/<table>/load_date=YYYY-MM-DD/*.parquet "
+                             "(default: %(default)s)")
+
+
+def check_args(args: argparse.Namespace) -> str | None:
+    """Checks reported as usage errors by the CLI."""
+    if not args.raw_root.exists():
+        return f"--raw-root {args.raw_root}: no such folder"
+    if not args.raw_root.is_dir():
+        return f"--raw-root {args.raw_root} is a file, not a folder"
+    return None
 
 
 def run(args: argparse.Namespace) -> int:

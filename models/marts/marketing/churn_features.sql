@@ -203,6 +203,9 @@ history_with_trend as (
     -- the trend needs the three months before each as-of date, read only for the dates computed
     select
         *,
+        -- the channel shares' denominator is orders, whatever unit var('rfm_frequency_unit') gives
+        -- frequency_lifetime
+        web_orders_lifetime + store_orders_lifetime + app_orders_lifetime as orders_lifetime,
         monetary_window - coalesce(lag(monetary_window, 3) over (
             partition by customer_id order by calendar_month_end_date
         ), 0) as monetary_window_change_3m
@@ -220,9 +223,9 @@ history_features as (
         history.monetary_window,
         history.monetary_lifetime,
         -- the history's lifetime counts at the month end: every order before the as-of date
-        history.web_orders_lifetime * 1.0 / nullif(history.frequency_lifetime, 0) as web_order_share,
-        history.store_orders_lifetime * 1.0 / nullif(history.frequency_lifetime, 0) as store_order_share,
-        history.app_orders_lifetime * 1.0 / nullif(history.frequency_lifetime, 0) as app_order_share,
+        history.web_orders_lifetime * 1.0 / nullif(history.orders_lifetime, 0) as web_order_share,
+        history.store_orders_lifetime * 1.0 / nullif(history.orders_lifetime, 0) as store_order_share,
+        history.app_orders_lifetime * 1.0 / nullif(history.orders_lifetime, 0) as app_order_share,
         history.recency_score,
         history.frequency_score,
         history.monetary_score,

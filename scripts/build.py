@@ -41,6 +41,9 @@ import yaml
 from scripts import publish as publishing
 
 STEPS = ("preflight", "dbt", "audit", "publish")
+# on request only: docs generates the docs site; parse writes target/manifest.json in the build's own
+# environment (raw root, salt, as-of), the manifest to keep for `dbt ... --select state:modified+ --state`
+EXTRA_STEPS = ("parse", "docs")
 AS_OF_ENV = "C360_ANALYTICS_AS_OF"
 # scripts/audit.py's option for the date its checks treat as today (make's AUDIT_AS_OF, default AS_OF)
 AUDIT_AS_OF_OPTION = "--as-of"
@@ -230,7 +233,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--audit-as-of", default=None, metavar="YYYY-MM-DD",
                         help="date the audit treats as today (make's AUDIT_AS_OF; default: --as-of)")
     parser.add_argument("--steps", default=",".join(STEPS),
-                        help=f"comma-separated steps to run, of {', '.join(STEPS)} and docs (default: all but docs)")
+                        help=f"comma-separated steps to run, of {', '.join(STEPS + EXTRA_STEPS)} "
+                             f"(default: {','.join(STEPS)})")
 
 
 def run_audit(runner: Runner, build_db: Path, warehouse: Path, audit_as_of: date | None) -> None:
@@ -243,7 +247,7 @@ def run_audit(runner: Runner, build_db: Path, warehouse: Path, audit_as_of: date
 
 def run(args: argparse.Namespace) -> int:
     steps = [step.strip() for step in args.steps.split(",") if step.strip()]
-    unknown = sorted(set(steps) - set(STEPS) - {"docs"})
+    unknown = sorted(set(steps) - set(STEPS) - set(EXTRA_STEPS))
     if unknown:
         print(f"build: ERROR unknown step(s) {', '.join(unknown)}", file=sys.stderr)
         return 2
@@ -293,6 +297,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"publish: {result['seconds']:.1f} s", file=sys.stderr)
                 for path in result["scrubbed"]:
                     print(f"publish: removed erased customers from {path}", file=sys.stderr)
+            if "parse" in steps:
+                runner("parse", [str(bin_dir / "dbt"), "parse", "--target", "dev", *dbt_args])
             if "docs" in steps:
                 runner("docs", [str(bin_dir / "dbt"), "docs", "generate", "--target", "dev", *dbt_args])
     except AsOfError as exc:

@@ -9,7 +9,10 @@ raw root, build file, warehouse and salt.
   `--full-refresh` or the first build). Whatever a failed or killed build wrote to it is thrown away
   by the next build, and only an audited build file can be published.
 - Raw root: passed to dbt as C360_RAW_ROOT, which the sources read before var('raw_root'), so dbt
-  reads the folder preflight checked whatever --vars DBT_ARGS adds.
+  reads the folder preflight checked whatever --vars DBT_ARGS adds. It is passed as given (dbt runs
+  in this working directory), not made absolute: the sources' locations in the manifest are then the
+  ones a plain `dbt` in the same shell renders, so `--select state:modified+ --state` against a
+  manifest of `make build` does not take every source, and all that reads them, as modified.
 - Salt: C360_PII_SALT from the environment, else a random salt kept owner-only beside the state
   (`warehouse/.state/pii_salt`), so hashes stay comparable from build to build.
 - As-of date: `--as-of` (make's AS_OF) reaches dbt as C360_ANALYTICS_AS_OF, the default of
@@ -265,7 +268,7 @@ def run(args: argparse.Namespace) -> int:
     full_refresh = "--full-refresh" in dbt_args
     raw_root = args.raw_root.resolve()
     bin_dir = Path(sys.executable).parent
-    env = {**os.environ, "C360_RAW_ROOT": str(raw_root), "C360_BUILD_DB": str(args.build_db),
+    env = {**os.environ, "C360_RAW_ROOT": str(args.raw_root), "C360_BUILD_DB": str(args.build_db),
            "C360_PII_SALT": pii_salt(args.warehouse), AS_OF_ENV: as_of.isoformat() if as_of else ""}
     runner = Runner(env)
     signal.signal(signal.SIGTERM, runner.stop)

@@ -99,12 +99,14 @@ def project_copy(folder: Path) -> Path:
     return folder
 
 
-def test_state_modified_selects_only_the_changed_model_and_its_children(sample_raw, tmp_path):
-    """A manifest written by the make path (raw root, salt and as-of set by scripts.build, a user's --vars
-    in DBT_ARGS) compared with the project as a user's shell parses it: nothing is modified until one
-    model changes, and then `state:modified+` is that model and its children."""
+def test_state_modified_selects_only_the_changed_model_and_its_children(tmp_path):
+    """A manifest written by the make path (scripts.build: its raw root, salt, target and as-of, a user's
+    --vars in DBT_ARGS) compared with the project as a plain `dbt` in the user's shell parses it (target
+    ci, another salt, no as-of): nothing is modified until one model changes, and then `state:modified+`
+    is that model and its children."""
+    (tmp_path / "project").mkdir()
     project = project_copy(tmp_path / "project")
-    parsed = run([sys.executable, "-m", "scripts", "build", "--steps", "parse", "--raw-root", sample_raw,
+    parsed = run([sys.executable, "-m", "scripts", "build", "--steps", "parse", "--raw-root", "data/raw",
                   "--build-db", tmp_path / "build" / "c360.duckdb", "--warehouse", tmp_path / "wh" / "c360.duckdb",
                   "--as-of", "2025-05-31", "--dbt-args", "--vars '{rfm_window_days: 180}'"],
                  env={"DBT_PROFILES_DIR": str(project)}, cwd=project)
@@ -113,7 +115,8 @@ def test_state_modified_selects_only_the_changed_model_and_its_children(sample_r
     state.mkdir()
     shutil.move(project / "target" / "manifest.json", state / "manifest.json")
 
-    user_env = {"DBT_PROFILES_DIR": str(project), "C360_PII_SALT": "another-salt", "DBT_TARGET_PATH": str(tmp_path / "t")}
+    user_env = {"DBT_PROFILES_DIR": str(project), "C360_PII_SALT": "another-salt",
+                "C360_BUILD_DB": str(tmp_path / "user.duckdb"), "DBT_TARGET_PATH": str(tmp_path / "t")}
     selection = ("--select", "state:modified+", "--state", str(state))
     assert dbt_ls(*selection, env=user_env, cwd=project) == set(), "an unchanged project is modified"
 

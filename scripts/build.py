@@ -135,7 +135,12 @@ def published_as_of(warehouse: Path) -> tuple[date | None, bool, date | None]:
     state = publishing.Publication.at(warehouse).state
     if not state.is_file():
         return None, False, None
-    con = duckdb.connect(str(state), read_only=True)
+    try:
+        con = duckdb.connect(str(state), read_only=True)
+    except duckdb.Error as exc:
+        print(f"build: cannot read the as-of date of {state} ({str(exc).splitlines()[0]}); not checked",
+              file=sys.stderr)
+        return None, False, None
     try:
         setting, last_purchase = con.execute(
             "select (select try_cast(nullif(setting_value, '') as date) from quality.build_settings"

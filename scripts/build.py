@@ -51,6 +51,7 @@ AS_OF_ENV = "C360_ANALYTICS_AS_OF"
 # scripts/audit.py's option for the date its checks treat as today (make's AUDIT_AS_OF, default AS_OF)
 AUDIT_AS_OF_OPTION = "--as-of"
 LOAD_FOLDER = re.compile(r"load_date=(\d{4}-\d{2}-\d{2})")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class BuildError(Exception):
@@ -80,10 +81,13 @@ class AsOfError(Exception):
 def parse_date(text: str | None, name: str) -> date | None:
     if text is None or not str(text).strip():
         return None
-    try:
-        return date.fromisoformat(str(text).strip())
-    except ValueError:
-        raise AsOfError(f"{name} must be a date YYYY-MM-DD, got {str(text)!r}") from None
+    # Python 3.11 also reads 20250531 and 2025-W22-6 as ISO dates; dbt and this README say YYYY-MM-DD
+    if ISO_DATE.fullmatch(str(text).strip()):
+        try:
+            return date.fromisoformat(str(text).strip())
+        except ValueError:
+            pass
+    raise AsOfError(f"{name} must be a date YYYY-MM-DD, got {str(text)!r}")
 
 
 def dbt_vars(dbt_args: list[str]) -> dict:

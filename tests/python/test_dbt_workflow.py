@@ -158,7 +158,7 @@ def publish_state(tmp_path: Path, setting: str | None, last_purchase: str) -> No
     con.close()
 
 
-@pytest.mark.parametrize("value", ["2025-02-30", "31/01/2025", "2025-01-01; rm -rf /", "yesterday"])
+@pytest.mark.parametrize("value", ["2025-02-30", "31/01/2025", "20250131", "2025-01-01; rm -rf /", "yesterday"])
 def test_make_build_refuses_a_malformed_as_of_in_one_line(tmp_path, value):
     result = run(["make", "--no-print-directory", "build", f"AS_OF={value}", f"RAW_ROOT={tmp_path}",
                   f"BUILD_DB={tmp_path / 'b.duckdb'}", f"WAREHOUSE={tmp_path / 'wh' / 'c360.duckdb'}"])

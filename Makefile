@@ -18,6 +18,7 @@ RAW := $(if $(RAW_ROOT),$(RAW_ROOT),$(SAMPLE_DIR))
 
 BUILD_DB ?= build/customer360.build.duckdb
 WAREHOUSE ?= warehouse/customer360.duckdb
+EXPORT_DIR ?= exports/bi
 
 export DBT_PROFILES_DIR := $(CURDIR)
 export GX_ANALYTICS_ENABLED := false
@@ -38,7 +39,7 @@ AS_OF ?=
 AUDIT_AS_OF ?=
 export AS_OF AUDIT_AS_OF
 
-.PHONY: help setup sample preflight dbt-build audit publish rollback build test lint docs clean
+.PHONY: help setup sample preflight dbt-build audit publish rollback export build test lint docs clean
 
 help:
 	@echo "make build   set up .venv, generate the sample (unless RAW_ROOT=path), build, test and publish $(WAREHOUSE)"
@@ -49,7 +50,8 @@ help:
 	@echo "make test    run the whole test suite (pytest: generator, dbt build on a small sample, lint, docs)"
 	@echo "make lint    sqlfluff lint of every model"
 	@echo "make rollback  put the previously published build back (run again to undo)"
-	@echo "make docs    dbt docs generate (target/index.html)"
+	@echo "make export  write every table and view of $(WAREHOUSE) as Parquet under $(EXPORT_DIR)/<schema>/<table>.parquet"
+	@echo "make docs    dbt docs generate (target/index.html) and how to serve it"
 	@echo "make clean   remove generated data, builds and the venv"
 
 # --compile-bytecode: unlike pip, uv writes no .pyc, and where PYTHONDONTWRITEBYTECODE is set Python
@@ -96,6 +98,10 @@ publish: setup
 rollback: setup
 	$(PY) -m scripts publish --rollback --warehouse $(WAREHOUSE)
 
+# Parquet for BI tools that prefer files: reads the published BI file read-only, replaces the export whole.
+export: setup
+	$(PY) -m scripts export --warehouse $(WAREHOUSE) --out $(EXPORT_DIR)
+
 test: setup
 	$(PY) -m pytest tests/python -q -p no:cacheprovider
 
@@ -105,6 +111,7 @@ lint: setup
 
 docs: setup
 	$(BUILD) --steps docs
+	@echo "docs: target/index.html; to browse it: .venv/bin/dbt docs serve --port 8080 (then http://localhost:8080)"
 
 clean:
-	rm -rf $(VENV) data build warehouse target logs
+	rm -rf $(VENV) data build warehouse exports target logs

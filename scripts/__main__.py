@@ -20,7 +20,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "publish": ("scripts.publish", "publish an audited build file as the warehouse BI reads"),
     "audit": ("scripts.audit", "run the Great Expectations audit of a build before it is published"),
     "bench": ("scripts.bench", "benchmark a dbt build at a given scale (time, memory, slowest models)"),
+    "export": ("scripts.export", "write every table and view of the published BI file as Parquet (exports/bi)"),
     "report": ("scripts.report", "Markdown report of the warehouse: segments, lifecycle stages per month, churn, CLV"),
+    "import-orders": ("scripts.import_orders", "turn a plain transaction log (CSV or Parquet) into a raw folder of web accounts and orders"),
     "identity-eval": ("scripts.identity_eval", "pairwise precision/recall of resolved identities vs the ground truth"),
 }
 

@@ -1,30 +1,38 @@
 """Audit a built warehouse with Great Expectations before it is published (write-audit-publish).
 
-`python -m scripts audit --db build/customer360.build.duckdb [--previous-db warehouse/customer360.duckdb]`
+`python -m scripts audit --db build/customer360.build.duckdb [--previous-db warehouse/customer360.duckdb]
+[--raw-root data/raw] [--as-of YYYY-MM-DD]`
 
 Every table suite and every metric of audit/expectations.yml is validated through a GE Checkpoint on a pandas
 dataframe read from DuckDB (only the columns the suite needs). Aggregate checks (decay, bounce rate, typo share,
 quarantine rate) are computed with DuckDB SQL into a small dataframe and validated with
 expect_column_values_to_be_between, so they show in Data Docs like the others. Derived checks:
 
-- freshness: each table's max(column) must be within `max_days_behind` days of the anchor date. By default the
-  anchor is the newest load_date across all tables of the build (settings.freshness.anchor: newest_load), so a
-  table whose delivery stopped while the others moved on fails, and a historic sample (ending 2025-12-31) still
-  passes. Set the anchor to `run_date` to compare with --run-date instead.
+- reference date (`--as-of`, AUDIT_AS_OF): the date freshness and date-relative thresholds are measured against.
+  Unset, it is the end date a generated sample records in <raw root>/_generator.json, else today.
+- applicability: a check on a channel or column the user did not deliver is not run but listed as not applicable
+  with its reason. What was delivered is read from the build (quality.fct_raw_table_reconciliation: raw rows per
+  raw table; a column with no value in its staging table), never from a hand list.
+- freshness: each raw table's newest load must be within `max_days_behind` days of the reference date. With a
+  raw root, the newest load is `dbt source freshness`'s max_loaded_at of the raw files (dbt's own verdict against
+  "now" is ignored); without one (auditing a copied warehouse) it is max(load_date) of the staging table.
 - volume: with --previous-db, each table's row count must be within +/- settings.volume.max_change of the same
   table in the previous (published) warehouse; skipped with a notice when there is no previous warehouse/table.
 
-Prints one line per failed expectation (AUDIT FAIL [error] ... / AUDIT WARN [warn] ...), writes Data Docs under
---docs-dir, and exits 1 when an error-severity expectation failed (or a required table is missing), else 0.
+Prints one line per failed expectation (AUDIT FAIL [error] ... / AUDIT WARN [warn] ...) and per not-applicable
+suite or check (AUDIT N/A ...), writes Data Docs and audit_summary.json / audit_summary.html under --docs-dir, and
+exits 1 when an error-severity expectation failed (or a required table is missing), else 0.
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import fnmatch
+import json
 import math
 import os
 import re
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -41,10 +49,20 @@ import warnings  # noqa: E402
 import duckdb  # noqa: E402
 import yaml  # noqa: E402
 
+from scripts.arguments import iso_date_value, missing_file  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DB = Path("build/customer360.build.duckdb")
 DEFAULT_CONFIG = Path("audit/expectations.yml")
 DEFAULT_DOCS = Path("build/data_docs")
 SEVERITIES = ("error", "warn")
+GENERATOR_META = "_generator.json"
+RECONCILIATION = "quality.fct_raw_table_reconciliation"
+STAGING_NAME = re.compile(r"^staging\.stg_([a-z0-9]+)__([a-z0-9_]+)$")
+
+
+class AuditError(Exception):
+    """The audit cannot run as configured (a bad config or reference date): one line, exit 2."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,10 +71,38 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--docs-dir", type=Path, default=DEFAULT_DOCS, help=f"Data Docs output directory (default {DEFAULT_DOCS})")
     parser.add_argument("--previous-db", type=Path, default=None,
                         help="currently published warehouse, for the volume check (skipped if absent)")
-    parser.add_argument("--run-date", type=dt.date.fromisoformat, default=dt.date.today(),
-                        help="date of the run, YYYY-MM-DD (default today); used by date-relative thresholds")
+    parser.add_argument("--as-of", "--run-date", dest="audit_as_of", type=iso_date_value, default=None, metavar="YYYY-MM-DD",
+                        help="reference date of freshness and date-relative thresholds (AUDIT_AS_OF); default: the end "
+                             "date of a generated sample (<raw root>/_generator.json), else today")
+    parser.add_argument("--raw-root", type=Path, default=None,
+                        help="raw exports the build read, for dbt source freshness (default $C360_RAW_ROOT; without "
+                             "one, freshness is measured on the staging tables)")
     parser.add_argument("--suite", action="append", default=None, metavar="GLOB",
-                        help="only run suites whose name matches GLOB (repeatable), e.g. 'staging.stg_crm__*'")
+                        help="only run suites whose name matches GLOB (repeatable), e.g. 'staging.stg_crm__*' "
+                             "(default: every suite)")
+
+
+def check_args(args: argparse.Namespace) -> str | None:
+    """Checks reported as usage errors by the CLI (a missing --db is an audit failure, reported by run)."""
+    return missing_file(args.config, "--config")
+
+
+def reference_date(audit_as_of: dt.date | None, raw_root: Path | None) -> tuple[dt.date, str]:
+    """The date the audit measures freshness against, and why that one.
+
+    A generated sample is history ending on a fixed date (SAMPLE_END): measured against today it would fail
+    freshness for ever, so its own end date (recorded by the generator, moved on by --append-days) is the
+    reference. Real exports carry no such file: a daily run is measured against today."""
+    if audit_as_of is not None:
+        return audit_as_of, "set by --as-of / AUDIT_AS_OF"
+    meta = Path(raw_root) / GENERATOR_META if raw_root else None
+    if meta is not None and meta.is_file():
+        try:
+            end = dt.date.fromisoformat(json.loads(meta.read_text())["end"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise AuditError(f"{meta} has no readable end date ({exc}): set --as-of / AUDIT_AS_OF") from None
+        return end, f"end of the generated sample ({meta})"
+    return dt.date.today(), "today (set AUDIT_AS_OF to audit an older delivery)"
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -87,6 +133,8 @@ class Plan:
     suites: list[Suite] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)  # error-severity problems found before GE (missing tables...)
     notices: list[str] = field(default_factory=list)
+    not_applicable: list[dict] = field(default_factory=list)  # checks not run: suite, target, check, reason
+    na_suites: list[tuple[str, str]] = field(default_factory=list)  # whole suites not run, and why
 
 
 def quote_table(name: str) -> str:
@@ -120,7 +168,7 @@ def as_datetime(value: Any) -> Any:
 
 
 def resolve(value: Any, con: duckdb.DuckDBPyConnection, params: dict) -> Any:
-    """Evaluate `{sql: "..."}` kwargs with DuckDB (e.g. run_date minus 14 years)."""
+    """Evaluate `{sql: "..."}` kwargs with DuckDB (e.g. the reference date minus 14 years)."""
     if isinstance(value, dict) and set(value) == {"sql"}:
         sql = value["sql"]
         used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
@@ -158,21 +206,120 @@ def selected(name: str, patterns: list[str] | None) -> bool:
     return not patterns or any(fnmatch.fnmatch(name, p) for p in patterns)
 
 
-def build_plan(config: dict, con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> Plan:
+class Delivery:
+    """What the user delivered, as the build saw it: raw rows per raw table from the reconciliation mart
+    (absent and switched-off tables are there with zero rows) and, asked lazily, whether a column of a built
+    table holds any value. A build without the mart (an old or partial one) counts everything as delivered."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+        self.raw_rows: dict[str, int] | None = None
+        if table_columns(con, RECONCILIATION) is not None:
+            self.raw_rows = dict(con.execute(f"select raw_table_id, raw_row_count from {RECONCILIATION}").fetchall())
+        self._has_values: dict[tuple[str, str], bool] = {}
+
+    def delivered(self) -> list[str]:
+        return sorted(t for t, n in (self.raw_rows or {}).items() if n > 0)
+
+    def table_reason(self, raw_table: str) -> str | None:
+        """Why a raw table counts as not delivered, or None when it was (or the build cannot tell)."""
+        if not self.raw_rows or self.raw_rows.get(raw_table, 1) > 0:
+            return None
+        source = raw_table.split(".")[0]
+        siblings = [n for t, n in self.raw_rows.items() if t.split(".")[0] == source]
+        return f"channel {source} not delivered" if not any(siblings) else f"table {raw_table} not delivered"
+
+    def column_reason(self, table: str, column: str) -> str | None:
+        """Why a column counts as not delivered: it holds no value at all in the built table. A column that had
+        values in any load is delivered (staging keeps every version), so a column that went blank is checked."""
+        raw = raw_table_of(table)
+        if (raw and self.table_reason(raw)) or table_columns(self.con, table) is None:
+            return None  # the table's own rule (or its missing-table failure) says it
+        key = (table, column)
+        if key not in self._has_values:
+            if column not in table_columns(self.con, table):
+                raise AuditError(f"applies_if names column {column} that {table} does not have")
+            self._has_values[key] = self.con.execute(
+                f'select count("{column}") > 0 from {quote_table(table)}').fetchone()[0]
+        return None if self._has_values[key] else f"no {column} delivered in {raw or table}"
+
+
+def raw_table_of(table: str) -> str | None:
+    """The raw table a staging model reads (staging.stg_<source>__<table> -> <source>.<table>)."""
+    match = STAGING_NAME.match(table)
+    return f"{match.group(1)}.{match.group(2)}" if match else None
+
+
+def not_applicable(rule: Any, table: str, delivery: Delivery, where: str) -> str | None:
+    """The reason a check does not apply, from its `applies_if` rule, or None when it applies.
+
+    delivered: [raw tables]      all must have been delivered
+    delivered_any: [raw tables]  at least one
+    has_values: [column | schema.table.column]  each column must hold a value (in the check's table by default)"""
+    if not rule:
+        return None
+    if not isinstance(rule, dict) or set(rule) - {"delivered", "delivered_any", "has_values"}:
+        raise AuditError(f"{where}: applies_if takes delivered, delivered_any and has_values, not {rule!r}")
+    as_list = lambda value: [value] if isinstance(value, str) else list(value or [])  # noqa: E731
+    for raw in as_list(rule.get("delivered")):
+        reason = delivery.table_reason(raw)
+        if reason:
+            return reason
+    any_of = as_list(rule.get("delivered_any"))
+    if any_of and all(delivery.table_reason(raw) for raw in any_of):
+        return f"none of {', '.join(any_of)} delivered"
+    for ref in as_list(rule.get("has_values")):
+        owner, _, column = ref.rpartition(".")
+        reason = delivery.column_reason(owner or table, column)
+        if reason:
+            return reason
+    return None
+
+
+def run_source_freshness(raw_root: Path, raw_tables: list[str], work_dir: Path) -> dict[str, dt.date]:
+    """Newest load of each delivered raw table by `dbt source freshness` (the sources' loaded_at_field).
+
+    dbt judges against the clock; the audit keeps only max_loaded_at and judges it against the reference date
+    with the thresholds of audit/expectations.yml. Absent tables are not asked (dbt would fail on an empty glob).
+    dbt connects to a scratch file in work_dir, so the build file stays untouched and unlocked; its target
+    folder stays there too, so the next audit parses the project partially (about 5 s less)."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "C360_RAW_ROOT": str(Path(raw_root).resolve()),
+           "C360_BUILD_DB": str(work_dir / "source_freshness.duckdb"),
+           "DBT_PROFILES_DIR": os.environ.get("DBT_PROFILES_DIR", str(REPO)),
+           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    env.setdefault("C360_PII_SALT", "unused-by-source-freshness")  # the project does not parse without one
+    output = work_dir / "target" / "sources.json"
+    output.unlink(missing_ok=True)
+    cmd = [str(Path(sys.executable).parent / "dbt"), "source", "freshness", "--project-dir", str(REPO),
+           "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs"),
+           "--select", *[f"source:{t}" for t in raw_tables]]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if not output.is_file():
+        last = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()][-1:] or ["no output"]
+        raise AuditError(f"dbt source freshness did not run (exit {done.returncode}): {last[0][-300:]}")
+    results = json.loads(output.read_text())["results"]
+    newest: dict[str, dt.date] = {}
+    for result in results:
+        raw = ".".join(result["unique_id"].split(".")[-2:])
+        if not result.get("max_loaded_at"):
+            raise AuditError(f"dbt source freshness could not read source {raw}: "
+                             f"{(result.get('error') or result.get('status'))!s:.300}")
+        newest[raw] = dt.datetime.fromisoformat(result["max_loaded_at"]).date()
+    unanswered = sorted(set(raw_tables) - set(newest))
+    if unanswered:
+        raise AuditError(f"dbt source freshness gave no result for {', '.join(unanswered)}")
+    return newest
+
+
+def build_plan(config: dict, con: duckdb.DuckDBPyConnection, args: argparse.Namespace,
+               as_of: dt.date, delivery: Delivery, source_newest: dict[str, dt.date] | None) -> Plan:
     plan = Plan()
     settings = config.get("settings") or {}
     fresh = settings.get("freshness") or {}
-    anchor_mode = fresh.get("anchor", "newest_load")
-    newest = newest_load(con, fresh.get("anchor_column", "load_date"))
-    if anchor_mode == "newest_load":
-        anchor = newest or args.run_date
-    elif anchor_mode == "run_date":
-        anchor = args.run_date
-    else:
-        raise ValueError(f"settings.freshness.anchor must be newest_load or run_date, not {anchor_mode!r}")
-    params = {"run_date": args.run_date, "anchor_date": anchor, "newest_load_date": newest or args.run_date,
-              **(settings.get("params") or {})}
-    plan.notices.append(f"run date {args.run_date}, newest load {newest}, freshness anchor ({anchor_mode}) {anchor}")
+    load_column = fresh.get("load_column", "load_date")
+    newest = newest_load(con, load_column)
+    params = {"as_of_date": as_of, "newest_load_date": newest or as_of, **(settings.get("params") or {})}
 
     volume = settings.get("volume") or {}
     max_change = float(volume.get("max_change", 0.5))
@@ -185,13 +332,21 @@ def build_plan(config: dict, con: duckdb.DuckDBPyConnection, args: argparse.Name
     else:
         prev = duckdb.connect(str(args.previous_db), read_only=True)
 
+    def skip(target: str, type_: str, severity: str, reason: str, suite: str) -> None:
+        plan.not_applicable.append({"suite": suite, "target": target, "check": type_, "severity": severity,
+                                    "reason": reason})
+
+    freshness_rows: list[dict] = []
     try:
         for name, spec in (config.get("tables") or {}).items():
             spec = spec or {}
             if not selected(name, args.suite):
                 continue
+            raw = raw_table_of(name)
+            suite_reason = (delivery.table_reason(raw) if raw else None) or \
+                not_applicable(spec.get("applies_if"), name, delivery, f"tables.{name}")
             columns = table_columns(con, name)
-            if columns is None:
+            if columns is None and not suite_reason:
                 if spec.get("required", True):
                     plan.failures.append(f"AUDIT FAIL [error] {name} required table is missing from {args.db}")
                 else:
@@ -199,20 +354,36 @@ def build_plan(config: dict, con: duckdb.DuckDBPyConnection, args: argparse.Name
                 continue
             suite = Suite(name=name, subject=name, sql="")
             needed: set[str] = set()
-            for i, raw in enumerate(spec.get("expectations") or []):
-                type_, kwargs, severity = parse_check(raw, f"tables.{name}.expectations[{i}]")
+            for i, raw_check in enumerate(spec.get("expectations") or []):
+                where = f"tables.{name}.expectations[{i}]"
+                type_, kwargs, severity = parse_check(raw_check, where)
+                reason = suite_reason or not_applicable(raw_check.get("applies_if"), name, delivery, where)
+                if reason:
+                    skip(target_of(name, kwargs), type_, severity, reason, name)
+                    continue
                 kwargs = {k: resolve(v, con, params) for k, v in kwargs.items()}
                 needed |= referenced_columns(kwargs, columns)
                 suite.checks.append(Check(type_, kwargs, severity, name))
             freshness = spec.get("freshness") or []
             for f in freshness if isinstance(freshness, list) else [freshness]:
-                column = f.get("column", "load_date")
+                column = f.get("column", load_column)
                 days = int(f.get("max_days_behind", fresh.get("max_days_behind", 7)))
-                minimum = as_datetime(anchor - dt.timedelta(days=days))
-                suite.checks.append(Check("expect_column_max_to_be_between",
-                                          {"column": column, "min_value": minimum, "meta_max_days_behind": days},
-                                          f.get("severity", "error"), name))
-                needed.add(column)
+                severity = f.get("severity", "error")
+                if suite_reason:
+                    skip(f"{name}.{column}", "freshness", severity, suite_reason, name)
+                elif source_newest is not None and raw in source_newest and column == load_column:
+                    # measured on the raw files by dbt source freshness; judged below, in one suite
+                    freshness_rows.append({"table_name": raw, "newest_load_date": source_newest[raw],
+                                           "max_days_behind": days, "severity": severity})
+                else:
+                    minimum = as_datetime(as_of - dt.timedelta(days=days))
+                    suite.checks.append(Check("expect_column_max_to_be_between",
+                                              {"column": column, "min_value": minimum, "meta_max_days_behind": days},
+                                              severity, name))
+                    needed.add(column)
+            if suite_reason:
+                plan.na_suites.append((name, suite_reason))
+                continue
             vol = spec.get("volume", True)  # true (settings.volume), false (off) or {max_change, severity}
             vol = {} if vol is True else vol
             if prev is not None and vol is not False:
@@ -236,18 +407,28 @@ def build_plan(config: dict, con: duckdb.DuckDBPyConnection, args: argparse.Name
             if suite.checks:
                 plan.suites.append(suite)
 
+        if freshness_rows:
+            plan.suites.append(source_freshness_suite(freshness_rows, as_of))
+
         for spec in config.get("metrics") or []:
             name = f"metric.{spec['name']}"
             if not selected(name, args.suite):
                 continue
+            subject = spec.get("table", name)
             absent = [t for t in spec.get("requires") or [] if table_columns(con, t) is None]
+            reason = not_applicable(spec.get("applies_if"), subject, delivery, f"metrics.{spec['name']}")
+            if reason:
+                for raw_check in spec.get("expectations") or []:
+                    type_, kwargs, severity = parse_check(raw_check, name)
+                    skip(target_of(subject, kwargs), type_, severity, reason, name)
+                plan.na_suites.append((name, reason))
+                continue
             if absent:
                 plan.notices.append(f"AUDIT SKIP {name}: table(s) do not exist: {', '.join(absent)}")
                 continue
-            subject = spec.get("table", name)
             suite = Suite(name=name, subject=subject, sql=spec["sql"], params=params)
-            for i, raw in enumerate(spec.get("expectations") or []):
-                type_, kwargs, severity = parse_check(raw, f"metrics.{spec['name']}.expectations[{i}]")
+            for i, raw_check in enumerate(spec.get("expectations") or []):
+                type_, kwargs, severity = parse_check(raw_check, f"metrics.{spec['name']}.expectations[{i}]")
                 kwargs = {k: resolve(v, con, params) for k, v in kwargs.items()}
                 suite.checks.append(Check(type_, kwargs, severity, subject, spec.get("index_column")))
             plan.suites.append(suite)
@@ -257,8 +438,35 @@ def build_plan(config: dict, con: duckdb.DuckDBPyConnection, args: argparse.Name
     return plan
 
 
+def target_of(table: str, kwargs: dict) -> str:
+    column = kwargs.get("column") or ",".join(kwargs.get("column_list") or []) or None
+    return f"{table}.{column}" if column else table
+
+
+FRESHNESS_SUITE = "freshness.raw_tables"
+
+
+def source_freshness_suite(rows: list[dict], as_of: dt.date) -> Suite:
+    """One suite over every delivered raw table's newest load, so Data Docs shows freshness in one table."""
+    import pandas as pd
+    frame = pd.DataFrame(rows)
+    frame["days_behind"] = [(as_of - d).days for d in frame["newest_load_date"]]
+    frame["days_over_limit"] = frame["days_behind"] - frame["max_days_behind"]
+    frame["newest_load_date"] = pd.to_datetime(frame["newest_load_date"])
+    suite = Suite(name=FRESHNESS_SUITE, subject="raw tables", sql="", frame=frame)
+    for severity in SEVERITIES:
+        if (frame["severity"] == severity).any():
+            suite.checks.append(Check("expect_column_values_to_be_between",
+                                      {"column": "days_over_limit", "max_value": 0, "mostly": 1.0,
+                                       "row_condition": f'severity == "{severity}"', "condition_parser": "pandas"},
+                                      severity, "raw tables", "table_name"))
+    return suite
+
+
 def load_frames(plan: Plan, con: duckdb.DuckDBPyConnection) -> None:
     for suite in plan.suites:
+        if suite.frame is not None:
+            continue
         params = {k: v for k, v in suite.params.items() if re.search(rf"\${k}\b", suite.sql)}
         suite.frame = con.execute(suite.sql, params).df()
 
@@ -298,10 +506,21 @@ def validate(plan: Plan, docs_dir: Path) -> list[tuple[Suite, Check, Any]]:
     context = make_context(docs_dir)
     source = context.data_sources.add_pandas("customer360")
     outcomes: list[tuple[Suite, Check, Any]] = []
+
+    def not_applicable_notes(name: str) -> list[str]:
+        return [f"Not applicable ({n['severity']}): {n['target']} {n['check']}: {n['reason']}."
+                for n in plan.not_applicable if n["suite"] == name]
+
+    # GE has no "skipped" result: a suite that does not apply is listed among the expectation suites of Data
+    # Docs with its reason as notes and no validation; a check that does not apply is a note on its suite.
+    for name, reason in plan.na_suites:
+        context.suites.add(gx.ExpectationSuite(name=name, meta={"table": name},
+                                               notes=[f"Not applicable: {reason}.", *not_applicable_notes(name)]))
     for n, suite in enumerate(plan.suites):
         asset = source.add_dataframe_asset(suite.name)
         batch = asset.add_batch_definition_whole_dataframe("whole table")
-        gx_suite = context.suites.add(gx.ExpectationSuite(name=suite.name, meta={"table": suite.subject}))
+        gx_suite = context.suites.add(gx.ExpectationSuite(name=suite.name, meta={"table": suite.subject},
+                                                          notes=not_applicable_notes(suite.name) or None))
         for i, check in enumerate(suite.checks):
             gx_suite.add_expectation(expectation(check, i))
         definition = context.validation_definitions.add(
@@ -320,7 +539,7 @@ def validate(plan: Plan, docs_dir: Path) -> list[tuple[Suite, Check, Any]]:
             # GE does not keep the order of the suite: map each result back by the number in its meta.
             for r in run_result.results:
                 outcomes.append((suite, suite.checks[r.expectation_config.meta["audit_check"]], r))
-    if len(plan.suites) > 1:
+    if len(plan.suites) > 1 or plan.na_suites:
         context.build_data_docs(site_names=["audit"])  # pages of the earlier checkpoints (no action on them)
     return outcomes
 
@@ -384,33 +603,109 @@ def describe(check: Check, r: Any) -> str:
         if "min_value" in check.kwargs or "max_value" in check.kwargs:
             text += f" (expected {bounds(check.kwargs)})"
         if "meta_max_days_behind" in check.kwargs:
-            text += f", i.e. more than {check.kwargs['meta_max_days_behind']} days behind the freshness anchor"
+            text += f", i.e. more than {check.kwargs['meta_max_days_behind']} days behind the reference date"
         if "meta_previous_row_count" in check.kwargs:
             text += f", previous warehouse had {check.kwargs['meta_previous_row_count']}"
         return text
     return "failed"
 
 
-def failure_line(suite: Suite, check: Check, r: Any) -> str:
+def failure_line(suite: Suite, check: Check, r: Any, as_of: dt.date | None = None) -> str:
     label = "FAIL" if check.severity == "error" else "WARN"
-    column = check.kwargs.get("column") or ",".join(check.kwargs.get("column_list") or []) or None
-    target = f"{check.subject}.{column}" if column else check.subject
-    line = f"AUDIT {label} [{check.severity}] {target} {check.type}: {describe(check, r)}"
+    if suite.name == FRESHNESS_SUITE and as_of is not None:
+        return f"AUDIT {label} [{check.severity}] freshness {freshness_text(suite.frame, check.severity, as_of)}"
+    line = f"AUDIT {label} [{check.severity}] {target_of(check.subject, check.kwargs)} {check.type}: {describe(check, r)}"
     if suite.name != suite.subject:
         line += f" [suite {suite.name}]"
     return line
 
 
+def freshness_text(frame: Any, severity: str, as_of: dt.date) -> str:
+    """One line for every stale raw table of a severity, grouped by newest load (a stopped pipeline or an old
+    export makes them all stale at once, and one line says so better than fifteen)."""
+    stale = frame[(frame["severity"] == severity) & (frame["days_over_limit"] > 0)]
+    groups = []
+    for newest, rows in stale.groupby("newest_load_date", sort=True):
+        tables = ", ".join(rows["table_name"])
+        groups.append(f"newest load {newest.date()} ({int(rows['days_behind'].iloc[0])} days, allowed "
+                      f"{'/'.join(str(d) for d in sorted(set(rows['max_days_behind'])))}) in {tables}")
+    newest_overall = stale["newest_load_date"].max().date()
+    return (f"{len(stale)} of {len(frame)} raw table(s) behind the reference date {as_of}: {'; '.join(groups)}"
+            f" (to audit a delivery as of an earlier date, set AUDIT_AS_OF, e.g. AUDIT_AS_OF={newest_overall})")
+
+
+def write_summary(docs_dir: Path, summary: dict) -> Path:
+    """audit_summary.json for machines and audit_summary.html beside Data Docs for people: the reference date,
+    failures, and the not-applicable checks with their reasons (GE 1.x Data Docs has no 'skipped' status)."""
+    import html
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    (docs_dir / "audit_summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
+    esc = lambda value: html.escape(str(value))  # noqa: E731
+    lines = [f"<li>{esc(line)}</li>" for line in summary["errors"] + summary["warnings"]] or ["<li>none</li>"]
+    na_rows = [f"<tr><td>{esc(n['target'])}</td><td>{esc(n['check'])}</td><td>{esc(n['severity'])}</td>"
+               f"<td>{esc(n['reason'])}</td></tr>" for n in summary["not_applicable"]]
+    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>customer360 audit summary</title>
+<style>body{{font-family:sans-serif;margin:2em}} td,th{{border:1px solid #ccc;padding:2px 6px}}
+table{{border-collapse:collapse}}</style></head><body>
+<h1>Audit {esc(summary['status'])}</h1>
+<p>Reference date {esc(summary['reference_date'])} ({esc(summary['reference_date_from'])}).
+{esc(summary['expectations'])} expectations in {esc(summary['suites'])} suites, {esc(summary['passed'])} passed;
+{len(summary['not_applicable'])} not applicable. Validation details: <a href="index.html">Data Docs</a>.</p>
+<h2>Failures and warnings</h2><ul>{''.join(lines)}</ul>
+<h2>Not delivered</h2><p>{esc(', '.join(summary['not_delivered']) or 'everything was delivered')}</p>
+<h2>Not applicable checks</h2>
+<table><tr><th>table.column</th><th>check</th><th>severity</th><th>reason</th></tr>{''.join(na_rows)}</table>
+</body></html>
+"""
+    (docs_dir / "audit_summary.html").write_text(page)
+    return (docs_dir / "audit_summary.html").resolve()
+
+
 def run(args: argparse.Namespace) -> int:
+    try:
+        return audit_run(args)
+    except AuditError as exc:
+        print(f"AUDIT ERROR {exc}", file=sys.stderr)
+        return 2
+
+
+def audit(db: Path = DEFAULT_DB, *, audit_as_of: dt.date | None = None, raw_root: Path | None = None,
+          previous_db: Path | None = None, docs_dir: Path = DEFAULT_DOCS, config: Path = DEFAULT_CONFIG,
+          suite: list[str] | None = None) -> int:
+    """The audit as a function (for scripts/build.py): same as the CLI, exit code returned."""
+    return run(argparse.Namespace(db=Path(db), config=Path(config), docs_dir=Path(docs_dir), previous_db=previous_db,
+                                  audit_as_of=audit_as_of, raw_root=raw_root, suite=suite))
+
+
+def audit_run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     if not Path(args.db).is_file():
         print(f"AUDIT FAIL [error] database {args.db} does not exist: build first", file=sys.stderr)
         return 1
-    config = yaml.safe_load(Path(args.config).read_text()) or {}
+    try:
+        config = yaml.safe_load(Path(args.config).read_text()) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise AuditError(f"cannot read {args.config}: {str(exc).splitlines()[0]}") from None
+    raw_root = args.raw_root or (Path(os.environ["C360_RAW_ROOT"]) if os.environ.get("C360_RAW_ROOT") else None)
+    if raw_root is not None and not Path(raw_root).is_dir():
+        raise AuditError(f"raw root {raw_root} is not a folder")
+    as_of, as_of_from = reference_date(args.audit_as_of, raw_root)
     try:
         con = duckdb.connect(str(args.db), read_only=True)
         try:
-            plan = build_plan(config, con, args)
+            delivery = Delivery(con)
+            source_newest = None
+            plan_notices: list[str] = []
+            staging_selected = any(raw_table_of(name) and selected(name, args.suite)
+                                   for name in config.get("tables") or {})
+            if raw_root is not None and delivery.raw_rows is not None and staging_selected and delivery.delivered():
+                measured = time.perf_counter()
+                source_newest = run_source_freshness(Path(raw_root), delivery.delivered(),
+                                                     Path(args.docs_dir).resolve().parent / "source_freshness")
+                plan_notices.append(f"dbt source freshness of {len(source_newest)} raw tables in "
+                                    f"{time.perf_counter() - measured:.1f}s")
+            plan = build_plan(config, con, args, as_of, delivery, source_newest)
+            plan.notices[:0] = plan_notices
             load_frames(plan, con)
         finally:
             con.close()
@@ -420,24 +715,50 @@ def run(args: argparse.Namespace) -> int:
                   "(BI clients should connect read_only)") if held else str(exc).splitlines()[0]
         print(f"AUDIT FAIL [error] {reason}", file=sys.stderr)
         return 1
+    not_delivered = sorted(t for t, n in (delivery.raw_rows or {}).items() if n == 0)
+    print(f"audit: reference date {as_of}: {as_of_from}")
+    print(f"audit: freshness of raw tables measured by "
+          f"{'dbt source freshness on ' + str(raw_root) if source_newest is not None else 'max(load_date) of staging'}")
+    if not_delivered:
+        print(f"audit: not delivered: {', '.join(not_delivered)}")
     for notice in plan.notices:
         print(f"audit: {notice}" if not notice.startswith("AUDIT") else notice)
+    na_suite_names = {name for name, _ in plan.na_suites}
+    for name, reason in plan.na_suites:
+        count = sum(1 for n in plan.not_applicable if n["suite"] == name)
+        print(f"AUDIT N/A {name}: {reason} ({count} check(s) not applicable)")
+    for n in plan.not_applicable:
+        if n["suite"] not in na_suite_names:
+            print(f"AUDIT N/A [{n['severity']}] {n['target']} {n['check']}: {n['reason']}")
 
     outcomes = validate(plan, Path(args.docs_dir)) if plan.suites else []
     errors = list(plan.failures)
-    warnings: list[str] = []
+    warned: list[str] = []
+    checks = []
     for suite, check, r in outcomes:
+        status = "passed" if r.success else ("failed" if check.severity == "error" else "warned")
+        checks.append({"suite": suite.name, "target": target_of(check.subject, check.kwargs), "check": check.type,
+                       "severity": check.severity, "status": status})
         if not r.success:
-            (errors if check.severity == "error" else warnings).append(failure_line(suite, check, r))
-    for line in warnings + errors:
+            line = failure_line(suite, check, r, as_of)
+            (errors if check.severity == "error" else warned).append(line)
+    for line in warned + errors:
         print(line)
     index = Path(args.docs_dir).resolve() / "index.html"
     if plan.suites:
         print(f"audit: data docs {index}")
     passed = sum(1 for *_, r in outcomes if r.success)
+    summary = {"status": "FAILED" if errors else "OK", "reference_date": as_of.isoformat(),
+               "reference_date_from": as_of_from, "raw_root": str(raw_root) if raw_root else None,
+               "suites": len(plan.suites), "expectations": len(outcomes), "passed": passed,
+               "errors": errors, "warnings": warned, "not_delivered": not_delivered,
+               "not_applicable": plan.not_applicable,
+               "checks": checks + [{**n, "status": "not_applicable"} for n in plan.not_applicable]}
+    page = write_summary(Path(args.docs_dir), summary)
+    print(f"audit: summary {page}")
     print(f"audit: {len(plan.suites)} suites, {len(outcomes)} expectations, {passed} passed, "
-          f"{len(errors)} error(s), {len(warnings)} warning(s) in {time.perf_counter() - started:.1f}s: "
-          f"{'FAILED' if errors else 'OK'}")
+          f"{len(plan.not_applicable)} not applicable, {len(errors)} error(s), {len(warned)} warning(s) in "
+          f"{time.perf_counter() - started:.1f}s: {'FAILED' if errors else 'OK'}")
     return 1 if errors else 0
 
 

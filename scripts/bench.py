@@ -10,32 +10,59 @@ from run_results.json, and (with --identity-eval) pairwise precision/recall of t
     python -m scripts bench --customers 100000 --incremental-days 1 [--measure-days 2 10 20] [--repeats 3]
 
 instead times daily incremental runs of the marketing marts against their full build.
+
+On a terminal (or with --progress) the generator's tables and each dbt build's finished nodes are shown as
+progress bars with an ETA on stderr; the JSON report on stdout is the same either way.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from scripts import progress
+from scripts.arguments import add_progress_argument, folder_name, iso_date, non_negative_int, positive_int
+
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+# dbt's log line for a finished node: "12 of 291 OK created sql table model ..." (START lines do not count)
+DBT_NODE_DONE = re.compile(r"\b(\d+) of (\d+) (?!START)[A-Z]")
+SHOW_PROGRESS = False  # set by run() from --progress / the terminal
 
 
 def generate(raw: Path, customers: int, start: str, end: str, extra: list[str]) -> float:
     if (raw / "_generator.json").exists():
         return 0.0
     began = time.perf_counter()
-    subprocess.run(
+    result = subprocess.run(
         [sys.executable, "-m", "scripts", "generate", "--customers", str(customers), "--start", start,
-         "--end", end, "--seed", "7", "--out", str(raw), *extra],
-        cwd=REPO, check=True,
+         "--end", end, "--seed", "7", "--out", str(raw), "--progress" if SHOW_PROGRESS else "--no-progress", *extra],
+        cwd=REPO,
     )
+    if result.returncode != 0:  # generate has said why on stderr
+        raise SystemExit(f"bench: generating {raw} failed (exit {result.returncode})")
     return time.perf_counter() - began
+
+
+def run_dbt(cmd: list[str], env: dict, description: str) -> tuple[int, str]:
+    """Run dbt, advancing a progress bar by the nodes it finishes. Returns (exit code, its output)."""
+    bar = progress.bar(SHOW_PROGRESS, description, unit="nodes")
+    lines = []
+    with subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+        for line in proc.stdout:
+            lines.append(line)
+            done = DBT_NODE_DONE.search(line)
+            if done:  # with several threads the numbers arrive out of order: count the lines
+                bar.total = int(done.group(2))
+                bar.update(1)
+    bar.close()
+    return proc.returncode, "".join(lines)
 
 
 def dbt_build(raw: Path, db: Path, target_path: Path, select: str | None, extra: list[str],
@@ -54,10 +81,10 @@ def dbt_build(raw: Path, db: Path, target_path: Path, select: str | None, extra:
     if exclude:
         cmd += ["--exclude", exclude]
     began = time.perf_counter()
-    result = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
+    returncode, output = run_dbt(cmd, env, f"[bench] dbt build {select or 'all'}{' --exclude ' + exclude if exclude else ''}")
     seconds = time.perf_counter() - began
-    if result.returncode != 0:
-        print(result.stdout[-4000:], file=sys.stderr)
+    if returncode != 0:
+        print(output[-4000:], file=sys.stderr)
         raise SystemExit(f"bench: dbt build failed at {raw}")
     peak_gib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
     return seconds, peak_gib
@@ -71,27 +98,77 @@ def slowest_models(target_path: Path, top: int) -> list[tuple[str, float]]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--start", default="2023-01-01")
-    parser.add_argument("--end", default="2025-12-31")
+    parser.add_argument("--customers", type=positive_int, default=100_000,
+                        help="people in the generated sample, >= 1 (default: %(default)s)")
+    parser.add_argument("--start", type=iso_date, default="2023-01-01", metavar="YYYY-MM-DD",
+                        help="first day of the sample's history (default: %(default)s)")
+    parser.add_argument("--end", type=iso_date, default="2025-12-31", metavar="YYYY-MM-DD",
+                        help="last day of the sample's history, not before --start (default: %(default)s)")
     parser.add_argument("--select", default=None, help="dbt selector (default: the whole project)")
     parser.add_argument("--identity-eval", action="store_true", help="score identities against the truth")
-    parser.add_argument("--out", type=Path, default=REPO / "build" / "bench")
-    parser.add_argument("--generator-arg", action="append", default=[], metavar="FLAG=VALUE",
-                        help="extra generator option, e.g. --generator-arg=--decay-rate=0.05 (repeatable)")
-    parser.add_argument("--incremental-days", type=int, default=0,
-                        help="after a full build, time incremental builds of loads of this many days")
+    parser.add_argument("--out", type=Path, default=REPO / "build" / "bench",
+                        help="folder of the bench samples and builds (default: %(default)s)")
+    parser.add_argument("--generator-arg", action="append", default=[], metavar="--FLAG=VALUE",
+                        type=generator_arg,
+                        help="extra generator option, e.g. --generator-arg=--decay-rate=0.05 (repeatable; "
+                             "default: none)")
+    parser.add_argument("--incremental-days", type=non_negative_int, default=0,
+                        help="after a full build, time incremental builds of loads of this many days, >= 0 "
+                             "(default: %(default)s, no incremental runs)")
     # days 2 and 3 are not ordinary: their lookback (var incremental_lookback_days) still reaches the
     # history's last monthly load, so they re-process about five times the customers of a later day
-    parser.add_argument("--measure-days", type=int, nargs="+", default=[5, 10, 20],
-                        help="days after the history's end whose daily incremental run is timed")
-    parser.add_argument("--label", default="", help="suffix of the bench folder, to keep variants apart")
+    parser.add_argument("--measure-days", type=positive_int, nargs="+", default=[5, 10, 20],
+                        help="days after the history's end whose daily incremental run is timed, each >= 1 "
+                             "(default: 5 10 20)")
+    parser.add_argument("--label", type=folder_name, default="",
+                        help="suffix of the bench folder, to keep variants apart (default: none)")
     parser.add_argument("--separate-marts-run", action="store_true",
                         help="with --incremental-days: build the marketing marts in their own dbt invocation, "
                              "after the layers they read (see project_build)")
-    parser.add_argument("--repeats", type=int, default=1,
+    parser.add_argument("--repeats", type=positive_int, default=1,
                         help="run each measured day this many times from the same copy of the warehouse and "
-                             "report the median (one run varies by about 0.2 s here)")
+                             "report the median, >= 1 (one run varies by about 0.2 s here; default: %(default)s)")
+    add_progress_argument(parser)
+
+
+def generator_arg(text: str) -> str:
+    """argparse type: one generate option as --flag or --flag=value (the generator checks the value)."""
+    if not text.startswith("--") or len(text) < 3:
+        raise argparse.ArgumentTypeError(f"must be a generate option such as --decay-rate=0.05, got {text!r}")
+    return text
+
+
+def check_args(args: argparse.Namespace) -> str | None:
+    """Checks across options, reported as usage errors by the CLI."""
+    if args.end < args.start:  # ISO dates compare as strings
+        return f"--end {args.end} is before --start {args.start}"
+    if args.out.exists() and not args.out.is_dir():
+        return f"--out {args.out} is a file, not a folder"
+    return generator_args_problem(args.generator_arg)
+
+
+class _GeneratorArgError(Exception):
+    pass
+
+
+class _GeneratorArgParser(argparse.ArgumentParser):
+    def error(self, message: str):
+        raise _GeneratorArgError(message)
+
+
+def generator_args_problem(extra: list[str]) -> str | None:
+    """The generator's own check of --generator-arg values, before minutes of work rather than after."""
+    if not extra:
+        return None
+    from scripts.generate import add_arguments as generate_arguments
+
+    parser = _GeneratorArgParser(prog="generate", add_help=False)
+    generate_arguments(parser)
+    try:
+        parser.parse_args(extra)
+    except _GeneratorArgError as e:
+        return f"--generator-arg {' '.join(extra)}: {e}"
+    return None
 
 
 MARTS = "path:models/marts/marketing"
@@ -123,8 +200,11 @@ def model_seconds(target_path: Path, path_part: str) -> dict[str, float]:
 
 
 def append_days(raw: Path, days: int) -> None:
-    subprocess.run([sys.executable, "-m", "scripts", "generate", "--out", str(raw), "--append-days", str(days)],
-                   cwd=REPO, check=True, capture_output=True)
+    result = subprocess.run([sys.executable, "-m", "scripts", "generate", "--out", str(raw), "--append-days", str(days),
+                             "--no-progress"], cwd=REPO, capture_output=True, text=True)
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["no message"])[-1]
+        raise SystemExit(f"bench: appending {days} day(s) to {raw} failed: {last}")
 
 
 def measured_build(args: argparse.Namespace, raw: Path, db: Path, target_path: Path) -> dict:
@@ -203,6 +283,8 @@ def incremental_cost(args: argparse.Namespace, folder: Path, raw: Path) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
+    global SHOW_PROGRESS
+    SHOW_PROGRESS = progress.enabled(args.progress)
     folder = args.out / (str(args.customers) + (f"-{args.label}" if args.label else ""))
     raw, db, target_path = folder / "raw", folder / "customer360.duckdb", folder / "target"
     folder.mkdir(parents=True, exist_ok=True)

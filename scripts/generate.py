@@ -13,19 +13,12 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
-
-from scripts.arguments import iso_date, non_negative_int, positive_int
+from scripts import progress
+from scripts.arguments import add_progress_argument, iso_date, non_negative_int, positive_int
 from scripts.generator import data as _data
-from scripts.generator.sim import log, simulate
-from scripts.generator.tables import CUSTOMER_TABLES, SCHEMAS, SPECS, prepare, release, render
-from scripts.generator.util import DAY, DefectLog, date_str, day_of, ids, month_end_day, rng_for, dates
 
+# numpy, pyarrow and the simulation are imported where used: `generate --help` must not load them (about 1 s)
 EMAIL_DOMAIN_TYPOS: dict[str, str] = _data.EMAIL_DOMAIN_TYPOS
-TABLES: list[str] = list(SCHEMAS)
 RATE_DEFAULTS: dict[str, float] = {
     "late_rate": 0.03, "decay_rate": 0.025, "email_typo_rate": 0.02, "case_noise_rate": 0.10,
     "name_typo_rate": 0.03, "placeholder_rate": 0.005, "bad_birth_date_rate": 0.01, "country_noise_rate": 0.15,
@@ -56,7 +49,7 @@ def fault(text: str) -> str:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--customers", type=positive_int, default=20000, help="people to simulate (default: %(default)s)")
+    p.add_argument("--customers", type=positive_int, default=20000, help="people to simulate, >= 1 (default: %(default)s)")
     p.add_argument("--start", type=iso_date, default="2023-01-01", metavar="YYYY-MM-DD",
                    help="first day of the history (default: %(default)s)")
     p.add_argument("--end", type=iso_date, default="2025-12-31", metavar="YYYY-MM-DD",
@@ -64,10 +57,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=non_negative_int, default=7, help="random seed, >= 0 (default: %(default)s)")
     p.add_argument("--out", default="data/raw", help="output folder (default: %(default)s)")
     p.add_argument("--append-days", type=positive_int, default=None, metavar="N",
-                   help="append N daily loads after the stored end (parameters are read from _generator.json)")
+                   help="append N >= 1 daily loads after the stored end of --out, with the parameters stored in its "
+                        "_generator.json (default: none, generate a new history)")
     p.add_argument("--force", action="store_true", help="delete an existing output folder and regenerate")
     p.add_argument("--fault", type=fault, action="append", default=[],
-                   help="duplicate-load | empty-load | drop-column=<src>/<table>/<col> | corrupt-file=<src>/<table>")
+                   help="inject a fault into the last load, repeatable: duplicate-load | empty-load | "
+                        "drop-column=<src>/<table>/<col> | corrupt-file=<src>/<table> (default: none)")
+    add_progress_argument(p)
     for k, v in RATE_DEFAULTS.items():
         p.add_argument("--" + k.replace("_", "-"), type=rate, default=None, metavar="RATE",
                        help=f"rate between 0 and 1 (default: {v})")
@@ -75,8 +71,27 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def check_args(args: argparse.Namespace) -> str | None:
     """Checks across options, reported as usage errors by the CLI."""
-    if args.append_days is None and args.end < args.start:  # ISO dates compare as strings
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        return f"--out {out} is a file, not a folder"
+    if args.append_days is not None:
+        if not (out / META).is_file():
+            return f"--append-days needs generated data in --out: no {out / META}"
+        from scripts.generator.util import day_of
+
+        try:
+            params = json.loads((out / META).read_text())
+            horizon = day_of(params["sim_end"]) - day_of(params["end"])
+        except (ValueError, KeyError, TypeError) as e:
+            return f"--append-days: {out / META} is not a generator parameter file ({type(e).__name__}: {e})"
+        if args.append_days > horizon:
+            return (f"--append-days must be between 1 and {horizon}: the data in {out} is simulated up to "
+                    f"{params['sim_end']}, got {args.append_days}")
+        return None
+    if args.end < args.start:  # ISO dates compare as strings
         return f"--end {args.end} is before --start {args.start}"
+    if (out / META).exists() and not args.force:
+        return f"--out {out} already holds generated data; add --force to replace it or --append-days N to extend it"
     return None
 
 
@@ -97,6 +112,8 @@ def _parse_faults(faults: list[str]) -> dict:
 
 
 def _write_parquet(tbl: pa.Table, path: Path) -> None:
+    import pyarrow.parquet as pq
+
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(tbl, path, compression="snappy")
 
@@ -105,9 +122,16 @@ CHUNK_ROWS = 1_000_000
 
 
 def _write_partitions(out: Path, key: str, render_rows, arrival: np.ndarray, dup: np.ndarray, mode: str,
-                      lo: int, hi: int, faults: dict) -> tuple[int, int, np.ndarray]:
+                      lo: int, hi: int, faults: dict, bar=None) -> tuple[int, int, np.ndarray]:
     """Write full rows with lo < arrival <= hi, one file per load_date, rendering at most ~CHUNK_ROWS rows
-    at a time. render_rows(sorted row indices) -> pa.Table. Returns (rows, files, rendered row indices)."""
+    at a time. render_rows(sorted row indices) -> pa.Table. Returns (rows, files, rendered row indices).
+    bar (progress.bar): its total grows by the rows to write, and it advances chunk by chunk."""
+    import numpy as np
+    import pyarrow as pa
+
+    from scripts.generator.util import date_str, month_end_day
+
+    bar = progress.bar(False, key) if bar is None else bar
     rows = np.flatnonzero((arrival > lo) & (arrival <= hi))
     if len(rows) == 0:
         return 0, 0, rows
@@ -120,6 +144,7 @@ def _write_partitions(out: Path, key: str, render_rows, arrival: np.ndarray, dup
     o = np.lexsort((all_rows, all_keys))
     all_rows, all_keys = all_rows[o], all_keys[o]
     bounds = np.r_[0, np.flatnonzero(np.diff(all_keys)) + 1, len(all_keys)]
+    bar.total += len(all_rows)
     files, last, i = 0, len(bounds) - 2, 0
     while i <= last:  # group consecutive partitions into render chunks
         j = i + 1
@@ -149,11 +174,21 @@ def _write_partitions(out: Path, key: str, render_rows, arrival: np.ndarray, dup
                     data = f.read_bytes()
                     f.write_bytes(data[: len(data) // 2])
         del t
+        bar.update(len(grp))
         i = j
     return len(all_rows), files, rows
 
 
 def run(args: argparse.Namespace) -> int:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from scripts.generator.sim import campaign_effects, log, simulate
+    from scripts.generator.tables import CUSTOMER_TABLES, SPECS, prepare, release, render
+    from scripts.generator.util import DAY, DefectLog, date_str, dates, day_of, ids, rng_for
+
     t0 = time.time()
     out = Path(args.out)
     meta_path = out / META
@@ -187,7 +222,9 @@ def run(args: argparse.Namespace) -> int:
     dlog = DefectLog()
     ident: list[pa.Table] = []
     stats = {}
-    for spec in SPECS:
+    show = progress.enabled(getattr(args, "progress", None))
+    for number, spec in enumerate(SPECS, 1):
+        bar = progress.bar(show, f"[generate {number}/{len(SPECS)}] {spec.key}", total=0)
         ts = np.asarray(spec.ts(c), np.int64)
         n = len(ts)
         r = rng_for(c.seed, spec.key, "arrival")
@@ -214,12 +251,15 @@ def run(args: argparse.Namespace) -> int:
                                        "source_record_id": rid, "person_id": ids("P", rend.person + 1, 7)}))
             return tbl
 
-        rows, files, done = _write_partitions(out, spec.key, render_rows, arrival, dup, mode, lo, hi, faults)
+        rows, files, done = _write_partitions(out, spec.key, render_rows, arrival, dup, mode, lo, hi, faults, bar)
         # rows written by earlier calls: rendered again only for the ground truth
         rest = np.flatnonzero(arrival <= hi)
         rest = rest[~np.isin(rest, done)]
+        bar.total += len(rest)
         for k0 in range(0, len(rest), CHUNK_ROWS):
             render_rows(rest[k0:k0 + CHUNK_ROWS])
+            bar.update(len(rest[k0:k0 + CHUNK_ROWS]))
+        bar.close()
         stats[spec.key] = {"rows": rows, "files": files}
         del ts, u, tail, lag, ev_day, arrival, du, dup, rest, done, render_rows
         release(c, spec.key)
@@ -236,6 +276,7 @@ def run(args: argparse.Namespace) -> int:
     dt = dt.group_by(cols, use_threads=False).aggregate([]).select(cols) if dt.num_rows else dt
     dt = dt.take(pc.sort_indices(dt, [(k, "ascending") for k in cols[:5]] + [("dirty_value", "ascending")]))
     pq.write_table(dt, tdir / "defects.parquet")
+    pq.write_table(campaign_effects(c, hi), tdir / "campaign_effects.parquet")
     if mode == "append":
         params["appends"].append({"from": date_str(lo + 1), "to": date_str(hi)})
     params["end"] = date_str(hi)

@@ -12,15 +12,14 @@ import json
 import sys
 from pathlib import Path
 
-import duckdb
-import numpy as np
-import pandas as pd
-
+# duckdb, numpy and pandas are imported where used: `identity-eval --help` must not load them (about 1 s)
 FUZZY_PREFIX = "fuzzy"
 
 
 def pair_metrics(assignment: pd.DataFrame, truth: pd.DataFrame) -> dict[str, float]:
     """assignment: source_name, source_record_id, cluster; truth: source_name, source_record_id, person_id."""
+    import duckdb
+
     con = duckdb.connect()
     con.register("assignment", assignment)
     con.register("truth", truth)
@@ -51,6 +50,8 @@ def components(records: pd.DataFrame, edges: pd.DataFrame) -> pd.Series:
     """Connected component per record_key (scipy, vectorised)."""
     from scipy.sparse import coo_matrix  # imported here: scipy adds ~0.5 s to `identity-eval --help`
     from scipy.sparse.csgraph import connected_components
+    import numpy as np
+    import pandas as pd
 
     index = pd.Index(records["record_key"])
     rows = index.get_indexer(edges["record_key"])
@@ -62,6 +63,8 @@ def components(records: pd.DataFrame, edges: pd.DataFrame) -> pd.Series:
 
 
 def evaluate(db: Path, truth_path: Path) -> dict[str, dict[str, float]]:
+    import duckdb
+
     con = duckdb.connect(str(db), read_only=True)
     truth = con.execute(
         f"select source_name, source_record_id, person_id from read_parquet('{truth_path}')"
@@ -99,10 +102,14 @@ def check_args(args: argparse.Namespace) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import duckdb
+
     try:
         result = evaluate(args.db, args.truth)
     except duckdb.Error as e:  # not a warehouse, locked, or a truth file that is not parquet
-        raise SystemExit(f"identity-eval: cannot evaluate {args.db}: {str(e).splitlines()[0]}") from None
+        print(f"identity-eval: error: cannot evaluate --db {args.db} with --truth {args.truth}: {str(e).splitlines()[0]}",
+              file=sys.stderr)
+        return 2
     print(json.dumps(result, indent=2))
     return 0
 

@@ -49,6 +49,9 @@ DBT_TEMP_TABLE = re.compile(r"__dbt_(tmp|backup)")
 # DuckDB 1.4.x and 1.5.x, and the BI tools that bundle them, can read; DuckDB 2.0's own format (999)
 # only 2.0 can. The state file is read by this project's DuckDB alone and keeps the newest format.
 CLIENT_STORAGE_VERSION = "v1.4.0"
+# The only column types of the BI file (docs/design.md, "Types BI tools read"): HUGEINT, TIMESTAMP_S and
+# TIMESTAMP WITH TIME ZONE, which DuckDB gives sums and pandas dates by default, are read by few drivers.
+BI_TYPES = ("VARCHAR", "BOOLEAN", "BIGINT", "INTEGER", "DOUBLE", "DECIMAL(18,2)", "DATE", "TIMESTAMP")
 
 
 class PublishError(Exception):
@@ -259,6 +262,22 @@ def copy_schemas(con: duckdb.DuckDBPyConnection, source: str, dest_path: Path, s
     return len(written)
 
 
+def assert_bi_types(con: duckdb.DuckDBPyConnection, source: str, schemas: list[str]) -> None:
+    """Refuse a build whose BI marts hold a type outside BI_TYPES, a `*_date` that is not a DATE or an
+    `*_at` that is not a naive TIMESTAMP: the SQL marts' contracts stop most such drift in dbt, but not
+    the Python models'."""
+    wrong = [f"{relation} {data_type}" for relation, data_type in con.execute(
+        "select schema_name || '.' || table_name || '.' || column_name, data_type from duckdb_columns() "
+        "where database_name = ? and schema_name in (select unnest(?)) and not regexp_matches(table_name, ?) "
+        "and (data_type not in (select unnest(?)) or (suffix(column_name, '_date') and data_type <> 'DATE') "
+        "or (suffix(column_name, '_at') and data_type <> 'TIMESTAMP')) order by all",
+        [source, schemas, DBT_TEMP_TABLE.pattern, list(BI_TYPES)]).fetchall()]
+    if wrong:
+        shown = ", ".join(wrong[:3]) + (f" and {len(wrong) - 3} more" if len(wrong) > 3 else "")
+        raise PublishError(f"{len(wrong)} BI columns have a type BI tools may not read: {shown} "
+                           "(counts BIGINT, *_date DATE, *_at naive UTC TIMESTAMP; see docs/design.md)")
+
+
 def erased_customers(con: duckdb.DuckDBPyConnection, source: str) -> set[str]:
     """Customer ids the build erased, with the ids merged into them (a previous file may hold those)."""
     has_log = con.execute(
@@ -338,6 +357,7 @@ def publish(build_db: Path, warehouse: Path, require_audit: bool = True) -> dict
                 target.bi: list(BI_SCHEMAS),
                 target.state: [s for s in all_schemas if s not in UNPUBLISHED_SCHEMAS],
             }
+            assert_bi_types(con, "build", [s for s in plan[target.bi] if s in all_schemas])
             counts = {}
             for path, mode in target.files():
                 fresh = path.with_name(path.name + ".publishing")

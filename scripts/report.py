@@ -8,11 +8,10 @@ Every figure is one query on the marts; nothing is computed here that the wareho
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-import duckdb
-import pandas as pd
-
+# duckdb and pandas are imported where used: `report --help` must not load them (about 1 s)
 from scripts.arguments import positive_int
 
 REPO = Path(__file__).resolve().parent.parent
@@ -24,13 +23,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="published warehouse file to report on (default: %(default)s)")
     parser.add_argument("--months", type=positive_int, default=12,
                         help="months of lifecycle stage counts, >= 1 (default: %(default)s)")
-    parser.add_argument("--out", type=Path, default=None, help="write here instead of standard output")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="Markdown file to write, its folder created if needed (default: standard output)")
 
 
 def check_args(args: argparse.Namespace) -> str | None:
     """Checks reported as usage errors by the CLI."""
     if not args.warehouse.is_file():
         return f"no warehouse file at {args.warehouse}; run `make build` first or pass --warehouse"
+    if args.out is not None and args.out.is_dir():
+        return f"--out {args.out} is a folder; give the report's file name"
     return None
 
 
@@ -63,6 +65,8 @@ def stage_counts(con: duckdb.DuckDBPyConnection, months: int) -> pd.DataFrame:
         [months],
     ).df()
     if counts.empty:
+        import pandas as pd
+
         return pd.DataFrame(columns=["month_end_date", *STAGES])
     wide = counts.pivot(index="month_end_date", columns="lifecycle_stage", values="customers").fillna(0)
     wide = wide.reindex(columns=STAGES, fill_value=0).astype(int).sort_index().reset_index()
@@ -90,6 +94,8 @@ def erasure_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
 
 
 def build_report(warehouse: Path, months: int) -> str:
+    import duckdb
+
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         customers = con.execute(
@@ -146,6 +152,8 @@ def build_report(warehouse: Path, months: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    import duckdb
+
     if not args.warehouse.exists():
         raise SystemExit(f"report: no warehouse at {args.warehouse}; run `make build` first")
     try:
@@ -153,8 +161,12 @@ def run(args: argparse.Namespace) -> int:
     except duckdb.Error as e:  # not a warehouse, locked, or published before a mart existed
         raise SystemExit(f"report: cannot read {args.warehouse}: {str(e).splitlines()[0]}") from None
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text)
+        try:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(text)
+        except OSError as e:  # a read-only place, a file where a folder should be
+            print(f"report: error: cannot write --out {args.out}: {e.strerror or e}", file=sys.stderr)
+            return 2
         print(f"report: {args.out}")
     else:
         print(text, end="")

@@ -1,22 +1,59 @@
-{#- The relation to read a raw table from. When the table is switched off or absent it returns
-    an empty relation with the contract's columns (declared with data_type in the sources YAML),
-    so every downstream model still builds, as Fivetran's source packages do.
+{#- The relation to read a raw table from, with exactly the contract's columns (declared with data_type
+    in the sources YAML) plus load_date and filename. A column missing from the files is null, and a
+    native type (a Parquet TIMESTAMP or DATE where the contract has a string, a DECIMAL where it has a
+    double) is read as the contract's type, so the base models see one shape whatever the export wrote.
+    When the table is switched off or absent it is an empty relation with the same columns, so every
+    downstream model still builds, as Fivetran's source packages do.
     source() is always called so lineage and docs keep the edge. -#}
 {% macro raw_source(source_name, table_name) -%}
     {%- set relation = source(source_name, table_name) -%}
     {#- A unit test mocks the source itself, so it always gets the relation. -#}
-    {%- if not execute or model.resource_type == 'unit_test' or source_is_available(source_name, table_name) -%}
+    {%- if not execute or model.resource_type == 'unit_test' -%}
         {{ relation }}
     {%- else -%}
-        {%- set node = graph.sources['source.customer360.' ~ source_name ~ '.' ~ table_name] -%}
-        (
-            select
-            {%- for column in node.columns.values() %}
-                cast(null as {{ column.data_type }}) as {{ column.name }},
-            {%- endfor %}
-                cast(null as date) as load_date,
-                cast(null as varchar) as filename
-            where 1 = 0
-        )
+        {%- set columns = graph.sources['source.customer360.' ~ source_name ~ '.' ~ table_name].columns.values() | list -%}
+        {%- if source_is_available(source_name, table_name) -%}
+            {{ adapter.dispatch('raw_contract_columns', 'customer360')(relation, columns) }}
+        {%- else -%}
+            (
+                select
+                {%- for column in columns %}
+                    cast(null as {{ column.data_type }}) as {{ column.name }},
+                {%- endfor %}
+                    cast(null as date) as load_date,
+                    cast(null as varchar) as filename
+                where 1 = 0
+            )
+        {%- endif -%}
     {%- endif -%}
+{%- endmacro %}
+
+{#- Engines without DuckDB's union by name (Spark reads registered tables with a declared schema)
+    read the relation as it is: their tables carry every column with the contract's types. -#}
+{% macro default__raw_contract_columns(relation, columns) -%}
+    {{ relation }}
+{%- endmacro %}
+
+{#- read_parquet(union_by_name) fills a column that some files lack, but not one that every file lacks;
+    a union by name with an empty relation of the contract's types adds those, and makes DuckDB cast each
+    column to the common type (a TIMESTAMP to its text, which parse_timestamp reads back exactly; a
+    DECIMAL to DOUBLE). Columns outside the contract are left out. -#}
+{% macro duckdb__raw_contract_columns(relation, columns) -%}
+    (
+        select
+        {%- for column in columns %}
+            cast({{ column.name }} as {{ column.data_type }}) as {{ column.name }},
+        {%- endfor %}
+            load_date,
+            filename
+        from (
+            select
+            {%- for column in columns %}
+                cast(null as {{ column.data_type }}) as {{ column.name }}{{ ',' if not loop.last }}
+            {%- endfor %}
+            where 1 = 0
+            union all by name
+            select * from {{ relation }}
+        ) as contract_columns
+    )
 {%- endmacro %}

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import data as D
-from .util import DAY, day_of, join, lookup_last, rng_for, take, zipf_p
+from .util import DAY, day_of, ids, join, lookup_last, rng_for, take, zipf_p
 
 FIRST_NAMES = D.FEMALE_FIRST_NAMES + D.MALE_FIRST_NAMES
 N_FEMALE = len(D.FEMALE_FIRST_NAMES)
@@ -445,7 +445,9 @@ def _members(c) -> None:
     k = rt <= c.T_end
     rm, rt, rk = rm[k], rt[k], rk[k]
     o = np.lexsort((rk, rt))
-    c.mem = SimpleNamespace(contact=mc, camp=mj, control=control, assigned=assigned, n=n)
+    # the conversion probability each member was drawn with: the campaign truth (campaign_effects) uses it
+    p_convert = np.where(control, 0.005, P[ch, 2]) * mult
+    c.mem = SimpleNamespace(contact=mc, camp=mj, control=control, assigned=assigned, n=n, p_convert=p_convert)
     c.resp = SimpleNamespace(member=rm[o], time=rt[o], kind=rk[o], n=len(rm))
     conv = (c.resp.kind == 2) & ~control[c.resp.member]
     c.converters = SimpleNamespace(person=cr.person[mc[c.resp.member[conv]]], time=c.resp.time[conv])
@@ -700,3 +702,53 @@ def _catalog(c):
     c.cat = SimpleNamespace(n=n, category=cat, price=price, pop=pop, names=names,
                             v_prod=vp[o], v_time=vt[o], v_price=vprice[o])
     return c.cat
+
+
+def campaign_effects(c, last_day: int) -> pa.Table:
+    """True per-campaign effects the simulation injected, for campaigns started by last_day.
+
+    Rates are the expected values over the members actually assigned (the mean of the conversion
+    probability each was drawn with), not re-counts of outcomes. Only target converters buy because
+    of a campaign (see _purchases): control members convert at a baseline rate but their purchases are
+    the baseline both groups share, so the control's campaign-caused purchase rate is 0. A converter's
+    order needs a web account or app at order time (otherwise _purchases drops it); the truth uses
+    the channels that exist at the campaign's start, which misses the few opened in the days between.
+    """
+    cp, m = c.camp, c.mem
+    start_t = cp.start_d[m.camp] * DAY
+    person = c.crm.person[m.contact]
+    w1, w2, a = c.web1[person], c.web2[person], c.app_of[person]
+    online = (((w1 >= 0) & (c.web.created[np.maximum(w1, 0)] <= start_t))
+              | ((w2 >= 0) & (c.web.created[np.maximum(w2, 0)] <= start_t))
+              | ((a >= 0) & (c.app.created[np.maximum(a, 0)] <= start_t)))
+    target = ~m.control
+    n_t = np.bincount(m.camp, weights=target, minlength=cp.n)
+    n_c = np.bincount(m.camp, weights=m.control, minlength=cp.n)
+    sum_pt = np.bincount(m.camp, weights=np.where(target, m.p_convert, 0.0), minlength=cp.n)
+    sum_pc = np.bincount(m.camp, weights=np.where(m.control, m.p_convert, 0.0), minlength=cp.n)
+    sum_buy = np.bincount(m.camp, weights=np.where(target & online, m.p_convert, 0.0), minlength=cp.n)
+    cat = _catalog(c)
+    # an order has 1 + Binomial(4, 0.3) lines of quantity 1.25 on average, 15 % of lines at 0.8 or 0.9 of
+    # the price (see _purchases)
+    order_value = 2.2 * 1.25 * (0.85 + 0.15 * 0.85) * float(np.sum(cat.pop * cat.price))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rt = np.where(n_t > 0, sum_pt / n_t, np.nan)
+        rc = np.where(n_c > 0, sum_pc / n_c, np.nan)
+        buy = np.where(n_t > 0, sum_buy / n_t, np.nan)
+    # a group without members has no rate: null (NaN would also break comparisons of two runs)
+    keep = cp.start_d <= last_day
+    idx = np.flatnonzero(keep)
+    return pa.table({
+        "campaign_id": ids("CMP", idx + 1, 5),
+        "channel": pa.array([CAMPAIGN_CHANNELS[k] for k in cp.channel[idx]], pa.string()),
+        "start_date": pa.array(cp.start_d[idx].astype("datetime64[D]")),
+        "target_members": pa.array(n_t[idx].astype(np.int64)),
+        "control_members": pa.array(n_c[idx].astype(np.int64)),
+        "true_target_response_rate": pa.array(rt[idx], from_pandas=True),
+        "true_control_response_rate": pa.array(rc[idx], from_pandas=True),
+        "true_response_lift": pa.array(rt[idx] - rc[idx], from_pandas=True),
+        "true_target_purchase_rate": pa.array(buy[idx], from_pandas=True),
+        "true_control_purchase_rate": pa.array(np.zeros(len(idx))),
+        "expected_order_value": pa.array(np.full(len(idx), order_value)),
+        "true_incremental_revenue_per_member": pa.array(buy[idx] * order_value, from_pandas=True),
+    })

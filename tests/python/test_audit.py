@@ -1,32 +1,42 @@
 """The Great Expectations audit (scripts/audit.py + audit/expectations.yml) passes a clean build and stops the
-publish (exit 1, a line naming check, table and column) for each kind of bad data.
+publish (exit 1, a line naming check, table and column) for each kind of bad data, measures freshness against
+a reference date, and lists checks on what was not delivered as not applicable.
 
 Bad data is made by copying the session's freshly built warehouse and breaking one table with SQL; each case
-runs only the suites it concerns (--suite) to keep the test fast. The audit runs in-process (GE imports once)."""
+runs only the suites it concerns (--suite) to keep the test fast. The audit runs in-process (GE imports once).
+A build without two channels and without postal codes is audited in test_optional_channels.py (one dbt build)."""
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from conftest import SAMPLE_ARGS, run
 from scripts import audit
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / "audit" / "expectations.yml"
+SAMPLE_END = SAMPLE_ARGS[SAMPLE_ARGS.index("--end") + 1]  # the session warehouse's history ends here
 
 
 def run_audit(capsys, db: Path, docs: Path, *extra: str, config: Path = CONFIG) -> tuple[int, str]:
+    """The audit in-process. Without --as-of or --raw-root it is measured as of the session sample's end (the
+    warehouse copies have no raw root to say so), so a fault case fails for its fault, not for its age."""
+    if "--as-of" not in extra and "--raw-root" not in extra:
+        extra = ("--as-of", SAMPLE_END, *extra)
     parser = argparse.ArgumentParser()
     audit.add_arguments(parser)
     args = parser.parse_args(["--db", str(db), "--config", str(config), "--docs-dir", str(docs), *extra])
     code = audit.run(args)
-    out = capsys.readouterr().out
-    return code, out
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
 
 
 def materialize(con: duckdb.DuckDBPyConnection, name: str) -> None:
@@ -47,7 +57,7 @@ def broken_copy(warehouse: Path, tmp_path: Path, *statements: str) -> Path:
     con = duckdb.connect(str(db))
     try:
         for sql in statements:
-            materialize(con, re.search(r"(?:update|into|from)\s+([a-z_]+\.[a-z_]+)", sql).group(1))
+            materialize(con, re.search(r"(?:update|into|from|table)\s+([a-z_]+\.[a-z_]+)", sql).group(1))
             con.execute(sql)
     finally:
         con.close()
@@ -58,12 +68,19 @@ def fail_lines(out: str) -> list[str]:
     return [line for line in out.splitlines() if line.startswith("AUDIT FAIL [error]")]
 
 
-def test_clean_build_passes(warehouse, tmp_path, capsys):
-    # The published warehouse as --previous-db: same counts, so volume passes too.
-    code, out = run_audit(capsys, warehouse, tmp_path / "docs", "--previous-db", str(warehouse))
+def test_clean_build_passes(warehouse, sample_raw, tmp_path, capsys):
+    # The published warehouse as --previous-db: same counts, so volume passes too. The raw root is a generated
+    # sample, so the reference date is its recorded end, and freshness is read from the raw files by dbt.
+    code, out = run_audit(capsys, warehouse, tmp_path / "docs", "--previous-db", str(warehouse),
+                          "--raw-root", str(sample_raw))
     assert code == 0, out
     assert not fail_lines(out), out
-    assert "AUDIT SKIP core.dim_customers" in out or "core.dim_customers" not in out
+    assert f"reference date {SAMPLE_END}: end of the generated sample" in out, out
+    assert "measured by dbt source freshness" in out and "AUDIT N/A" not in out, out
+    summary = json.loads((tmp_path / "docs" / "audit_summary.json").read_text())
+    assert summary["status"] == "OK" and summary["not_applicable"] == [] and summary["not_delivered"] == []
+    fresh = [c for c in summary["checks"] if c["suite"] == "freshness.raw_tables"]
+    assert fresh and all(c["status"] == "passed" for c in fresh), fresh
     index = tmp_path / "docs" / "index.html"
     assert index.is_file() and f"data docs {index.resolve()}" in out
     assert "stg_crm__contacts" in index.read_text()
@@ -215,7 +232,7 @@ def test_tiny_config_warn_only_passes_and_optional_table_is_skipped(tmp_path, ca
     config = tmp_path / "audit.yml"
     config.write_text(TINY_CONFIG)
     db = tiny_db(tmp_path, ["a@x.com", None, "c@x.com", "d@x.com", "e@x.com"])  # 20 % null: warn, not error
-    code, out = run_audit(capsys, db, tmp_path / "docs", config=config)
+    code, out = run_audit(capsys, db, tmp_path / "docs", "--as-of", "2025-12-31", config=config)
     assert code == 0, out
     assert "AUDIT WARN [warn] main.people.email expect_column_values_to_not_be_null: 20.0% unexpected" in out
     assert "AUDIT SKIP core.dim_customers" in out
@@ -225,8 +242,113 @@ def test_tiny_config_missing_required_table_and_metric_fail(tmp_path, capsys):
     config = tmp_path / "audit.yml"
     config.write_text(TINY_CONFIG.replace("required: false", "required: true"))
     db = tiny_db(tmp_path, ["a@x.com", None, None, "d@x.com"])  # 50 % null e-mails: metric error
-    code, out = run_audit(capsys, db, tmp_path / "docs", config=config)
+    code, out = run_audit(capsys, db, tmp_path / "docs", "--as-of", "2025-12-31", config=config)
     assert code == 1, out
     assert "AUDIT FAIL [error] core.dim_customers required table is missing" in out
     assert ("AUDIT FAIL [error] main.people.null_email_share expect_column_values_to_be_between: observed 0.5"
             in out), out
+
+
+def exports_of(sample_raw: Path, folder: Path) -> Path:
+    """The sample as a user's exports: the same raw tables, but no _generator.json saying it is a sample."""
+    folder.mkdir()
+    for source in sample_raw.iterdir():
+        if not source.name.startswith("_"):
+            (folder / source.name).symlink_to(source, target_is_directory=True)
+    return folder
+
+
+def test_old_history_passes_as_of_its_end_and_fails_freshness_as_of_today(warehouse, sample_raw, tmp_path, capsys):
+    """Exports whose newest load is long past: audited as of their end they pass; by default (today, a daily
+    run) every raw table is stale, said in one line that names the dates and how to audit an old delivery."""
+    exports = exports_of(sample_raw, tmp_path / "exports")
+    code, out = run_audit(capsys, warehouse, tmp_path / "docs", "--raw-root", str(exports), "--as-of", SAMPLE_END,
+                          "--suite", "staging.*")
+    assert code == 0, out
+    assert f"reference date {SAMPLE_END}: set by --as-of" in out, out
+
+    code, out = run_audit(capsys, warehouse, tmp_path / "docs", "--raw-root", str(exports), "--suite", "staging.*")
+    assert code == 1, out
+    today = dt.date.today()
+    assert f"reference date {today}: today" in out, out
+    lines = fail_lines(out)
+    assert len(lines) == 1, out
+    assert lines[0].startswith(f"AUDIT FAIL [error] freshness ") and f"behind the reference date {today}" in lines[0]
+    assert f"newest load {SAMPLE_END}" in lines[0] and f"AUDIT_AS_OF={SAMPLE_END}" in lines[0], lines[0]
+    assert "web.orders" in lines[0] and "crm.contacts" in lines[0], lines[0]
+
+
+def test_one_stale_raw_table_fails_source_freshness(warehouse, sample_raw, tmp_path, capsys):
+    """dbt source freshness reads the raw files: a feed whose last loads are missing fails against the
+    reference date while the others pass."""
+    exports = exports_of(sample_raw, tmp_path / "exports")
+    (exports / "support").unlink()
+    shutil.copytree(sample_raw / "support", exports / "support")
+    loads = sorted((exports / "support" / "tickets").iterdir())
+    for load in loads[-2:]:  # the last two monthly loads never came
+        shutil.rmtree(load)
+    code, out = run_audit(capsys, warehouse, tmp_path / "docs", "--raw-root", str(exports), "--as-of", SAMPLE_END,
+                          "--suite", "staging.stg_support__tickets")
+    assert code == 1, out
+    lines = fail_lines(out)
+    assert len(lines) == 1 and "1 of 1 raw table(s)" in lines[0] and "support.tickets" in lines[0], out
+
+
+@pytest.mark.parametrize(
+    "statement, applicable",
+    [
+        ("update staging.stg_web__accounts set postal_code = null, is_postal_code_valid = false", False),
+        ("update staging.stg_web__accounts set postal_code = '9999 XX', is_postal_code_valid = false", True),
+    ],
+    ids=["no_postal_codes_delivered", "every_postal_code_invalid"],
+)
+def test_postal_checks_apply_only_to_delivered_postal_codes(warehouse, tmp_path, capsys, statement, applicable):
+    """Postal codes never delivered: the check is listed as not applicable. Postal codes delivered and all
+    invalid (a country's format broke): real damage, and the check fails."""
+    db = broken_copy(warehouse, tmp_path, statement)
+    code, out = run_audit(capsys, db, tmp_path / "docs", "--suite", "staging.stg_web__accounts")
+    na_line = ("AUDIT N/A [error] staging.stg_web__accounts.is_postal_code_valid expect_column_values_to_be_in_set:"
+               " no postal_code delivered in web.accounts")
+    if applicable:
+        assert code == 1 and na_line not in out, out
+        assert any("staging.stg_web__accounts.is_postal_code_valid" in line for line in fail_lines(out)), out
+    else:
+        assert code == 0 and na_line in out, out
+        summary = json.loads((tmp_path / "docs" / "audit_summary.json").read_text())
+        assert [n["reason"] for n in summary["not_applicable"]] == ["no postal_code delivered in web.accounts"]
+        assert "no postal_code delivered in web.accounts" in (tmp_path / "docs" / "audit_summary.html").read_text()
+
+
+def test_an_undelivered_channel_is_not_applicable_but_a_missing_model_still_fails(warehouse, tmp_path, capsys):
+    """The reconciliation mart says which raw tables delivered rows: a channel with none is not applicable
+    (every check of its suites listed with the reason); a required table missing from the build still fails."""
+    db = broken_copy(warehouse, tmp_path,
+                     "delete from staging.stg_app__app_events",
+                     "update quality.fct_raw_table_reconciliation set raw_row_count = 0, staged_row_count = 0,"
+                     " superseded_row_count = 0, duplicate_row_count = 0, quarantined_row_count = 0"
+                     " where source_name = 'app'",
+                     "drop table staging.stg_store__pos_transactions")
+    code, out = run_audit(capsys, db, tmp_path / "docs", "--suite", "staging.stg_app__*",
+                          "--suite", "staging.stg_store__pos_transactions")
+    assert code == 1, out
+    assert "AUDIT N/A staging.stg_app__app_events: channel app not delivered (5 check(s) not applicable)" in out, out
+    assert fail_lines(out) == [f"AUDIT FAIL [error] staging.stg_store__pos_transactions required table is missing "
+                               f"from {db}"], out
+    summary = json.loads((tmp_path / "docs" / "audit_summary.json").read_text())
+    na = [n for n in summary["not_applicable"] if n["suite"] == "staging.stg_app__app_events"]
+    assert len(na) == 5 and {n["reason"] for n in na} == {"channel app not delivered"}, na
+
+
+def test_bad_applicability_rule_and_bad_reference_date_are_one_line_errors(tmp_path):
+    config = tmp_path / "audit.yml"
+    config.write_text(TINY_CONFIG.replace("severity: warn", "severity: warn\n        applies_if: {delivred: [x.y]}"))
+    db = tiny_db(tmp_path, ["a@x.com"])
+    result = run([sys.executable, "-m", "scripts", "audit", "--db", db, "--config", config,
+                  "--docs-dir", tmp_path / "docs", "--as-of", "2025-12-31"])
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "AUDIT ERROR tables.main.people.expectations[1]: applies_if takes delivered, delivered_any and has_values,"
+        " not {'delivred': ['x.y']}"], result.stderr
+    result = run([sys.executable, "-m", "scripts", "audit", "--db", db, "--as-of", "2025-13-01"])
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "'2025-13-01' is not a date YYYY-MM-DD" in result.stderr and "Traceback" not in result.stderr

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -332,3 +333,185 @@ def test_threshold_scoring_follows_the_seed(warehouse, sample_raw, tmp_path):
     merged = rfm.merge(current, on="customer_id", suffixes=("", "_history"))
     assert len(merged) == len(rfm) == len(current)
     assert (merged["rfm_segment"] == merged["rfm_segment_history"]).all()
+
+
+def lifetimes_summary(transactions: pd.DataFrame, observation_period_end: pd.Timestamp) -> pd.DataFrame:
+    """lifetimes' summary_data_from_transaction_data(freq='D', monetary_value_col=...) conventions, written
+    out in pandas (lifetimes itself is not installed): transactions summed per customer and day, frequency =
+    days - 1, recency = last - first day, T = end - first day, monetary_value = mean of the days after the
+    first (0 without). A day of zero-value transactions is a purchase day with zero spend."""
+    log = transactions[transactions["date"] <= observation_period_end].copy()
+    log["period"] = log["date"].dt.to_period("D")
+    periods = log.groupby(["customer_id", "period"], as_index=False)["monetary"].sum()
+    periods["first"] = periods["period"] == periods.groupby("customer_id")["period"].transform("min")
+    customers = periods.groupby("customer_id")["period"].agg(["min", "max", "count"])
+    end = observation_period_end.to_period("D")
+    summary = pd.DataFrame({
+        "frequency": customers["count"] - 1,
+        "recency": (customers["max"] - customers["min"]).apply(lambda offset: offset.n),
+        "T": (end - customers["min"]).apply(lambda offset: offset.n),
+    })
+    summary["monetary_value"] = periods[~periods["first"]].groupby("customer_id")["monetary"].mean().reindex(
+        summary.index).fillna(0.0)
+    return summary.sort_index()
+
+
+def write_web_orders_load(raw: Path, rows: list[dict]) -> None:
+    """A new web/orders load after the last one, with the raw contract's columns (all text but the amount)."""
+    loads = sorted((raw / "web" / "orders").glob("load_date=*"))
+    load_date = pd.Timestamp(loads[-1].name.split("=")[1]) + pd.Timedelta(days=1)
+    out = raw / "web" / "orders" / f"load_date={load_date.date()}"
+    out.mkdir()
+    frame = pd.DataFrame(rows, columns=["order_id", "account_id", "ordered_at", "order_type", "refunded_order_id",
+                                        "total_amount", "currency"])
+    duckdb.sql(
+        "copy (select order_id, account_id, ordered_at, order_type, refunded_order_id,"
+        f" cast(total_amount as double) as total_amount, currency from frame) to '{out / 'part-0.parquet'}'"
+        " (format parquet)"
+    )
+
+
+def test_zero_value_purchases_follow_lifetimes_conventions(warehouse, sample_raw, tmp_path):
+    """Sales of 0.00 are purchases with zero spend: staged and flagged, a purchase day in the BTYD summary (a
+    customer whose only purchases are zero-value included), exactly as lifetimes summarises such a log; a
+    negative sale, a positive refund and a zero refund stay quarantined. Run incrementally on a new load."""
+    raw, db = tmp_path / "raw", tmp_path / "zero.duckdb"
+    shutil.copytree(sample_raw, raw)
+    shutil.copy(warehouse, db)
+    con = duckdb.connect(str(db), read_only=True)
+    as_of = pd.Timestamp(con.execute("select max(as_of_date) from marketing.customer_btyd_summary").fetchone()[0])
+    # a web account of a customer with no order at all, and one of a repeat buyer
+    prospect_account, prospect = con.execute(
+        "select source_record_id, customer_id from core.bridge_customer_identity where source_name = 'web'"
+        " and customer_id not in (select customer_id from core.fct_orders where customer_id is not null)"
+        " order by source_record_id limit 1"
+    ).fetchone()
+    buyer_account, buyer, frequency, monetary_value, age = con.execute(
+        "select ids.source_record_id, ids.customer_id, summary.frequency, summary.monetary_value, summary.\"T\""
+        " from core.bridge_customer_identity as ids"
+        " inner join marketing.customer_btyd_summary as summary on ids.customer_id = summary.customer_id"
+        " where ids.source_name = 'web' and summary.frequency >= 2 and summary.recency < summary.\"T\" - 5"
+        " order by ids.source_record_id limit 1"
+    ).fetchone()
+    generated_zero_sales = con.execute(
+        "select count(*) from core.fct_orders where is_zero_value and net_amount = 0 and not is_refund"
+    ).fetchone()[0]
+    con.close()
+
+    def day(days_before: int, hour: int = 12) -> str:
+        return (as_of - pd.Timedelta(days=days_before)).strftime(f"%Y-%m-%d {hour:02d}:00:00")
+
+    write_web_orders_load(raw, [
+        # the prospect's only purchases: two zero-value days
+        ("ZV0001", prospect_account, day(30), "sale", None, 0.0, "EUR"),
+        ("ZV0002", prospect_account, day(10), "sale", None, 0.0, "EUR"),
+        ("ZV0003", prospect_account, day(10, 15), "sale", None, 0.0, "EUR"),
+        # a repeat buyer's zero-value purchase on a new day after their last purchase
+        ("ZV0004", buyer_account, day(2), "sale", None, 0.0, "EUR"),
+        # still defects
+        ("ZV0005", buyer_account, day(2), "sale", None, -5.0, "EUR"),
+        ("ZV0006", buyer_account, day(2), "refund", "ZV0004", 5.0, "EUR"),
+        ("ZV0007", buyer_account, day(2), "refund", "ZV0004", 0.0, "EUR"),
+    ])
+    result = dbt("run", raw, db, "--select", "base_web__orders+")
+    assert result.returncode == 0, result.stdout[-3000:]
+
+    con = duckdb.connect(str(db), read_only=True)
+    flags = dict(con.execute(
+        "select order_id, is_zero_value from core.fct_orders where order_id like 'ZV%'").fetchall())
+    reasons = dict(con.execute(
+        "select source_record_id, quarantine_reason from quality.fct_quarantined_rows where source_record_id like 'ZV%'"
+    ).fetchall())
+    log = con.execute(
+        "select customer_id, ordered_date as date, cast(net_amount as double) as monetary from core.fct_orders"
+        " where customer_id is not null and not is_refund"
+    ).df()
+    con.close()
+    assert generated_zero_sales > 0, "the sample's generator injects zero-value sales"
+    assert flags == {"ZV0001": True, "ZV0002": True, "ZV0003": True, "ZV0004": True}
+    assert reasons == {"ZV0005": "negative_sale_amount", "ZV0006": "positive_refund_amount", "ZV0007": "zero_amount"}
+
+    log["date"] = pd.to_datetime(log["date"])
+    expected = lifetimes_summary(log, as_of)
+    actual = table(db, "customer_btyd_summary").set_index("customer_id").sort_index()
+    assert list(actual.index) == list(expected.index)
+    for column in ["frequency", "recency", "T"]:
+        assert (actual[column].astype(int) == expected[column].astype(int)).all(), column
+    assert (actual["monetary_value"] - expected["monetary_value"]).abs().max() < 1e-9
+
+    # by hand: the zero-value-only customer has two purchase days 20 days apart, 30 days ago, no spend
+    assert actual.loc[prospect, ["frequency", "recency", "T", "monetary_value"]].tolist() == [1, 20, 30, 0.0]
+    # the buyer's zero-value day is one more repeat purchase day that lowers the mean spend
+    assert actual.loc[buyer, "frequency"] == frequency + 1
+    assert actual.loc[buyer, "recency"] == age - 2
+    assert actual.loc[buyer, "monetary_value"] == pytest.approx(monetary_value * frequency / (frequency + 1), abs=1e-9)
+
+
+def ntile_scores(values: pd.Series, n: int = 5) -> pd.Series:
+    """SQL's NTILE(n) over (order by value, customer_id): the documented tie-break, then the first
+    len % n groups one row larger."""
+    ordered = values.rename("value").reset_index().sort_values(["value", "customer_id"])
+    base, extra = divmod(len(ordered), n)
+    sizes = [base + (1 if group < extra else 0) for group in range(n)]
+    return pd.Series(np.repeat(np.arange(1, n + 1), sizes), index=ordered["customer_id"]).sort_index()
+
+
+def dbt_with_vars(command: str, raw: Path, db: Path, variables: dict, *extra: str):
+    import json
+
+    from conftest import BIN
+
+    return run([BIN / "dbt", *command.split(), "--target", "ci", *extra,
+                "--vars", json.dumps({"raw_root": str(raw), **variables})], env={"C360_BUILD_DB": str(db)})
+
+
+def test_lifetime_purchase_day_rfm_equals_pandas_ntile(warehouse, orders, sample_raw, tmp_path):
+    """rfm_window_days = lifetime and rfm_frequency_unit = purchase_days: F is the lifetime purchase days, M
+    the lifetime net spend, and the scores are NTILE(5) with ties ordered by customer_id; an incremental run
+    with the same vars then changes nothing."""
+    db = tmp_path / "lifetime.duckdb"
+    shutil.copy(warehouse, db)
+    variables = {"rfm_window_days": "lifetime", "rfm_frequency_unit": "purchase_days"}
+    models = ["--select", "customer_rfm_history", "customer_rfm"]
+    result = dbt_with_vars("run", sample_raw, db, variables, *models, "--full-refresh")
+    assert result.returncode == 0, result.stdout[-3000:]
+
+    as_of = orders["ordered_date"].max()
+    sales = orders[~orders["is_refund"]]
+    expected = pd.DataFrame({
+        "last_purchase_date": sales.groupby("customer_id")["ordered_date"].max(),
+        "frequency": sales.groupby("customer_id")["ordered_date"].nunique(),
+        "monetary": orders.groupby("customer_id")["net_amount"].sum(),
+    }).dropna(subset=["last_purchase_date"]).sort_index()
+    expected.index.name = "customer_id"
+    actual = table(db, "customer_rfm").set_index("customer_id").sort_index()
+    assert list(actual.index) == list(expected.index)
+    assert (pd.to_datetime(actual["as_of_date"]) == as_of).all()
+    for column in ["frequency_window", "frequency_lifetime"]:
+        assert (actual[column].astype(int) == expected["frequency"]).all(), column
+    for column in ["monetary_window", "monetary_lifetime"]:
+        assert (actual[column].astype(float) - expected["monetary"]).abs().max() < 1e-9, column
+    assert (actual["recency_score"] == ntile_scores(expected["last_purchase_date"])).all()
+    assert (actual["frequency_score"] == ntile_scores(expected["frequency"])).all()
+    assert (actual["monetary_score"] == ntile_scores(expected["monetary"].round(2))).all()
+    # the default (orders in 365 days) differs: the setting reached the model
+    default = table(warehouse, "customer_rfm").set_index("customer_id").sort_index()
+    assert (default["frequency_score"] != actual["frequency_score"]).any()
+
+    before = marketing_rows(db, "customer_rfm_history")
+    again = dbt_with_vars("run", sample_raw, db, variables, *models)
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert marketing_rows(db, "customer_rfm_history") == before
+
+
+@pytest.mark.parametrize("variables, message", [
+    ({"rfm_window_days": "weekly"}, "var rfm_window_days must be a whole number of days (1-99999) or 'lifetime', got 'weekly'"),
+    ({"rfm_window_days": -30}, "var rfm_window_days must be a whole number of days (1-99999) or 'lifetime', got '-30'"),
+    ({"rfm_frequency_unit": "visits"}, "var rfm_frequency_unit must be 'orders' or 'purchase_days', got 'visits'"),
+    ({"rfm_scoring": "deciles"}, "var rfm_scoring must be 'quintiles' or 'thresholds', got 'deciles'"),
+])
+def test_invalid_rfm_var_stops_with_one_line(sample_raw, tmp_path, variables, message):
+    result = dbt_with_vars("compile", sample_raw, tmp_path / "empty.duckdb", variables, "--select", "customer_rfm_history")
+    assert result.returncode != 0
+    assert any(line.rstrip().endswith(message) for line in result.stdout.splitlines()), result.stdout[-2000:]
+    assert "Traceback" not in result.stdout + result.stderr

@@ -40,7 +40,7 @@ def make_build_file(path: Path, customers=("C1", "C2", "C3"), erased=(), tag="fi
     con.execute("create table restricted.customer_contacts as "
                 "select customer_id, lower(customer_id) || '@example.com' as email from (select unnest(?) as customer_id)"
                 " where customer_id not in (select unnest(?))", [list(customers), list(erased) or ["-"]])
-    con.execute("create table privacy.privacy_erasure_log as select unnest(?) as customer_id",
+    con.execute("create table privacy.privacy_erasure_log as select cast(unnest(?) as varchar) as customer_id",
                 [list(erased) or [None]])
     con.execute("create table snapshots.customer_identity_snapshot as select 'crm:1' as record_key, 'C1' as customer_id")
     con.execute("create table quality.fct_quarantined_rows as select 'web/orders/load_date=2024-01-01/x.parquet' as filename")

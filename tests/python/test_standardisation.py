@@ -82,3 +82,55 @@ def test_placeholders_never_reach_staged_emails(con):
         "select count(*) from staging.stg_crm__contacts where email in ('test@test.com', 'noemail@noemail.com')"
     ).fetchone()[0]
     assert leaked == 0
+
+
+# Names as people write them: (raw value, name_case, family_name, given_name), Dutch, German, Irish and
+# Scottish names in the case noise the exports carry (ALL CAPS, all lower, sWAPPED).
+NAMES = [
+    ("jan de jong", "Jan de Jong", "de Jong", "Jan"),
+    ("DE JONG", "de Jong", "de Jong", None),
+    ("pieter VAN DER BERG", "Pieter van der Berg", "van der Berg", "Pieter"),
+    ("aNNA vAN dEN bROEK", "Anna van den Broek", "van den Broek", "Anna"),
+    ("kees van 't hek", "Kees van 't Hek", "van 't Hek", "Kees"),
+    ("Jansen", "Jansen", None, "Jansen"),
+    ("anna jansen", "Anna Jansen", "Jansen", "Anna"),
+    ("wernher von braun", "Wernher von Braun", "von Braun", "Wernher"),
+    ("KARL-HEINZ MÜLLER-LÜDENSCHEIDT", "Karl-Heinz Müller-Lüdenscheidt", "Müller-Lüdenscheidt", "Karl-Heinz"),
+    ("ursula von der leyen", "Ursula von der Leyen", "von der Leyen", "Ursula"),
+    ("siobhan o'brien", "Siobhan O'Brien", "O'Brien", "Siobhan"),
+    ("SEÁN O’NEILL", "Seán O'Neill", "O'Neill", "Seán"),
+    ("giulia d'angelo", "Giulia D'Angelo", "D'Angelo", "Giulia"),
+    ("RONALD MCDONALD", "Ronald McDonald", "McDonald", "Ronald"),
+    ("ewan mcgregor", "Ewan McGregor", "McGregor", "Ewan"),
+    ("Ian MacLeod", "Ian MacLeod", "MacLeod", "Ian"),
+    ("IAN MACLEOD", "Ian Macleod", "Macleod", "Ian"),  # all caps cannot say whether Mac is a prefix
+    ("tom mack", "Tom Mack", "Mack", "Tom"),
+    ("Pieter", "Pieter", None, "Pieter"),  # ends in a particle's letters ("ter"), is not one
+    ("Van", "Van", None, "Van"),  # a particle with no word after it is the name itself
+]
+
+
+@pytest.fixture(scope="module")
+def cased_names(tmp_path_factory) -> dict[str, tuple]:
+    """The name macros compiled by dbt (target ci, so DuckDB's dispatch) and run on every case in DuckDB."""
+    import duckdb
+
+    from conftest import BIN, run
+
+    values = ", ".join("('" + raw.replace("'", "''") + "')" for raw, *_ in NAMES)
+    inline = (
+        "with cased as (select raw, {{ name_case('raw') }} as cased from (values " + values + ") as t (raw)) "
+        "select raw, cased, {{ family_name('cased') }} as family, {{ given_name('cased') }} as given from cased"
+    )
+    db = tmp_path_factory.mktemp("names") / "names.duckdb"
+    result = run([BIN / "dbt", "--quiet", "compile", "--target", "ci", "--inline", inline],
+                 env={"C360_BUILD_DB": str(db)}, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    rows = duckdb.connect().execute(result.stdout).fetchall()
+    return {raw: (cased, family, given) for raw, cased, family, given in rows}
+
+
+@pytest.mark.parametrize("raw, cased, family, given", NAMES, ids=[n[0] for n in NAMES])
+def test_names_keep_their_documented_case(cased_names, raw, cased, family, given):
+    assert cased_names[raw] == (cased, family, given)
+

@@ -80,7 +80,8 @@ support_tickets as (
         ticket_id,
         opened_at,
         load_date,
-        requester_name,
+        requester_first_name,
+        requester_last_name,
         requester_email,
         requester_email_status,
         requester_phone
@@ -176,15 +177,14 @@ unioned as (
         null
     from crm_contacts
     union all
-    -- Tickets carry one free-text name: its first word is the first name, its last word the last name.
     select
         'support',
         ticket_id,
         opened_at,
         opened_at as ticket_version_at,
         load_date,
-        nullif(split_part(requester_name, ' ', 1), ''),
-        case when requester_name like '% %' then {{ last_word('requester_name') }} end,
+        requester_first_name,
+        requester_last_name,
         case when requester_email_status in ('valid', 'corrected') then requester_email end,
         null,
         null,

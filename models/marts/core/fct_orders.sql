@@ -11,6 +11,7 @@ web_orders as (
         order_type,
         refunded_order_id,
         total_amount,
+        is_zero_value,
         load_date
     from {{ ref('stg_web__orders') }}
 ),
@@ -22,6 +23,7 @@ store_transactions as (
         transacted_at,
         transaction_type,
         total_amount,
+        is_zero_value,
         load_date
     from {{ ref('stg_store__pos_transactions') }}
 ),
@@ -54,6 +56,7 @@ orders as (
         order_type = 'refund' as is_refund,
         refunded_order_id,
         total_amount as net_amount,
+        is_zero_value,
         load_date
     from web_orders
     union all
@@ -65,6 +68,7 @@ orders as (
         transaction_type = 'refund',
         null,
         total_amount,
+        is_zero_value,
         load_date
     from store_transactions
     union all
@@ -76,6 +80,8 @@ orders as (
         amount < 0,
         null,
         amount,
+        -- app purchases carry no type: a negative amount is a refund, zero a zero-value purchase
+        amount = 0,
         load_date
     from app_purchases
 ),
@@ -89,6 +95,7 @@ final as (
         orders.channel,
         cast(orders.net_amount as decimal(18, 2)) as net_amount,
         orders.is_refund,
+        orders.is_zero_value,
         orders.refunded_order_id,
         orders.source_record_id,
         orders.source_record_id is null as is_anonymous,

@@ -203,6 +203,9 @@ history_with_trend as (
     -- the trend needs the three months before each as-of date, read only for the dates computed
     select
         *,
+        -- the channel shares' denominator is orders, whatever unit var('rfm_frequency_unit') gives
+        -- frequency_lifetime
+        web_orders_lifetime + store_orders_lifetime + app_orders_lifetime as orders_lifetime,
         monetary_window - coalesce(lag(monetary_window, 3) over (
             partition by customer_id order by calendar_month_end_date
         ), 0) as monetary_window_change_3m
@@ -220,9 +223,9 @@ history_features as (
         history.monetary_window,
         history.monetary_lifetime,
         -- the history's lifetime counts at the month end: every order before the as-of date
-        history.web_orders_lifetime * 1.0 / nullif(history.frequency_lifetime, 0) as web_order_share,
-        history.store_orders_lifetime * 1.0 / nullif(history.frequency_lifetime, 0) as store_order_share,
-        history.app_orders_lifetime * 1.0 / nullif(history.frequency_lifetime, 0) as app_order_share,
+        history.web_orders_lifetime * 1.0 / nullif(history.orders_lifetime, 0) as web_order_share,
+        history.store_orders_lifetime * 1.0 / nullif(history.orders_lifetime, 0) as store_order_share,
+        history.app_orders_lifetime * 1.0 / nullif(history.orders_lifetime, 0) as app_order_share,
         history.recency_score,
         history.frequency_score,
         history.monetary_score,
@@ -332,7 +335,8 @@ features as (
         history_features.frequency_score,
         history_features.monetary_score,
         history_features.lifecycle_stage,
-        history_features.monetary_window_change_3m,
+        -- a difference of two DECIMAL(18, 2) widens to (19, 2): money stays DECIMAL(18, 2)
+        cast(history_features.monetary_window_change_3m as decimal(18, 2)) as monetary_window_change_3m,
         coalesce(history_features.web_order_share, 0) as web_order_share,
         coalesce(history_features.store_order_share, 0) as store_order_share,
         coalesce(history_features.app_order_share, 0) as app_order_share,
@@ -343,7 +347,7 @@ features as (
         bounces_before.customer_id is not null as has_bounced_email_before,
         labels.is_churned_next_horizon,
         (select data_end.source_loaded_date from data_end) as source_loaded_date,
-        {{ dbt.current_timestamp() }} as features_processed_at
+        {{ utc_now() }} as features_processed_at
     from history_features
     left join recent_activity
         on
@@ -378,7 +382,7 @@ final as (
             {% endfor %}
             labels.is_churned_next_horizon,
             (select data_end.source_loaded_date from data_end) as source_loaded_date,
-            {{ dbt.current_timestamp() }} as features_processed_at,
+            {{ utc_now() }} as features_processed_at,
             relabelled.features_hash
         from relabelled
         inner join labels

@@ -30,7 +30,7 @@ STAGES = ["new", "active", "at_risk", "lapsed", "churned", "reactivated"]
 # Imports are made where they are needed: a run with nothing to train returns an empty DuckDB
 # relation and loads neither pandas nor scikit-learn.
 COLUMNS = {
-    "labelled_through_date": "timestamp",
+    "labelled_through_date": "date",
     "training_rows": "bigint",
     "test_rows": "bigint",
     "model_test_auc": "double",
@@ -144,8 +144,12 @@ def model(dbt, session):
     if fitted is None:
         return no_fit(session)
     row = {
-        "labelled_through_date": pd.Timestamp(labelled_through),
+        "labelled_through_date": labelled_through,
         **fitted,
         "trained_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
     }
-    return pd.DataFrame([row])[list(COLUMNS)]
+    frame = pd.DataFrame([row])[list(COLUMNS)]
+    # the BI types of docs/design.md: a date object column becomes DATE (a pd.Timestamp of a date would
+    # be TIMESTAMP_S), and the fit time microseconds, i.e. TIMESTAMP
+    frame["trained_at"] = frame["trained_at"].astype("datetime64[us]")
+    return frame

@@ -8,6 +8,8 @@
 -- A view over the per-customer state of customer_order_summary (same as-of date): T moves for every
 -- customer every day, so it is derived from the buyers' small rows, not from their purchase days;
 -- customer_clv stores these columns with the scores made from them.
+-- var('clv_calibration_end') is checked here, the last SQL model before customer_clv_fits uses it.
+{%- do clv_calibration_end(ref('customer_purchase_days')) %}
 with
 
 order_summary as (

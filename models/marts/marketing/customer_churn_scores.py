@@ -96,7 +96,7 @@ def model(dbt, session):
         {fitted("model_test_auc", "double")} as model_test_auc,
         {fitted("baseline_recency_test_auc", "double")} as baseline_recency_test_auc,
         {fitted("training_rows", "bigint")} as training_rows,
-        {fitted("labelled_through_date", "timestamp")} as model_labelled_through_date,
+        {fitted("labelled_through_date", "date")} as model_labelled_through_date,
         features_hash,
         features_processed_at
     """)

@@ -1,6 +1,7 @@
 """One row per customer of customer_btyd_summary: probability of being alive, expected purchase days
 and spend over the next var('clv_horizon_days') days, and the customer lifetime value over that
-horizon, from the latest monthly fit of customer_clv_fits.
+horizon, from the latest monthly fit of customer_clv_fits (or, with var('clv_calibration_end') set, from
+the fit on the purchases up to that date).
 
 The parameters come from pymc-marketing; the predictions are its closed forms (Fader, Hardie & Lee
 2005, eq. 10 and P(alive); Fader & Hardie 2013, eq. 5) written with numpy alone, so that the daily
@@ -69,12 +70,23 @@ def model(dbt, session):
     summary = dbt.ref("customer_btyd_summary").select(
         "customer_id, as_of_date, frequency, recency, \"T\", monetary_value"
     )
-    fits = dbt.ref("customer_clv_fits").order("calibration_end_date desc").limit(1)
+    chosen = dbt.config.get("clv_calibration_end")
+    if chosen is None or str(chosen).strip().lower() in ("", "none", "null"):
+        # the monthly fits only: a fit on another day was made for a validation (var clv_calibration_end)
+        fits = dbt.ref("customer_clv_fits").filter("calibration_end_date = last_day(calibration_end_date)")
+    else:
+        # scored with the calibration fit, as lifetimes users do when validating (customer_clv_fits
+        # has checked the date)
+        import datetime as dt
+
+        chosen_end = dt.date.fromisoformat(str(chosen).strip())
+        fits = dbt.ref("customer_clv_fits").filter(f"calibration_end_date = date '{chosen_end}'")
+    fits = fits.order("calibration_end_date desc").limit(1)
     fit = dict(zip(fits.columns, fits.fetchall()[0])) if fits.aggregate("count(*)").fetchall()[0][0] else None
     if fit is None:
         return summary.select(
             "*, " + ", ".join(f"cast(null as double) as {column}" for column in SCORE_COLUMNS)
-            + f", cast({horizon} as bigint) as clv_horizon_days, cast(null as timestamp) as clv_calibration_end_date"
+            + f", cast({horizon} as bigint) as clv_horizon_days, cast(null as date) as clv_calibration_end_date"
         )
     arrays = summary.fetchnumpy()
     x, t_x, big_t, mean_spend = (
@@ -95,5 +107,5 @@ def model(dbt, session):
     return summary.join(session.view("customer_clv__scores"), "customer_id").select(
         "customer_id, as_of_date, frequency, recency, \"T\", monetary_value, " + ", ".join(SCORE_COLUMNS)
         + f", cast({horizon} as bigint) as clv_horizon_days"
-        + f", cast(timestamp '{fit['calibration_end_date']}' as timestamp) as clv_calibration_end_date"
+        + f", cast(timestamp '{fit['calibration_end_date']}' as date) as clv_calibration_end_date"
     )

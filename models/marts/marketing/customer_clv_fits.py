@@ -8,8 +8,13 @@ once per month: an incremental run whose calibration month is already fitted app
 does not even import pymc (8 s on this machine). Because the calibration date, not the run date,
 decides the fit, an incremental run and a full refresh hold the same fit for the same month.
 
-Gamma-Gamma needs a strictly positive mean repeat spend: customers without repeat purchase days, or
-whose repeat days net to zero or less (refunds), are left out of its fit and counted.
+Gamma-Gamma needs a strictly positive mean repeat spend (lifetimes refuses any other): customers
+without repeat purchase days, or whose repeat days are all zero-value purchases, are left out of its fit
+and counted in customers_left_out_of_spend_fit.
+
+Model validation: with var('clv_calibration_end') set, the fit is made on the purchases up to that
+date instead (read from customer_purchase_days, so no --full-refresh is needed) and clv_model_validation
+compares its predictions with the purchases after it.
 """
 import datetime as dt
 
@@ -17,7 +22,7 @@ MIN_REPEAT_CUSTOMERS = 50
 # Imports are made where they are needed: a run with nothing to fit returns an empty DuckDB relation
 # and loads neither pandas nor pymc.
 COLUMNS = {
-    "calibration_end_date": "timestamp",
+    "calibration_end_date": "date",
     "customers_fitted": "bigint",
     "repeat_customers_fitted": "bigint",
     "customers_left_out_of_spend_fit": "bigint",
@@ -72,6 +77,22 @@ def calibration_end(as_of: dt.date) -> dt.date:
     return as_of.replace(day=1) - dt.timedelta(days=1)
 
 
+def chosen_calibration_end(value, as_of: dt.date) -> dt.date | None:
+    """var('clv_calibration_end') as a date before the as-of date, None when unset; a bad value stops
+    the run with one line (a validation needs a holdout after the calibration end)."""
+    if value is None or str(value).strip().lower() in ("", "none", "null"):
+        return None
+    try:
+        end = dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError(f"var clv_calibration_end must be a date YYYY-MM-DD, got '{value}'") from None
+    if end >= as_of:
+        raise ValueError(
+            f"var clv_calibration_end ({end}) must be before the as-of date ({as_of}): the holdout after it is empty"
+        )
+    return end
+
+
 def fit(summary) -> dict:
     import warnings
 
@@ -106,7 +127,7 @@ def model(dbt, session):
     as_of = dbt.ref("customer_btyd_summary").aggregate("max(as_of_date)").fetchall()[0][0]
     if as_of is None:
         return no_fit(session)
-    end = calibration_end(as_of)
+    end = chosen_calibration_end(dbt.config.get("clv_calibration_end"), as_of) or calibration_end(as_of)
     if dbt.is_incremental:
         fitted = session.sql(f"select count(*) from {dbt.this} where calibration_end_date = date '{end}'")
         if fitted.fetchall()[0][0] > 0:
@@ -120,7 +141,7 @@ def model(dbt, session):
         # too little repeat buying to estimate dropout and spend: no fit rather than a wild one
         return no_fit(session)
     row = {
-        "calibration_end_date": pd.Timestamp(end),
+        "calibration_end_date": end,
         "customers_fitted": len(summary),
         "customers_left_out_of_spend_fit": len(summary) - repeat_spenders,
         "total_frequency": int(summary["frequency"].sum()),
@@ -130,4 +151,8 @@ def model(dbt, session):
         **fit(summary),
         "fitted_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
     }
-    return pd.DataFrame([row])[list(COLUMNS)]
+    frame = pd.DataFrame([row])[list(COLUMNS)]
+    # the BI types of docs/design.md: a date object column becomes DATE (a pd.Timestamp of a date would
+    # be TIMESTAMP_S), and the fit time microseconds, i.e. TIMESTAMP
+    frame["fitted_at"] = frame["fitted_at"].astype("datetime64[us]")
+    return frame

@@ -75,8 +75,8 @@ final as (
         customer_id,
         min(case when order_count > 0 then purchase_date end) as first_order_date,
         max(case when order_count > 0 then purchase_date end) as last_order_date,
-        sum(order_count) as order_count,
-        sum(refund_count) as refund_count,
+        cast(sum(order_count) as bigint) as order_count,
+        cast(sum(refund_count) as bigint) as refund_count,
         count(case when order_count > 0 then 1 end) as purchase_day_count,
         -- the purchase days' sales but the first day's (refund-only days have none; min_by, in DuckDB
         -- and Spark alike: exact in decimals, and no window over the days)

@@ -145,11 +145,11 @@ final as (
             -- a day keeps the time its content last changed, so that customer_rfm_history reopens only
             -- the months of changed days; all days of a customer with a vanished day count as changed
             case
-                when compared_days.is_changed or changed_customers.has_vanished_day then {{ dbt.current_timestamp() }}
+                when compared_days.is_changed or changed_customers.has_vanished_day then {{ utc_now() }}
                 else compared_days.stored_processed_at
             end as processed_at
         {% else %}
-            {{ dbt.current_timestamp() }} as processed_at
+            {{ utc_now() }} as processed_at
         {% endif %}
     from daily
     {% if is_incremental() %}

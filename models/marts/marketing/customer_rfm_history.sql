@@ -18,6 +18,10 @@
 -- moved; the other customers' rows of reopened months keep their values and are only ranked again.
 -- Only rows that differ are written. Lifetime values are carried forward from the stored month
 -- before, so the cost does not grow with the history.
+-- Conventions (macro rfm_conventions): the window is var('rfm_window_days') days or 'lifetime', the
+-- frequency counts var('rfm_frequency_unit') (orders or purchase days); a change of either needs
+-- --full-refresh of this model and its children (stored totals are in the old convention).
+{%- set rfm = rfm_conventions() %}
 with
 
 purchase_days as (
@@ -53,7 +57,7 @@ segments as (
     from {{ ref('rfm_segments') }}
 ),
 
-{% if var('rfm_scoring') == 'thresholds' %}
+{% if rfm.scoring == 'thresholds' %}
 thresholds as (
     select
         metric,
@@ -123,7 +127,6 @@ month_ends as (
 -- var('rfm_window_days') days to its end) is its running total minus the total at the window's
 -- start; only the start's own month is read day by day. So the cost follows the months and
 -- customers written, not months x purchase days, and a daily run does not grow with the history.
-{% set window_days = var('rfm_window_days') %}
 {% if is_incremental() %}
 stored_months as (
     select distinct
@@ -278,7 +281,7 @@ customer_month_sums as (
         calendar_month_end_date,
         min(case when order_count > 0 then purchase_date end) as first_purchase_in_month,
         max(case when order_count > 0 then purchase_date end) as last_purchase_in_month,
-        sum(order_count) as order_count,
+        sum({{ rfm_frequency_units('order_count') }}) as order_count,
         {% for channel in ['web', 'store', 'app'] %}
             sum({{ channel }}_order_count) as {{ channel }}_order_count,
         {% endfor %}
@@ -363,11 +366,11 @@ window_starts as (
     -- after the start
     select
         month_ends.calendar_month_end_date,
-        cast(month_ends.month_end_date - interval '{{ window_days }} days' as date) as window_start_date,
+        {{ rfm_window_start_date('month_ends.month_end_date') }} as window_start_date,
         max(months.calendar_month_end_date) as totals_month_end_date
     from month_ends
     left join months
-        on months.calendar_month_end_date <= {{ month_end("month_ends.month_end_date - interval '" ~ window_days ~ " days'") }}
+        on months.calendar_month_end_date <= {{ month_end(rfm_window_start_date('month_ends.month_end_date')) }}
     group by month_ends.calendar_month_end_date, month_ends.month_end_date
 ),
 
@@ -401,7 +404,7 @@ window_start_month_days as (
     select
         window_starts.calendar_month_end_date,
         purchase_days.customer_id,
-        sum(purchase_days.order_count) as order_count,
+        sum({{ rfm_frequency_units('purchase_days.order_count') }}) as order_count,
         sum(purchase_days.net_amount) as net_amount
     from window_starts
     cross join as_of
@@ -427,7 +430,7 @@ days_before_untotalled_window_starts as (
     select
         buyer_months.calendar_month_end_date,
         buyer_months.customer_id,
-        sum(purchase_days.order_count) as order_count,
+        sum({{ rfm_frequency_units('purchase_days.order_count') }}) as order_count,
         sum(purchase_days.net_amount) as net_amount
     from buyer_months
     inner join window_starts on buyer_months.calendar_month_end_date = window_starts.calendar_month_end_date
@@ -537,7 +540,7 @@ scored as (
             'with_recency.recency_days',
             days_between('with_recency.previous_purchase_date', 'with_recency.last_purchase_date')
         ) }} as lifecycle_stage,
-        {% if var('rfm_scoring') == 'thresholds' %}
+        {% if rfm.scoring == 'thresholds' %}
         (
             -- recency scores fall as the bounds rise: the lowest score whose bound is reached
             select min(thresholds.score) from thresholds
@@ -552,7 +555,9 @@ scored as (
             where thresholds.metric = 'monetary' and thresholds.min_value <= with_recency.monetary_window
         ) as monetary_score
         {% else %}
-            -- quintiles of the month's population; ties broken by customer_id so a rebuild agrees
+            -- quintiles of the month's population (NTILE(5): the first n mod 5 scores get one customer
+            -- more); equal values are ordered by customer_id (a hash, so arbitrary but deterministic)
+            -- so that a rebuild and an incremental run agree
             ntile(5) over (
                 partition by with_recency.month_end_date
                 order by with_recency.last_purchase_date asc, with_recency.customer_id asc
@@ -579,11 +584,12 @@ final as (
         scored.last_purchase_date,
         scored.previous_purchase_date,
         scored.recency_days,
-        scored.frequency_window,
-        scored.frequency_lifetime,
-        scored.web_orders_lifetime,
-        scored.store_orders_lifetime,
-        scored.app_orders_lifetime,
+        -- running sums are HUGEINT in DuckDB, which few BI drivers read: counts are BIGINT
+        cast(scored.frequency_window as bigint) as frequency_window,
+        cast(scored.frequency_lifetime as bigint) as frequency_lifetime,
+        cast(scored.web_orders_lifetime as bigint) as web_orders_lifetime,
+        cast(scored.store_orders_lifetime as bigint) as store_orders_lifetime,
+        cast(scored.app_orders_lifetime as bigint) as app_orders_lifetime,
         scored.monetary_window,
         scored.monetary_lifetime,
         scored.recency_score,
@@ -592,7 +598,7 @@ final as (
         segment_cells.rfm_segment,
         scored.lifecycle_stage,
         (select max(purchase_days.loaded_date) from purchase_days) as source_loaded_date,
-        {{ dbt.current_timestamp() }} as history_processed_at
+        {{ utc_now() }} as history_processed_at
     from scored
     left join segment_cells
         on scored.recency_score = segment_cells.recency_score and scored.frequency_score = segment_cells.frequency_score

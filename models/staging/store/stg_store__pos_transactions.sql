@@ -21,6 +21,8 @@ final as (
         transacted_at,
         transaction_type,
         total_amount,
+        -- free items, full discounts, replacements: purchases with zero spend (a zero refund is quarantined)
+        transaction_type = 'sale' and total_amount = 0 as is_zero_value,
         load_date
     from pos_transactions
 )

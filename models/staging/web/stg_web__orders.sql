@@ -23,6 +23,8 @@ final as (
         refunded_order_id,
         total_amount,
         currency,
+        -- free items, full discounts, replacements: purchases with zero spend (a zero refund is quarantined)
+        order_type = 'sale' and total_amount = 0 as is_zero_value,
         load_date
     from orders
 )

@@ -41,7 +41,6 @@ final as (
                     when event_type is null or event_type not in ('app_open', 'product_view', 'add_to_cart', 'purchase')
                         then 'invalid_event_type'
                     when event_type = 'purchase' and (order_id is null or amount is null) then 'purchase_without_order'
-                    when event_type = 'purchase' and amount = 0 then 'zero_amount'
                 end,
                 {{ implausible_timestamp_reason('event_at') }}
             ) as quarantine_reason

@@ -94,6 +94,9 @@ standardised as (
 final as (
     select
         *,
+        -- tickets carry one free-text name; identity and survivorship need its given name and surname
+        {{ given_name('requester_name') }} as requester_first_name,
+        {{ family_name('requester_name') }} as requester_last_name,
         {{ row_status(['ticket_id']) }} as row_status
     from standardised
 )

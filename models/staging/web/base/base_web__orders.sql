@@ -1,8 +1,21 @@
 -- Every delivered row of web/orders with parsed values and its fate in staging.
+-- Amounts are converted to the reporting currency with the rate of the order's UTC month: a company that
+-- sells in several currencies must not see them summed as one. An order whose currency has no rate for
+-- its month is quarantined (unknown_currency_rate) rather than stopping the build: the other orders stay
+-- usable, and the quarantine mart and the audit's quarantine thresholds name it.
 with
 
 raw_orders as (
     select * from {{ raw_source('web', 'orders') }}
+),
+
+currency_rates as (
+    select
+        currency,
+        month,
+        rate
+    from {{ ref('currency_rates_monthly') }}
+    where reporting_currency = '{{ reporting_currency() }}'
 ),
 
 cleaned as (
@@ -12,7 +25,7 @@ cleaned as (
         {{ parse_timestamp('ordered_at') }} as ordered_at,
         lower({{ clean_text('order_type') }}) as order_type,
         {{ clean_text('refunded_order_id') }} as refunded_order_id,
-        cast(total_amount as decimal(18, 2)) as total_amount,
+        cast(total_amount as decimal(18, 2)) as delivered_amount,
         upper({{ clean_text('currency') }}) as currency,
         load_date,
         filename,
@@ -23,21 +36,46 @@ cleaned as (
     from raw_orders
 ),
 
+converted as (
+    select
+        cleaned.*,
+        case
+            when cleaned.currency = '{{ reporting_currency() }}' then 1
+            else currency_rates.rate
+        end as exchange_rate
+    from cleaned
+    left join currency_rates
+        on
+            cleaned.currency = currency_rates.currency
+            and date_trunc('month', cleaned.ordered_at) = currency_rates.month
+),
+
 final as (
     select
-        *,
+        order_id,
+        account_id,
+        ordered_at,
+        order_type,
+        refunded_order_id,
+        cast(round(delivered_amount * exchange_rate, 2) as decimal(18, 2)) as total_amount,
+        currency,
+        load_date,
+        filename,
+        delivery_rank,
+        quarantine_reason,
         {{ row_status(['order_id']) }} as row_status
     from (
         select
             *,
             coalesce(
                 {{ conflicting_values_reason(['order_id'], [
-                    'account_id', 'ordered_at', 'order_type', 'refunded_order_id', 'total_amount', 'currency'
+                    'account_id', 'ordered_at', 'order_type', 'refunded_order_id', 'delivered_amount', 'currency'
                 ]) }},
-                {{ order_quarantine_reason('order_id', 'ordered_at', 'order_type', 'total_amount') }},
+                {{ order_quarantine_reason('order_id', 'ordered_at', 'order_type', 'delivered_amount') }},
+                case when exchange_rate is null then 'unknown_currency_rate' end,
                 {{ implausible_timestamp_reason('ordered_at') }}
             ) as quarantine_reason
-        from cleaned
+        from converted
     ) as with_reason
 )
 

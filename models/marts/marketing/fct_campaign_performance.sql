@@ -1,0 +1,223 @@
+-- One row per campaign and RFM segment as of the campaign's start, plus one 'All segments' row per
+-- campaign. A full rebuild each run: orders of the attribution window arrive late and identity merges
+-- move members between customers, and the input (members x window orders) is small.
+{% set z = var('campaign_interval_z') %}
+{% set min_n = var('campaign_min_group_size') %}
+{% set window_days = var('campaign_attribution_days') %}
+with
+
+campaigns as (
+    select
+        campaign_id,
+        campaign_name,
+        channel,
+        start_date,
+        cost_amount
+    from {{ ref('stg_marketing__campaigns') }}
+),
+
+members as (
+    select
+        campaign_member_id,
+        campaign_id,
+        contact_id,
+        group_name
+    from {{ ref('stg_marketing__campaign_members') }}
+),
+
+responses as (
+    select campaign_member_id
+    from {{ ref('stg_marketing__campaign_responses') }}
+    where response_type = 'convert'
+),
+
+identity as (
+    select
+        source_record_id,
+        customer_id
+    from {{ ref('bridge_customer_identity') }}
+    where source_name = 'crm'
+),
+
+rfm_history as (
+    select
+        customer_id,
+        calendar_month_end_date,
+        rfm_segment
+    from {{ ref('customer_rfm_history') }}
+),
+
+orders as (
+    select
+        customer_id,
+        ordered_date,
+        net_amount
+    from {{ ref('fct_orders') }}
+    where not is_refund and customer_id is not null
+),
+
+data_end as (
+    select max(ordered_date) as last_order_date
+    from orders
+),
+
+-- the segment of the month before the start: what was known when the audience was picked
+member_outcomes as (
+    select
+        members.campaign_id,
+        members.campaign_member_id,
+        members.group_name,
+        coalesce(rfm_history.rfm_segment, 'No purchase history') as rfm_segment,
+        members.campaign_member_id in (select responses.campaign_member_id from responses) as is_responder,
+        count(orders.ordered_date) as window_orders,
+        coalesce(sum(orders.net_amount), 0) as window_revenue
+    from members
+    inner join campaigns on members.campaign_id = campaigns.campaign_id
+    left join identity on members.contact_id = identity.source_record_id
+    left join rfm_history
+        on
+            identity.customer_id = rfm_history.customer_id
+            and rfm_history.calendar_month_end_date = cast(date_trunc('month', campaigns.start_date) as date) - 1
+    left join orders
+        on
+            identity.customer_id = orders.customer_id
+            and orders.ordered_date between campaigns.start_date and campaigns.start_date + {{ window_days }}
+    group by all
+),
+
+-- every member counts in their segment's row and in the campaign's 'All segments' row
+member_rows as (
+    select
+        campaign_id,
+        group_name,
+        rfm_segment,
+        is_responder,
+        window_orders,
+        window_revenue
+    from member_outcomes
+    union all
+    select
+        campaign_id,
+        group_name,
+        'All segments' as rfm_segment,
+        is_responder,
+        window_orders,
+        window_revenue
+    from member_outcomes
+),
+
+group_sums as (
+    select
+        campaign_id,
+        rfm_segment,
+        count(*) filter (where group_name = 'target') as n_t,
+        count(*) filter (where group_name = 'control') as n_c,
+        count(*) filter (where group_name = 'target' and is_responder) as x_t,
+        count(*) filter (where group_name = 'control' and is_responder) as x_c,
+        sum(window_orders) filter (where group_name = 'target') as orders_t,
+        sum(window_orders) filter (where group_name = 'control') as orders_c,
+        var_samp(window_orders) filter (where group_name = 'target') as orders_var_t,
+        var_samp(window_orders) filter (where group_name = 'control') as orders_var_c,
+        sum(window_revenue) filter (where group_name = 'target') as revenue_t,
+        sum(window_revenue) filter (where group_name = 'control') as revenue_c,
+        var_samp(window_revenue) filter (where group_name = 'target') as revenue_var_t,
+        var_samp(window_revenue) filter (where group_name = 'control') as revenue_var_c
+    from member_rows
+    group by campaign_id, rfm_segment
+),
+
+rates as (
+    select
+        campaign_id,
+        rfm_segment,
+        n_t,
+        n_c,
+        x_t,
+        x_c,
+        n_t >= {{ min_n }} and n_c >= {{ min_n }} as is_measurable,
+        x_t / nullif(n_t, 0) as p_t,
+        x_c / nullif(n_c, 0) as p_c,
+        (x_t + x_c) / nullif(n_t + n_c, 0) as p_pooled,
+        {{ wilson_bound('x_t', 'n_t', z, 'lower') }} as p_t_lower,
+        {{ wilson_bound('x_t', 'n_t', z, 'upper') }} as p_t_upper,
+        {{ wilson_bound('x_c', 'n_c', z, 'lower') }} as p_c_lower,
+        {{ wilson_bound('x_c', 'n_c', z, 'upper') }} as p_c_upper,
+        orders_t / nullif(n_t, 0) - orders_c / nullif(n_c, 0) as orders_diff,
+        sqrt(orders_var_t / n_t + orders_var_c / n_c) as orders_diff_se,
+        revenue_t / nullif(n_t, 0) - revenue_c / nullif(n_c, 0) as revenue_diff,
+        sqrt(revenue_var_t / n_t + revenue_var_c / n_c) as revenue_diff_se,
+        (p_t - p_c) / nullif(sqrt(p_pooled * (1 - p_pooled) * (1 / n_t + 1 / n_c)), 0) as z_score,
+        -- Katz log interval of the response-rate ratio; undefined without responders in a group
+        case when x_t > 0 and x_c > 0 then sqrt(1 / x_t - 1 / n_t + 1 / x_c - 1 / n_c) end as log_ratio_se
+    from group_sums
+),
+
+final as (
+    select
+        cast({{ surrogate_key(['rates.campaign_id', 'rates.rfm_segment']) }} as varchar) as campaign_segment_id,
+        cast(rates.campaign_id as varchar) as campaign_id,
+        cast(campaigns.campaign_name as varchar) as campaign_name,
+        cast(campaigns.channel as varchar) as channel,
+        cast(campaigns.start_date as date) as start_date,
+        cast(rates.rfm_segment as varchar) as rfm_segment,
+        rates.rfm_segment = 'All segments' as is_all_segments,
+        cast(campaigns.start_date + {{ window_days }} as date) as attribution_end_date,
+        campaigns.start_date + {{ window_days }} <= data_end.last_order_date as is_window_complete,
+        cast(rates.n_t as bigint) as targeted_count,
+        cast(rates.n_c as bigint) as control_count,
+        cast(rates.x_t as bigint) as target_responder_count,
+        cast(rates.x_c as bigint) as control_responder_count,
+        cast(rates.p_t as double) as target_response_rate,
+        cast(rates.p_c as double) as control_response_rate,
+        rates.is_measurable,
+        -- Newcombe's hybrid score interval of p_t - p_c (from the two Wilson intervals)
+        case when rates.is_measurable then cast(rates.p_t - rates.p_c as double) end as absolute_lift,
+        case when rates.is_measurable then cast(rates.p_t - rates.p_c - sqrt(
+            (rates.p_t - rates.p_t_lower) ** 2 + (rates.p_c_upper - rates.p_c) ** 2
+        ) as double) end as absolute_lift_lower,
+        case when rates.is_measurable then cast(rates.p_t - rates.p_c + sqrt(
+            (rates.p_t_upper - rates.p_t) ** 2 + (rates.p_c - rates.p_c_lower) ** 2
+        ) as double) end as absolute_lift_upper,
+        case when rates.is_measurable then cast(rates.p_t / nullif(rates.p_c, 0) - 1 as double) end as relative_lift,
+        case when rates.is_measurable and rates.log_ratio_se is not null then cast(
+            exp(ln(rates.p_t / rates.p_c) - {{ z }} * rates.log_ratio_se) - 1 as double
+        ) end as relative_lift_lower,
+        case when rates.is_measurable and rates.log_ratio_se is not null then cast(
+            exp(ln(rates.p_t / rates.p_c) + {{ z }} * rates.log_ratio_se) - 1 as double
+        ) end as relative_lift_upper,
+        case when rates.is_measurable then cast(
+            2 * (1 - {{ normal_cdf('abs(rates.z_score)') }}) as double
+        ) end as response_p_value,
+        case when rates.is_measurable then cast(rates.orders_diff as double) end as incremental_orders_per_member,
+        case when rates.is_measurable then cast(
+            rates.orders_diff - {{ z }} * rates.orders_diff_se as double
+        ) end as incremental_orders_per_member_lower,
+        case when rates.is_measurable then cast(
+            rates.orders_diff + {{ z }} * rates.orders_diff_se as double
+        ) end as incremental_orders_per_member_upper,
+        case when rates.is_measurable then cast(rates.orders_diff * rates.n_t as double) end as incremental_orders,
+        case when rates.is_measurable then cast(rates.revenue_diff as double) end as incremental_revenue_per_member,
+        case when rates.is_measurable then cast(
+            rates.revenue_diff - {{ z }} * rates.revenue_diff_se as double
+        ) end as incremental_revenue_per_member_lower,
+        case when rates.is_measurable then cast(
+            rates.revenue_diff + {{ z }} * rates.revenue_diff_se as double
+        ) end as incremental_revenue_per_member_upper,
+        case when rates.is_measurable then cast(
+            rates.revenue_diff * rates.n_t as decimal(18, 2)
+        ) end as incremental_revenue_amount,
+        -- a segment carries the campaign's cost in proportion to its members (the cost is per contact)
+        cast(campaigns.cost_amount * (rates.n_t + rates.n_c) / sum(rates.n_t + rates.n_c) over (
+            partition by rates.campaign_id, rates.rfm_segment = 'All segments'
+        ) as decimal(18, 2)) as cost_amount,
+        case when rates.is_measurable then cast(
+            (rates.revenue_diff * rates.n_t) / nullif(campaigns.cost_amount * (rates.n_t + rates.n_c) / sum(
+                rates.n_t + rates.n_c
+            ) over (partition by rates.campaign_id, rates.rfm_segment = 'All segments'), 0) - 1 as double
+        ) end as roi
+    from rates
+    inner join campaigns on rates.campaign_id = campaigns.campaign_id
+    cross join data_end
+)
+
+select * from final

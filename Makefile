@@ -32,10 +32,21 @@ PY := $(BIN)/python
 DBT_ARGS ?=
 export DBT_ARGS
 
+# AS_OF=YYYY-MM-DD: the marketing as-of date (empty: the last day with orders). AUDIT_AS_OF: the day the
+# audit treats as today (empty: AS_OF). Both reach the build through the environment like DBT_ARGS, so
+# no value can become shell syntax; the build checks them and says in one line what is wrong.
+AS_OF ?=
+AUDIT_AS_OF ?=
+export AS_OF AUDIT_AS_OF
+
 .PHONY: help setup sample preflight dbt-build audit publish rollback export build test lint docs clean
 
 help:
 	@echo "make build   set up .venv, generate the sample (unless RAW_ROOT=path), build, test and publish $(WAREHOUSE)"
+	@echo "             AS_OF=YYYY-MM-DD  marketing as-of date (default: the last day with orders; an earlier one than"
+	@echo "                               the warehouse's needs DBT_ARGS=--full-refresh, the build says so)"
+	@echo "             AUDIT_AS_OF=YYYY-MM-DD  the day the audit treats as today (default: AS_OF)"
+	@echo "             DBT_ARGS='...'    extra dbt arguments, e.g. --full-refresh or --selector daily"
 	@echo "make test    run the whole test suite (pytest: generator, dbt build on a small sample, lint, docs)"
 	@echo "make lint    sqlfluff lint of every model"
 	@echo "make rollback  put the previously published build back (run again to undo)"
@@ -60,7 +71,8 @@ $(SAMPLE_DIR)/_generator.json: | $(BIN)/.installed
 
 sample: $(SAMPLE_DIR)/_generator.json
 
-BUILD := $(PY) -m scripts build --raw-root $(RAW) --build-db $(BUILD_DB) --warehouse $(WAREHOUSE)
+BUILD := $(PY) -m scripts build --raw-root $(RAW) --build-db $(BUILD_DB) --warehouse $(WAREHOUSE) \
+	$(if $(AS_OF),--as-of "$$AS_OF") $(if $(AUDIT_AS_OF),--audit-as-of "$$AUDIT_AS_OF")
 
 # One locked process (scripts/build.py): preflight, the build file restored from the last published
 # state, dbt build (models and their tests), audit (Great Expectations, audit/expectations.yml), and

@@ -9,14 +9,25 @@ raw root, build file, warehouse and salt.
   `--full-refresh` or the first build). Whatever a failed or killed build wrote to it is thrown away
   by the next build, and only an audited build file can be published.
 - Raw root: passed to dbt as C360_RAW_ROOT, which the sources read before var('raw_root'), so dbt
-  reads the folder preflight checked whatever --vars DBT_ARGS adds.
+  reads the folder preflight checked whatever --vars DBT_ARGS adds. It is passed as given (dbt runs
+  in this working directory), not made absolute: the sources' locations in the manifest are then the
+  ones a plain `dbt` in the same shell renders, so `--select state:modified+ --state` against a
+  manifest of `make build` does not take every source, and all that reads them, as modified.
 - Salt: C360_PII_SALT from the environment, else a random salt kept owner-only beside the state
   (`warehouse/.state/pii_salt`), so hashes stay comparable from build to build.
+- As-of date: `--as-of` (make's AS_OF) reaches dbt as C360_ANALYTICS_AS_OF, the default of
+  var('analytics_as_of_date'), never as --vars, so a user's --vars in DBT_ARGS add to it instead of
+  replacing it (dbt keeps only the last --vars). A --vars analytics_as_of_date in DBT_ARGS counts as
+  the as-of date for the checks below. The marketing marts keep their as-of state incrementally: an
+  as-of date later than the published one is caught up, an earlier one is refused before dbt runs
+  with the command that rebuilds (a full refresh), and one after the newest load or before the first
+  purchase day is refused because the marts would describe days without data.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import secrets
 import shlex
 import shutil
@@ -24,11 +35,23 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
+
+import duckdb
+import yaml
 
 from scripts import publish as publishing
 
 STEPS = ("preflight", "dbt", "audit", "publish")
+# on request only: docs generates the docs site; parse writes target/manifest.json in the build's own
+# environment (raw root, salt, as-of), the manifest to keep for `dbt ... --select state:modified+ --state`
+EXTRA_STEPS = ("parse", "docs")
+AS_OF_ENV = "C360_ANALYTICS_AS_OF"
+# scripts/audit.py's option for the date its checks treat as today (make's AUDIT_AS_OF, default AS_OF)
+AUDIT_AS_OF_OPTION = "--as-of"
+LOAD_FOLDER = re.compile(r"load_date=(\d{4}-\d{2}-\d{2})")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class BuildError(Exception):
@@ -49,6 +72,126 @@ def pii_salt(warehouse: Path) -> str:
         print(f"build: created a PII hashing salt in {salt_file} (set C360_PII_SALT to use your own)",
               file=sys.stderr)
     return salt_file.read_text().strip()
+
+
+class AsOfError(Exception):
+    """An as-of date the build cannot use; the message is the one line the user sees."""
+
+
+def parse_date(text: str | None, name: str) -> date | None:
+    if text is None or not str(text).strip():
+        return None
+    # Python 3.11 also reads 20250531 and 2025-W22-6 as ISO dates; dbt and this README say YYYY-MM-DD
+    if ISO_DATE.fullmatch(str(text).strip()):
+        try:
+            return date.fromisoformat(str(text).strip())
+        except ValueError:
+            pass
+    raise AsOfError(f"{name} must be a date YYYY-MM-DD, got {str(text)!r}")
+
+
+def dbt_vars(dbt_args: list[str]) -> dict:
+    """The --vars of DBT_ARGS as dbt reads them (YAML; the last --vars wins)."""
+    found: dict = {}
+    for position, arg in enumerate(dbt_args):
+        if arg == "--vars" and position + 1 < len(dbt_args):
+            text = dbt_args[position + 1]
+        elif arg.startswith("--vars="):
+            text = arg.split("=", 1)[1]
+        else:
+            continue
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError:
+            value = None
+        if not isinstance(value, dict):
+            raise AsOfError(f"DBT_ARGS --vars must be a YAML mapping such as '{{name: value}}', got {text!r}")
+        found = value
+    return found
+
+
+def requested_as_of(as_of_text: str | None, dbt_args: list[str]) -> date | None:
+    """AS_OF, or a --vars analytics_as_of_date in DBT_ARGS (which dbt would use over AS_OF)."""
+    as_of = parse_date(as_of_text, "AS_OF")
+    user_vars = dbt_vars(dbt_args)
+    if "analytics_as_of_date" not in user_vars:
+        return as_of
+    from_vars = parse_date(None if user_vars["analytics_as_of_date"] is None else str(user_vars["analytics_as_of_date"]),
+                           "DBT_ARGS --vars analytics_as_of_date")
+    if as_of is not None and from_vars != as_of:
+        raise AsOfError(f"AS_OF {as_of} and DBT_ARGS --vars analytics_as_of_date {from_vars} disagree: give only AS_OF")
+    return from_vars
+
+
+def newest_load_date(raw_root: Path) -> date | None:
+    """The newest load_date=YYYY-MM-DD folder of any raw table (preflight has checked the layout)."""
+    dates = [date.fromisoformat(match.group(1)) for folder in raw_root.glob("*/*/load_date=*")
+             if (match := LOAD_FOLDER.fullmatch(folder.name))]
+    return max(dates, default=None)
+
+
+def published_as_of(warehouse: Path) -> tuple[date | None, bool, date | None]:
+    """(as-of date, whether it was set rather than derived, last purchase day) of the published state.
+
+    Computed as macros/utils/analytics_as_of_date.sql does: the recorded setting, else the last
+    purchase day. (None, False, None) when nothing is published or the state predates these models.
+    """
+    state = publishing.Publication.at(warehouse).state
+    if not state.is_file():
+        return None, False, None
+    try:
+        con = duckdb.connect(str(state), read_only=True)
+    except duckdb.Error as exc:
+        print(f"build: cannot read the as-of date of {state} ({str(exc).splitlines()[0]}); not checked",
+              file=sys.stderr)
+        return None, False, None
+    try:
+        setting, last_purchase = con.execute(
+            "select (select try_cast(nullif(setting_value, '') as date) from quality.build_settings"
+            "        where setting_name = 'analytics_as_of_date'),"
+            " (select max(purchase_date) from marketing.customer_purchase_days)"
+        ).fetchone()
+    except duckdb.CatalogException:
+        return None, False, None
+    finally:
+        con.close()
+    return (setting or last_purchase), setting is not None, last_purchase
+
+
+def check_as_of(as_of: date | None, raw_root: Path, warehouse: Path, full_refresh: bool) -> None:
+    """Refuse, before dbt runs, an as-of date the incremental marts cannot follow or the data cannot describe."""
+    newest = newest_load_date(raw_root)
+    if as_of is not None and newest is not None and as_of > newest:
+        raise AsOfError(f"AS_OF {as_of} is after the newest load in {raw_root} ({newest}): the marts would count "
+                        f"days without data as days without purchases; use AS_OF={newest} or earlier")
+    if full_refresh:
+        return
+    stored, was_set, last_purchase = published_as_of(warehouse)
+    if stored is None:
+        return
+    rebuild = f"make build AS_OF={as_of} DBT_ARGS=--full-refresh" if as_of else "make build DBT_ARGS=--full-refresh"
+    if as_of is not None and as_of < stored:
+        raise AsOfError(f"AS_OF {as_of} is before the warehouse's as-of {stored}: run {rebuild}")
+    if as_of is None and was_set and last_purchase is not None and stored > last_purchase:
+        # without AS_OF the as-of becomes the last purchase day, which may be before the one set
+        raise AsOfError(f"the warehouse's as-of {stored} was set (AS_OF) after its last purchase day "
+                        f"{last_purchase}; run make build AS_OF={stored} (or later) or {rebuild}")
+
+
+def check_built_as_of(as_of: date | None, build_db: Path) -> None:
+    """After dbt: an as-of date before the first purchase day leaves the marketing marts without buyers."""
+    if as_of is None:
+        return
+    con = duckdb.connect(str(build_db), read_only=True)
+    try:
+        first = con.execute("select min(purchase_date) from marketing.customer_purchase_days").fetchone()[0]
+    except duckdb.CatalogException:  # a --select that built no marketing mart
+        return
+    finally:
+        con.close()
+    if first is not None and as_of < first:
+        raise BuildError(f"AS_OF {as_of} is before the first purchase day in the data ({first}): "
+                         f"RFM, lifecycle and BTYD would have no buyers")
 
 
 class Runner:
@@ -96,13 +239,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="published BI file; restricted and state files go beside it (default: %(default)s)")
     parser.add_argument("--dbt-args", default=os.environ.get("DBT_ARGS", ""),
                         help="extra dbt arguments, e.g. '--full-refresh' (default: $DBT_ARGS)")
+    parser.add_argument("--as-of", default=os.environ.get(AS_OF_ENV) or None, metavar="YYYY-MM-DD",
+                        help="as-of date of the marketing marts (make's AS_OF; default: $C360_ANALYTICS_AS_OF, "
+                             "else the last day with orders)")
+    parser.add_argument("--audit-as-of", default=None, metavar="YYYY-MM-DD",
+                        help="date the audit treats as today (make's AUDIT_AS_OF; default: --as-of)")
     parser.add_argument("--steps", default=",".join(STEPS),
-                        help=f"comma-separated steps to run, of {', '.join(STEPS)} and docs (default: all but docs)")
+                        help=f"comma-separated steps to run, of {', '.join(STEPS + EXTRA_STEPS)} "
+                             f"(default: {','.join(STEPS)})")
+
+
+def run_audit(runner: Runner, build_db: Path, warehouse: Path, audit_as_of: date | None) -> None:
+    cmd = [sys.executable, "-m", "scripts", "audit", "--db", str(build_db), "--previous-db", str(warehouse),
+           "--docs-dir", str(build_db.parent / "data_docs")]
+    if audit_as_of is not None:
+        cmd += [AUDIT_AS_OF_OPTION, audit_as_of.isoformat()]
+    runner("audit", cmd)
 
 
 def run(args: argparse.Namespace) -> int:
     steps = [step.strip() for step in args.steps.split(",") if step.strip()]
-    unknown = sorted(set(steps) - set(STEPS) - {"docs"})
+    unknown = sorted(set(steps) - set(STEPS) - set(EXTRA_STEPS))
     if unknown:
         print(f"build: ERROR unknown step(s) {', '.join(unknown)}", file=sys.stderr)
         return 2
@@ -111,10 +268,17 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"build: ERROR DBT_ARGS cannot be read ({exc}): {args.dbt_args}", file=sys.stderr)
         return 2
+    try:
+        as_of = requested_as_of(args.as_of, dbt_args)
+        audit_as_of = parse_date(args.audit_as_of, "AUDIT_AS_OF") or as_of
+    except AsOfError as exc:
+        print(f"build: ERROR {exc}", file=sys.stderr)
+        return 2
+    full_refresh = "--full-refresh" in dbt_args
     raw_root = args.raw_root.resolve()
     bin_dir = Path(sys.executable).parent
-    env = {**os.environ, "C360_RAW_ROOT": str(raw_root), "C360_BUILD_DB": str(args.build_db),
-           "C360_PII_SALT": pii_salt(args.warehouse)}
+    env = {**os.environ, "C360_RAW_ROOT": str(args.raw_root), "C360_BUILD_DB": str(args.build_db),
+           "C360_PII_SALT": pii_salt(args.warehouse), AS_OF_ENV: as_of.isoformat() if as_of else ""}
     runner = Runner(env)
     signal.signal(signal.SIGTERM, runner.stop)
     signal.signal(signal.SIGINT, runner.stop)
@@ -128,12 +292,14 @@ def run(args: argparse.Namespace) -> int:
             if "preflight" in steps:
                 runner("preflight", [*python, "preflight", "--raw-root", str(raw_root)])
             if "dbt" in steps:
-                origin = restore_state(args.build_db, args.warehouse, "--full-refresh" in dbt_args)
-                print(f"build: the build file {args.build_db} starts from {origin}", file=sys.stderr)
+                check_as_of(as_of, raw_root, args.warehouse, full_refresh)
+                origin = restore_state(args.build_db, args.warehouse, full_refresh)
+                print(f"build: the build file {args.build_db} starts from {origin}"
+                      f"{f', as-of {as_of}' if as_of else ''}", file=sys.stderr)
                 runner("dbt", [str(bin_dir / "dbt"), "build", "--target", "dev", *dbt_args])
+                check_built_as_of(as_of, args.build_db)
             if "audit" in steps:
-                runner("audit", [*python, "audit", "--db", str(args.build_db), "--previous-db", str(args.warehouse),
-                                 "--docs-dir", str(args.build_db.parent / "data_docs")])
+                run_audit(runner, args.build_db, args.warehouse, audit_as_of)
                 publishing.mark_audited(args.build_db)
             if "publish" in steps:
                 result = publishing.publish(args.build_db, args.warehouse)
@@ -143,8 +309,13 @@ def run(args: argparse.Namespace) -> int:
                 print(f"publish: {result['seconds']:.1f} s", file=sys.stderr)
                 for path in result["scrubbed"]:
                     print(f"publish: removed erased customers from {path}", file=sys.stderr)
+            if "parse" in steps:
+                runner("parse", [str(bin_dir / "dbt"), "parse", "--target", "dev", *dbt_args])
             if "docs" in steps:
                 runner("docs", [str(bin_dir / "dbt"), "docs", "generate", "--target", "dev", *dbt_args])
+    except AsOfError as exc:
+        print(f"build: ERROR {exc}", file=sys.stderr)
+        return 2
     except (BuildError, publishing.PublishError) as exc:
         print(f"build: FAILED: {exc}; nothing was published, {args.warehouse} is unchanged", file=sys.stderr)
         return 2

@@ -12,8 +12,8 @@
 -- customers whose purchase days were re-processed in this run are recomputed, from their purchase
 -- days (never from the order history). The state of every buyer is then this table's small rows, so
 -- the daily BTYD summary and CLV scores need not aggregate the purchase-day history again.
--- The as-of date is the data end unless var('analytics_as_of_date') fixes it (then a change of the
--- var needs --full-refresh).
+-- The as-of date is the data end unless var('analytics_as_of_date') fixes it. A later as-of date is
+-- caught up (see touched_customers); an earlier one needs --full-refresh, and make build says so.
 with
 
 purchase_days as (
@@ -38,13 +38,22 @@ purchase_days as (
 day_changes as (
     select
         customer_id,
+        purchase_date,
         processed_at
     from {{ ref('customer_purchase_days') }}
 ),
 
+-- Days re-processed since the last run, and days after the stored last order day that the as-of
+-- date now covers: an as-of date moved forward brings in days that earlier runs processed but left
+-- out. The stored last order day is on or before the previous as-of date, so none is missed.
 touched_customers as (
     select distinct customer_id from day_changes
-    where processed_at > (select max(processed_at) from {{ this }})
+    where
+        processed_at > (select max(processed_at) from {{ this }})
+        or (
+            purchase_date > (select max(last_order_date) from {{ this }})
+            {% if var('analytics_as_of_date') %}and purchase_date <= {{ analytics_as_of_date(none) }}{% endif %}
+        )
 ),
 
 touched_days as (

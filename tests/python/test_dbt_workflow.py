@@ -1,0 +1,240 @@
+"""dbt as dbt users run it: named selectors, groups and access, exposures, `state:modified+` on a
+manifest the make path wrote, and the as-of date of `make build AS_OF=...`."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import BIN, REPO
+from scripts import build as building
+from scripts import publish as publishing
+from test_marketing import assert_same_marketing_rows
+
+PROJECT_PARTS = ["dbt_project.yml", "profiles.yml", "selectors.yml", "models", "macros", "seeds", "snapshots",
+                 "tests", "analyses", "scripts"]
+# the marts BI or the report read (models/marts/_marts__exposures.yml)
+EXPOSURES = {"exposure:customer360.customer360_report", "exposure:customer360.customer360_bi_warehouse"}
+
+
+def run(cmd: list, env: dict | None = None, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    """conftest.run, but in any project folder, and no as-of, raw root or DBT_ARGS from the caller's shell."""
+    clean = {name: value for name, value in os.environ.items()
+             if name not in {"C360_RAW_ROOT", building.AS_OF_ENV, "DBT_ARGS", "AS_OF", "AUDIT_AS_OF"}}
+    env = {**clean, "DBT_PROFILES_DIR": str(REPO), "GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
+           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "C360_PII_SALT": "customer360-test-salt", **(env or {})}
+    return subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, capture_output=True, text=True)
+
+
+def dbt_ls(*args: str, env: dict | None = None, cwd: Path = REPO) -> set[str]:
+    result = run([BIN / "dbt", "ls", "--target", "ci", "--output", "name", "--quiet", *args], env=env or {}, cwd=cwd)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    return {line.strip() for line in result.stdout.splitlines() if line.strip()}
+
+
+@pytest.fixture(scope="module")
+def manifest(tmp_path_factory) -> dict:
+    target = tmp_path_factory.mktemp("parse")
+    result = run([BIN / "dbt", "parse", "--target", "ci"], env={"DBT_TARGET_PATH": str(target)})
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert "[WARNING]" not in output and "Warning" not in output, output[-3000:]
+    return json.loads((target / "manifest.json").read_text())
+
+
+def models(manifest: dict) -> dict[str, dict]:
+    return {uid: node for uid, node in manifest["nodes"].items() if node["resource_type"] == "model"}
+
+
+def test_selectors_resolve(tmp_path):
+    env = {"DBT_TARGET_PATH": str(tmp_path)}
+    full, daily, quality = (dbt_ls("--selector", name, env=env) for name in ("full", "daily", "quality"))
+    unit_tests = dbt_ls("--resource-type", "unit_test", env=env)
+    assert unit_tests and unit_tests <= full, "full is every resource, unit tests included"
+    assert daily == full - unit_tests, "daily is everything but the unit tests"
+    assert {"fct_quarantined_rows", "fct_raw_table_reconciliation", "build_settings", "base_web__orders",
+            "web.orders", "unique_fct_quarantined_rows_quarantined_row_id"} <= quality, sorted(quality)
+    assert not {"dim_customers", "customer_rfm", "customer_contacts"} & quality, "quality reaches beyond its marts"
+
+
+def test_groups_access_and_exposures(manifest):
+    nodes = models(manifest)
+    groups = {group["name"] for group in manifest["groups"].values()}
+    assert {"staging", "identity", "customers", "marketing", "quality", "privacy", "activation"} <= groups
+    assert all(group["owner"].get("email") for group in manifest["groups"].values()), "every group has an owner"
+    missing = sorted(node["name"] for node in nodes.values() if not node["group"])
+    assert not missing, f"models without a group: {missing}"
+    for uid, node in nodes.items():
+        readers = [manifest["nodes"].get(child) or manifest["exposures"].get(child) or {}
+                   for child in manifest["child_map"].get(uid, [])]
+        other_groups = {reader.get("group") for reader in readers if reader.get("resource_type") != "unit_test"}
+        other_groups.discard(node["group"])
+        # a building block only its group reads is private; whatever BI reads is public
+        if node["access"] == "protected" and not other_groups:
+            assert node["name"] in {"build_settings", "customer_contacts"}, \
+                f"{node['name']}: only group {node['group']} reads it, so it should be private"
+    for exposure in manifest["exposures"].values():
+        for parent in exposure["depends_on"]["nodes"]:
+            assert manifest["nodes"][parent]["access"] == "public", f"{exposure['name']} reads {parent}, not public"
+    bi = manifest["exposures"]["exposure.customer360.customer360_bi_warehouse"]
+    bi_marts = {uid for uid, node in nodes.items()
+                if node["schema"].split("_")[-1] in publishing.BI_SCHEMAS and node["access"] == "public"}
+    assert bi["type"] == "dashboard" and set(bi["depends_on"]["nodes"]) == bi_marts
+
+
+def project_copy(folder: Path) -> Path:
+    for part in PROJECT_PARTS:
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, folder / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, folder / part)
+    return folder
+
+
+def test_state_modified_selects_only_the_changed_model_and_its_children(tmp_path):
+    """A manifest written by the make path (scripts.build: its raw root, salt, target and as-of, a user's
+    --vars in DBT_ARGS) compared with the project as a plain `dbt` in the user's shell parses it (target
+    ci, another salt, no as-of): nothing is modified until one model changes, and then `state:modified+`
+    is that model and its children."""
+    (tmp_path / "project").mkdir()
+    project = project_copy(tmp_path / "project")
+    parsed = run([sys.executable, "-m", "scripts", "build", "--steps", "parse", "--raw-root", "data/raw",
+                  "--build-db", tmp_path / "build" / "c360.duckdb", "--warehouse", tmp_path / "wh" / "c360.duckdb",
+                  "--as-of", "2025-05-31", "--dbt-args", "--vars '{rfm_window_days: 180}'"],
+                 env={"DBT_PROFILES_DIR": str(project)}, cwd=project)
+    assert parsed.returncode == 0, (parsed.stdout + parsed.stderr)[-3000:]
+    state = tmp_path / "state"
+    state.mkdir()
+    shutil.move(project / "target" / "manifest.json", state / "manifest.json")
+
+    user_env = {"DBT_PROFILES_DIR": str(project), "C360_PII_SALT": "another-salt",
+                "C360_BUILD_DB": str(tmp_path / "user.duckdb"), "DBT_TARGET_PATH": str(tmp_path / "t")}
+    selection = ("--select", "state:modified+", "--state", str(state))
+    assert dbt_ls(*selection, env=user_env, cwd=project) == set(), "an unchanged project is modified"
+
+    model = project / "models" / "intermediate" / "customers" / "int_customers__survivorship.sql"
+    model.write_text(model.read_text() + "\n-- a reviewer's change\n")
+    modified = dbt_ls(*selection, env=user_env, cwd=project)
+    children = dbt_ls("--select", "int_customers__survivorship+", env=user_env, cwd=project)
+    assert "int_customers__survivorship" in modified and "dim_customers" in modified
+    assert modified == children
+    assert not {"stg_web__orders", "int_identity__customer_ids", "fct_orders"} & modified
+
+
+# --- the as-of date --------------------------------------------------------------------------------------
+
+def build(tmp_path: Path, *args: str, raw: Path | None = None, env: dict | None = None):
+    return run([sys.executable, "-m", "scripts", "build", "--raw-root", raw or tmp_path / "no-raw",
+                "--build-db", tmp_path / "build" / "c360.duckdb", "--warehouse", tmp_path / "wh" / "c360.duckdb",
+                *args], env=env or {})
+
+
+def one_error_line(result) -> str:
+    # make's own "*** [Makefile:N: build] Error 2" follows the build's line
+    lines = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith("make:")]
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    return lines[-1]
+
+
+def publish_state(tmp_path: Path, setting: str | None, last_purchase: str) -> None:
+    """A published state file holding what the build reads of it: the as-of setting and the purchase days."""
+    state = publishing.Publication.at(tmp_path / "wh" / "c360.duckdb").state
+    state.parent.mkdir(parents=True)
+    con = duckdb.connect(str(state))
+    con.execute("create schema quality; create schema marketing")
+    con.execute("create table quality.build_settings as select 'analytics_as_of_date' as setting_name,"
+                " cast(? as varchar) as setting_value", [setting])
+    con.execute("create table marketing.customer_purchase_days as select date '2024-01-05' as purchase_date"
+                " union all select cast(? as date)", [last_purchase])
+    con.close()
+
+
+@pytest.mark.parametrize("value", ["2025-02-30", "31/01/2025", "20250131", "2025-01-01; rm -rf /", "yesterday"])
+def test_make_build_refuses_a_malformed_as_of_in_one_line(tmp_path, value):
+    result = run(["make", "--no-print-directory", "build", f"AS_OF={value}", f"RAW_ROOT={tmp_path}",
+                  f"BUILD_DB={tmp_path / 'b.duckdb'}", f"WAREHOUSE={tmp_path / 'wh' / 'c360.duckdb'}"])
+    assert one_error_line(result) == f"build: ERROR AS_OF must be a date YYYY-MM-DD, got {value!r}"
+    assert not (tmp_path / "b.duckdb").exists()
+
+
+def test_as_of_after_the_newest_load_is_refused(sample_raw, tmp_path):
+    result = build(tmp_path, "--steps", "dbt", "--as-of", "2025-07-01", raw=sample_raw)
+    line = one_error_line(result)
+    assert "AS_OF 2025-07-01 is after the newest load" in line and "use AS_OF=2025-06-30 or earlier" in line
+
+
+def test_as_of_before_the_published_one_needs_a_full_refresh(tmp_path):
+    publish_state(tmp_path, None, "2025-06-30")
+    result = build(tmp_path, "--steps", "dbt", "--as-of", "2025-03-31")
+    assert one_error_line(result) == ("build: ERROR AS_OF 2025-03-31 is before the warehouse's as-of 2025-06-30: "
+                                      "run make build AS_OF=2025-03-31 DBT_ARGS=--full-refresh")
+    assert not (tmp_path / "build" / "c360.duckdb").exists(), "dbt ran"
+    # the same date in DBT_ARGS --vars is the same request; with AS_OF too it must agree
+    result = build(tmp_path, "--steps", "dbt", "--dbt-args", "--vars '{analytics_as_of_date: 2025-03-31}'")
+    assert "is before the warehouse's as-of 2025-06-30" in one_error_line(result)
+    result = build(tmp_path, "--steps", "dbt", "--as-of", "2025-06-30",
+                   "--dbt-args", "--vars '{analytics_as_of_date: 2025-03-31}'")
+    assert "disagree" in one_error_line(result)
+
+
+def test_dropping_an_as_of_set_after_the_data_end_is_refused(tmp_path):
+    publish_state(tmp_path, "2025-06-30", "2025-06-20")
+    line = one_error_line(build(tmp_path, "--steps", "dbt"))
+    assert "as-of 2025-06-30 was set (AS_OF) after its last purchase day 2025-06-20" in line
+    assert not (tmp_path / "build" / "c360.duckdb").exists(), "dbt ran"
+
+
+def test_as_of_and_user_vars_both_reach_dbt(sample_raw, tmp_path):
+    """AS_OF travels as an environment variable, so a user's --vars adds to it instead of replacing it."""
+    result = build(tmp_path, "--steps", "dbt", "--as-of", "2025-05-31", raw=sample_raw, env={
+        "DBT_ARGS": "--select build_settings --vars '{earliest_event_date: \"2001-02-03\"}'"})
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    con = duckdb.connect(str(tmp_path / "build" / "c360.duckdb"), read_only=True)
+    settings = dict(con.execute("select setting_name, setting_value from quality.build_settings").fetchall())
+    con.close()
+    assert settings["analytics_as_of_date"] == "2025-05-31"
+    assert settings["earliest_event_date"] == "2001-02-03"
+
+
+def test_audit_as_of_defaults_to_as_of(tmp_path):
+    calls = []
+    building.run_audit(lambda step, cmd: calls.append(cmd), tmp_path / "b.duckdb", tmp_path / "w.duckdb",
+                       date(2025, 5, 31))
+    building.run_audit(lambda step, cmd: calls.append(cmd), tmp_path / "b.duckdb", tmp_path / "w.duckdb", None)
+    assert calls[0][-2:] == [building.AUDIT_AS_OF_OPTION, "2025-05-31"]
+    assert building.AUDIT_AS_OF_OPTION not in calls[1]
+    for args, expected in ((["--as-of", "2025-05-31"], "2025-05-31"),
+                           (["--as-of", "2025-05-31", "--audit-as-of", "2025-06-02"], "2025-06-02")):
+        result = build(tmp_path, "--steps", "audit", *args)
+        audit_line = next(line for line in result.stderr.splitlines() if line.startswith("build: audit:"))
+        assert audit_line.endswith(f"{building.AUDIT_AS_OF_OPTION} {expected}"), audit_line
+
+
+def test_moving_the_as_of_forward_equals_a_full_refresh(sample_raw, tmp_path):
+    """Built as of d1, then as of a later d2 (months later, mid-month): the incremental marketing marts catch
+    up and equal a full refresh as of d2."""
+    incremental_db, full_db = tmp_path / "incremental.duckdb", tmp_path / "full.duckdb"
+
+    def dbt_build(db: Path, as_of: str, *extra: str):
+        result = run([BIN / "dbt", "build", "--target", "ci", "--exclude-resource-type", "unit_test", *extra],
+                     env={"C360_BUILD_DB": str(db), "C360_RAW_ROOT": str(sample_raw), "C360_ANALYTICS_AS_OF": as_of,
+                          "DBT_TARGET_PATH": str(tmp_path / "target")})
+        assert result.returncode == 0, result.stdout[-3000:]
+
+    dbt_build(incremental_db, "2025-03-15")
+    dbt_build(incremental_db, "2025-05-20")
+    dbt_build(full_db, "2025-05-20", "--full-refresh")
+    con = duckdb.connect(str(incremental_db), read_only=True)
+    as_of = con.execute("select max(as_of_date) from marketing.customer_btyd_summary").fetchone()[0]
+    con.close()
+    assert as_of == date(2025, 5, 20)
+    assert_same_marketing_rows(incremental_db, full_db, "as-of moved forward")

@@ -373,7 +373,12 @@ def build_plan(config: dict, con: duckdb.DuckDBPyConnection, args: argparse.Name
                     skip(f"{name}.{column}", "freshness", severity, suite_reason, name)
                 elif source_newest is not None and raw in source_newest and column == load_column:
                     # measured on the raw files by dbt source freshness; judged below, in one suite
-                    freshness_rows.append({"table_name": raw, "newest_load_date": source_newest[raw],
+                    newest_raw, label = source_newest[raw], raw
+                    if f.get("judged_by") == "channel":
+                        channel = raw.split(".")[0]
+                        newest_raw = max(d for t, d in source_newest.items() if t.split(".")[0] == channel)
+                        label = f"{raw} (newest load of channel {channel})"
+                    freshness_rows.append({"table_name": label, "newest_load_date": newest_raw,
                                            "max_days_behind": days, "severity": severity})
                 else:
                     minimum = as_datetime(as_of - dt.timedelta(days=days))

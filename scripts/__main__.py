@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench": ("scripts.bench", "benchmark a dbt build at a given scale (time, memory, slowest models)"),
     "report": ("scripts.report", "Markdown report of the warehouse: segments, lifecycle stages per month, churn, CLV"),
     "identity-eval": ("scripts.identity_eval", "pairwise precision/recall of resolved identities vs the ground truth"),
+    "export-audience": ("scripts.export_audience", "write one audience's members and their contacts to exports/ (CSV, Parquet)"),
 }
 
 

@@ -6,6 +6,11 @@
     {%- if not execute -%}
         {{ return([]) }}
     {%- endif -%}
+    {#- A database the seed was never loaded into has no audiences: sqlfluff renders the models against
+        an empty one. dbt build always loads the seed first, as the models ref it. -#}
+    {%- if load_relation(audiences_relation) is none -%}
+        {{ return([]) }}
+    {%- endif -%}
     {%- set channels = ['email', 'sms', 'push', 'phone', 'direct_mail'] -%}
     {%- set allowed = [] -%}
     {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.name == attributes_model_name -%}

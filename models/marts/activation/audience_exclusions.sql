@@ -15,7 +15,7 @@ matches as (
 ),
 
 reasons as (
-    select reason
+    select reason_list.reason
     from (values ('erased'), ('no_consent'), ('no_valid_contact'), ('ignored_last_campaigns')) as reason_list (reason)
 ),
 

@@ -68,39 +68,49 @@ selected as (
     {%- endfor %}
 ),
 
-checked as (
+channel_checks as (
     select
         selected.audience_name,
         selected.customer_id,
         audiences.channel,
         audiences.holdout_percent,
-        case
-            when customers.is_erased then 'erased'
-            when not case audiences.channel
-                    when 'email' then customers.has_email_consent
-                    when 'sms' then customers.has_sms_consent
-                    when 'push' then customers.has_push_consent
-                    when 'phone' then customers.has_phone_consent
-                    when 'direct_mail' then customers.has_direct_mail_consent
-                end
-                then 'no_consent'
-            when not coalesce(case audiences.channel
-                    when 'email' then contacts.email is not null and not customers.is_email_bounced
-                    when 'sms' then contacts.phone is not null
-                    when 'phone' then contacts.phone is not null
-                    when 'push' then customers.app_device_types is not null
-                    when 'direct_mail'
-                        then contacts.street_address is not null and customers.is_postal_code_valid
-                end, false)
-                then 'no_valid_contact'
-            when fatigue.is_campaign_fatigued then 'ignored_last_campaigns'
-        end as exclusion_reason,
-        {{ audience_holdout_bucket('selected.customer_id', 'selected.audience_name') }} as holdout_bucket
+        customers.is_erased,
+        case audiences.channel
+            when 'email' then customers.has_email_consent
+            when 'sms' then customers.has_sms_consent
+            when 'push' then customers.has_push_consent
+            when 'phone' then customers.has_phone_consent
+            when 'direct_mail' then customers.has_direct_mail_consent
+        end as has_channel_consent,
+        coalesce(case audiences.channel
+            when 'email' then contacts.email is not null and not customers.is_email_bounced
+            when 'sms' then contacts.phone is not null
+            when 'phone' then contacts.phone is not null
+            when 'push' then customers.app_device_types is not null
+            when 'direct_mail' then contacts.street_address is not null and customers.is_postal_code_valid
+        end, false) as has_channel_contact,
+        coalesce(fatigue.is_campaign_fatigued, false) as is_campaign_fatigued
     from selected
     inner join audiences on selected.audience_name = audiences.audience_name
     inner join customers on selected.customer_id = customers.customer_id
     left join contacts on selected.customer_id = contacts.customer_id
     left join fatigue on selected.customer_id = fatigue.customer_id
+),
+
+checked as (
+    select
+        audience_name,
+        customer_id,
+        channel,
+        holdout_percent,
+        case
+            when is_erased then 'erased'
+            when not has_channel_consent then 'no_consent'
+            when not has_channel_contact then 'no_valid_contact'
+            when is_campaign_fatigued then 'ignored_last_campaigns'
+        end as exclusion_reason,
+        {{ audience_holdout_bucket('customer_id', 'audience_name') }} as holdout_bucket
+    from channel_checks
 ),
 
 final as (

@@ -3,7 +3,16 @@
 -- now with each customer's latest change so far, so a build that changes nothing adds nothing and
 -- the table replays who was in an audience at any past build. A customer who is erased, stops
 -- consenting or is merged into another id leaves; an audience removed from the seed loses everyone.
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+-- An erased customer's rows are deleted (delete_erased_audience_history), not closed with a 'left'.
+-- depends_on: {{ ref('dim_customers') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_erased_audience_history(this, ref('dim_customers')) }}"
+    )
+}}
 
 with
 

@@ -183,11 +183,16 @@ def test_membership_history_records_entries_and_exits(sample_raw, audience_db):
     assert first == set(con.execute("select audience_name, customer_id from restricted.audience_members").fetchall())
     assert con.execute("select count(distinct change_type) from restricted.audience_membership_history").fetchone()[0] == 1
     con.close()
-    # the second build sees changed data: champions narrowed to monetary 5 only (exits), and a new
-    # audience of active customers (entries)
-    rows = [row if row[0] != "champions" else (*row[:4], "recency_score = 5 and frequency_score = 5 "
-                                                         "and monetary_score = 5 and lifetime_order_count > 8", row[5])
-            for row in seed_rows(audience_db)]
+    # the second build sees changed data: champions narrowed to those above their median order count
+    # (exits), and a new audience of active customers (entries)
+    con = duckdb.connect(str(audience_db), read_only=True)
+    median_orders = con.execute("""
+        select median(lifetime_order_count) from restricted.audience_attributes
+        where customer_id in (select customer_id from restricted.audience_members where audience_name = 'champions')
+    """).fetchone()[0]
+    con.close()
+    narrowed = f"recency_score = 5 and frequency_score = 5 and monetary_score = 5 and lifetime_order_count > {median_orders}"
+    rows = [row if row[0] != "champions" else (*row[:4], narrowed, row[5]) for row in seed_rows(audience_db)]
     rows.append(("active_customers", "Active buyers.", "crm-team", "email", "lifecycle_stage = 'active'", 0))
     set_audiences(audience_db, rows)
     # and a member asks to be erased: their history goes, rather than closing with 'left'

@@ -1,7 +1,8 @@
 -- One row per audience of seeds/audiences.csv, checked (audience_rules), with how many customers its
 -- predicate selects, how many are members and how many of those are held out. The export and the
--- campaign tools read the audience's channel here.
-{%- set rules = audience_rules(ref('audiences'), 'audience_attributes') %}
+-- campaign tools read the audience's channel here. The seed is checked here too (audience_rules), so
+-- that building this model alone still refuses a bad audience with its one-line reason.
+{%- do audience_rules(ref('audiences'), 'audience_attributes') %}
 
 with
 

@@ -133,6 +133,10 @@ def test_members_respect_consent_erasure_contacts_and_fatigue(con):
            or coalesce(fatigue.is_campaign_fatigued, false)
     """).fetchone()[0]
     assert violations == 0
+    for table in ("audience_attributes", "audience_matches", "campaign_member_responses", "customer_campaign_fatigue"):
+        erased = con.execute(f"select count(*) from restricted.{table} where customer_id in "
+                             "(select customer_id from core.dim_customers where is_erased)").fetchone()[0]
+        assert erased == 0, table
     # every selected customer is either a member or counted once under one reason
     selected, members, excluded = con.execute("""
         select sum(selected_count), sum(member_count),
@@ -200,7 +204,7 @@ def test_membership_history_records_entries_and_exits(sample_raw, audience_db):
     writable = duckdb.connect(str(audience_db))
     writable.execute("update core.dim_customers set is_erased = true where customer_id = ?", [erased])
     writable.close()
-    result = dbt("run", sample_raw, audience_db, "--select", "audience_matches+")
+    result = dbt("run", sample_raw, audience_db, "--select", "audience_attributes+")
     assert result.returncode == 0, result.stdout[-3000:]
     con = duckdb.connect(str(audience_db), read_only=True)
     second = set(con.execute("select audience_name, customer_id from restricted.audience_members").fetchall())

@@ -1,6 +1,7 @@
 -- One row per customer: the columns an audience predicate may test (seeds/audiences.csv), from the
 -- customer, RFM, lifecycle, churn and CLV marts. Its documented columns are the whitelist the
--- predicates are checked against, so it holds no clear personal data and no hashes.
+-- predicates are checked against, so it holds no clear personal data and no hashes. Customers who
+-- asked to be erased are not here, so no audience can select them (and no activation table holds them).
 with
 
 customers as (
@@ -86,7 +87,6 @@ clv_ranked as (
 final as (
     select
         customers.customer_id,
-        customers.is_erased,
         customers.country_code,
         customers.age_band,
         customers.gender,
@@ -133,6 +133,7 @@ final as (
     left join lifecycle on customers.customer_id = lifecycle.customer_id
     left join churn_scores on customers.customer_id = churn_scores.customer_id
     left join clv_ranked on customers.customer_id = clv_ranked.customer_id
+    where not customers.is_erased
 )
 
 select * from final

@@ -16,7 +16,7 @@ matches as (
 
 reasons as (
     select reason_list.reason
-    from (values ('erased'), ('no_consent'), ('no_valid_contact'), ('ignored_last_campaigns')) as reason_list (reason)
+    from (values ('no_consent'), ('no_valid_contact'), ('ignored_last_campaigns')) as reason_list (reason)
 ),
 
 excluded_counts as (

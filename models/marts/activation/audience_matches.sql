@@ -1,7 +1,8 @@
 -- One row per audience (seeds/audiences.csv) and customer its predicate selects, with the first
 -- reason the customer may not be reached on the audience's channel (null: a member) and whether a
--- member is held out. Reasons, in this order: erased, no_consent (for the channel), no_valid_contact
--- (no e-mail or a bounced one, no valid phone, no app, no valid postal address), ignored_last_campaigns.
+-- member is held out. Reasons, in this order: no_consent (for the channel), no_valid_contact (no e-mail
+-- or a bounced one, no valid phone, no app, no valid postal address), ignored_last_campaigns. Erased
+-- customers are not in audience_attributes, so no predicate selects them.
 -- Each predicate is checked by audience_rules before any of it reaches SQL.
 {%- set rules = audience_rules(ref('audiences'), 'audience_attributes') %}
 
@@ -22,7 +23,6 @@ audiences as (
 customers as (
     select
         customer_id,
-        is_erased,
         is_email_bounced,
         is_postal_code_valid,
         app_device_types,
@@ -74,7 +74,6 @@ channel_checks as (
         selected.customer_id,
         audiences.channel,
         audiences.holdout_percent,
-        customers.is_erased,
         case audiences.channel
             when 'email' then customers.has_email_consent
             when 'sms' then customers.has_sms_consent
@@ -104,7 +103,6 @@ checked as (
         channel,
         holdout_percent,
         case
-            when is_erased then 'erased'
             when not has_channel_consent then 'no_consent'
             when not has_channel_contact then 'no_valid_contact'
             when is_campaign_fatigued then 'ignored_last_campaigns'

@@ -1,6 +1,7 @@
 -- One row per campaign membership (target or control) with the resolved customer, the campaign's
 -- channel and whether the member opened, clicked or converted. The grain of the response rate and of
--- the campaign fatigue that audiences suppress.
+-- the campaign fatigue that audiences suppress. The membership of an erased customer stays (it counts
+-- in response rates) but loses its customer.
 with
 
 campaign_members as (
@@ -27,6 +28,12 @@ campaign_responses as (
     from {{ ref('stg_marketing__campaign_responses') }}
 ),
 
+erased_customers as (
+    select customer_id
+    from {{ ref('dim_customers') }}
+    where is_erased
+),
+
 customer_ids as (
     select
         source_record_id,
@@ -49,7 +56,7 @@ final as (
     select
         campaign_members.campaign_member_id,
         campaign_members.campaign_id,
-        customer_ids.customer_id,
+        case when erased_customers.customer_id is null then customer_ids.customer_id end as customer_id,
         campaigns.channel,
         campaign_members.group_name,
         campaign_members.assigned_at,
@@ -60,6 +67,7 @@ final as (
         responses_per_member.campaign_member_id is not null as has_responded
     from campaign_members
     left join customer_ids on campaign_members.contact_id = customer_ids.source_record_id
+    left join erased_customers on customer_ids.customer_id = erased_customers.customer_id
     left join campaigns on campaign_members.campaign_id = campaigns.campaign_id
     left join responses_per_member on campaign_members.campaign_member_id = responses_per_member.campaign_member_id
 )

@@ -51,6 +51,7 @@ help:
 	@echo "make lint    sqlfluff lint of every model"
 	@echo "make rollback  put the previously published build back (run again to undo)"
 	@echo "make export  write every table and view of $(WAREHOUSE) as Parquet under $(EXPORT_DIR)/<schema>/<table>.parquet"
+	@echo "make export AUDIENCE=name  write that audience's members with their contact to exports/name.csv and .parquet"
 	@echo "make docs    dbt docs generate (target/index.html) and how to serve it"
 	@echo "make clean   remove generated data, builds and the venv"
 
@@ -99,8 +100,13 @@ rollback: setup
 	$(PY) -m scripts publish --rollback --warehouse $(WAREHOUSE)
 
 # Parquet for BI tools that prefer files: reads the published BI file read-only, replaces the export whole.
+# AUDIENCE=name: that audience's members with their contact (from the restricted file) to exports/, 0600.
+# It reaches the command through the environment, so a value cannot become shell syntax.
+AUDIENCE ?=
+export AUDIENCE
+
 export: setup
-	$(PY) -m scripts export --warehouse $(WAREHOUSE) --out $(EXPORT_DIR)
+	$(if $(AUDIENCE),$(PY) -m scripts export-audience "$$AUDIENCE" --warehouse $(WAREHOUSE) --out exports,$(PY) -m scripts export --warehouse $(WAREHOUSE) --out $(EXPORT_DIR))
 
 test: setup
 	$(PY) -m pytest tests/python -q -p no:cacheprovider

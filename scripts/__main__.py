@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("scripts.report", "Markdown report of the warehouse: segments, lifecycle stages per month, churn, CLV"),
     "import-orders": ("scripts.import_orders", "turn a plain transaction log (CSV or Parquet) into a raw folder of web accounts and orders"),
     "identity-eval": ("scripts.identity_eval", "pairwise precision/recall of resolved identities vs the ground truth"),
+    "export-audience": ("scripts.export_audience", "write one audience's members and their contacts to exports/ (CSV, Parquet)"),
 }
 
 

@@ -9,6 +9,9 @@ left out. The predictions are pymc-marketing's own expected_purchases with the s
 fit customer_clv_fits made for that date: an independent check of the closed forms customer_clv uses, and
 pymc is imported only when a validation is asked for. Without the var the table is empty.
 """
+# dbt writes this model's config into its code as a Python literal: a date var given unquoted in
+# --vars (clv_calibration_end: 2024-12-31) becomes datetime.date(2024, 12, 31), which needs the module.
+import datetime  # noqa: F401
 import datetime as dt
 
 FREQUENCY_BUCKETS = 7  # 0..6 and 7+, lifetimes' plot_calibration_purchases_vs_holdout_purchases default

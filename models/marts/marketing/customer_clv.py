@@ -8,6 +8,9 @@ The parameters come from pymc-marketing; the predictions are its closed forms (F
 run costs a fraction of a second instead of importing pymc. tests/python/test_clv.py checks them
 against pymc-marketing's own predictive methods.
 """
+# dbt writes this model's config into its code as a Python literal: a date var given unquoted in
+# --vars (clv_calibration_end: 2024-12-31) becomes datetime.date(2024, 12, 31), which needs the module.
+import datetime  # noqa: F401
 import numpy as np
 
 # numpy in and out, through DuckDB's fetchnumpy and a registered dict of arrays: this model runs every

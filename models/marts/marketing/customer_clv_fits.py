@@ -16,6 +16,9 @@ Model validation: with var('clv_calibration_end') set, the fit is made on the pu
 date instead (read from customer_purchase_days, so no --full-refresh is needed) and clv_model_validation
 compares its predictions with the purchases after it.
 """
+# dbt writes this model's config into its code as a Python literal: a date var given unquoted in
+# --vars (clv_calibration_end: 2024-12-31) becomes datetime.date(2024, 12, 31), which needs the module.
+import datetime  # noqa: F401
 import datetime as dt
 
 MIN_REPEAT_CUSTOMERS = 50

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import BIN, run
 from test_marketing import orders, pandas_btyd, table  # noqa: F401 (orders is a fixture)
 
 
@@ -196,7 +197,10 @@ def test_calibration_holdout_validation(warehouse, orders, sample_raw, tmp_path)
     as_of = orders["ordered_date"].max()
     end = as_of - pd.Timedelta(days=185)  # not a month end, as a monthly fit's date is
     models = ["--select", "customer_btyd_summary", "customer_clv_fits", "customer_clv", "clv_model_validation"]
-    result = dbt_with_vars("run", sample_raw, db, {"clv_calibration_end": str(end.date())}, *models)
+    # written as a user writes it in DBT_ARGS: an unquoted YAML date, which dbt hands the Python models as a
+    # datetime.date in their config (a quoted string hid a NameError here once)
+    result = run([BIN / "dbt", "run", "--target", "ci", *models, "--vars",
+                  f"{{raw_root: '{sample_raw}', clv_calibration_end: {end.date()}}}"], env={"C360_BUILD_DB": str(db)})
     assert result.returncode == 0, result.stdout[-3000:]
 
     fits = table(db, "customer_clv_fits")

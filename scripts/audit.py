@@ -70,7 +70,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help=f"expectations config (default {DEFAULT_CONFIG})")
     parser.add_argument("--docs-dir", type=Path, default=DEFAULT_DOCS, help=f"Data Docs output directory (default {DEFAULT_DOCS})")
     parser.add_argument("--previous-db", type=Path, default=None,
-                        help="currently published warehouse, for the volume check (skipped if absent)")
+                        help="currently published warehouse, for the volume check (default: none, check skipped; skipped too if the file is absent)")
     parser.add_argument("--as-of", "--run-date", dest="audit_as_of", type=iso_date_value, default=None, metavar="YYYY-MM-DD",
                         help="reference date of freshness and date-relative thresholds (AUDIT_AS_OF); default: the end "
                              "date of a generated sample (<raw root>/_generator.json), else today")

@@ -351,4 +351,4 @@ def test_bad_applicability_rule_and_bad_reference_date_are_one_line_errors(tmp_p
         " not {'delivred': ['x.y']}"], result.stderr
     result = run([sys.executable, "-m", "scripts", "audit", "--db", db, "--as-of", "2025-13-01"])
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
-    assert "'2025-13-01' is not a date YYYY-MM-DD" in result.stderr and "Traceback" not in result.stderr
+    assert "not a valid date YYYY-MM-DD: '2025-13-01'" in result.stderr and "Traceback" not in result.stderr

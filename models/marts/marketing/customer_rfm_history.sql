@@ -541,19 +541,20 @@ scored as (
             days_between('with_recency.previous_purchase_date', 'with_recency.last_purchase_date')
         ) }} as lifecycle_stage,
         {% if rfm.scoring == 'thresholds' %}
-        (
+        -- bigint like NTILE's scores, as the contract says
+        cast((
             -- recency scores fall as the bounds rise: the lowest score whose bound is reached
             select min(thresholds.score) from thresholds
             where thresholds.metric = 'recency_days' and thresholds.min_value <= with_recency.recency_days
-        ) as recency_score,
-        (
+        ) as bigint) as recency_score,
+        cast((
             select max(thresholds.score) from thresholds
             where thresholds.metric = 'frequency' and thresholds.min_value <= with_recency.frequency_window
-        ) as frequency_score,
-        (
+        ) as bigint) as frequency_score,
+        cast((
             select max(thresholds.score) from thresholds
             where thresholds.metric = 'monetary' and thresholds.min_value <= with_recency.monetary_window
-        ) as monetary_score
+        ) as bigint) as monetary_score
         {% else %}
             -- quintiles of the month's population (NTILE(5): the first n mod 5 scores get one customer
             -- more); equal values are ordered by customer_id (a hash, so arbitrary but deterministic)

@@ -22,6 +22,10 @@ EXPECTED_SQL = {
                   "/ count(case when lifecycle_stage <> 'prospect' then 1 end) from marketing.customer_lifecycle",
     "response_rate": "select avg(case when has_responded then 1.0 else 0.0 end) "
                      "from restricted.campaign_member_responses where group_name = 'target'",
+    # pooled over the measurable campaigns' all-segment rows, as the metric says
+    "campaign_lift": "select sum(target_responder_count) / sum(targeted_count) "
+                     "- sum(control_responder_count) / sum(control_count) "
+                     "from marketing.fct_campaign_performance where is_all_segments and is_measurable",
 }
 
 

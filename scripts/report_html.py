@@ -119,12 +119,25 @@ class Chart:
         self.line(self.left, self.top, self.left, self.bottom)
         return scale
 
-    def legend(self, items: list[tuple[str, str]]) -> None:
-        x = self.left
+    def legend_layout(self, items: list[tuple[str, str]]) -> list[tuple[float, float, str, str]]:
+        placed, x, y = [], self.left, 12
         for label, colour in items:
-            self.rect(x, 12, 12, 12, colour)
-            self.text(x + 16, 22, label, anchor="start", size=11)
-            x += 28 + 7 * len(str(label))
+            width = 28 + 6.5 * len(str(label))
+            if x + width > self.width and x > self.left:
+                x, y = self.left, y + 18
+            placed.append((x, y, label, colour))
+            x += width
+        return placed
+
+    def reserve_legend(self, items: list[tuple[str, str]]) -> None:
+        """Moves the plot down by the legend's extra rows; call before drawing axes."""
+        rows = len({y for _, y, _, _ in self.legend_layout(items)})
+        self.top = MARGIN["top"] + 18 * (rows - 1)
+
+    def legend(self, items: list[tuple[str, str]]) -> None:
+        for x, y, label, colour in self.legend_layout(items):
+            self.rect(x, y, 12, 12, colour)
+            self.text(x + 16, y + 10, label, anchor="start", size=11)
 
     def svg(self) -> str:
         return (
@@ -148,7 +161,7 @@ def heatmap(name: str, title: str, cells: dict[tuple[int, int], float], x_label:
     """A 5 x 5 grid of RFM scores (x = recency, y = frequency), coloured by value."""
     if not cells:
         return no_data(name, title, empty)
-    chart = Chart(name, title, 460, width=560)
+    chart = Chart(name, title, 460, width=500)
     side = min((chart.right - chart.left), (chart.bottom - chart.top)) / 5
     top_value = max(cells.values()) or 1
     for x in range(1, 6):
@@ -192,6 +205,8 @@ def stacked_columns(name: str, title: str, categories: list[str], series: list[t
     if not categories:
         return no_data(name, title, empty)
     chart = Chart(name, title, 380)
+    if len(series) > 1:
+        chart.reserve_legend([(label, colour) for label, colour, _ in series])
     totals = [sum(values[i] for _, _, values in series) for i in range(len(categories))]
     scale = chart.y_axis(0, max(totals) or 1, fmt)
     band = (chart.right - chart.left) / len(categories)
@@ -215,7 +230,9 @@ def lines(name: str, title: str, categories: list[str], series: list[tuple[str, 
     present = [v for _, values in series for v in values if v is not None]
     if not categories or not present:
         return no_data(name, title, empty)
-    chart = Chart(name, title, 380)
+    chart = Chart(name, title, 400)
+    items = [(label, PALETTE[k % len(PALETTE)]) for k, (label, _) in enumerate(series)]
+    chart.reserve_legend(items)
     scale = chart.y_axis(0, max(present) or 1, fmt)
     step = (chart.right - chart.left) / max(len(categories) - 1, 1)
     for i, category in enumerate(categories):
@@ -227,7 +244,7 @@ def lines(name: str, title: str, categories: list[str], series: list[tuple[str, 
         points = [(chart.left + i * step, scale(v)) for i, v in enumerate(values) if v is not None]
         path = " ".join(f"{'M' if j == 0 else 'L'}{x:.1f},{y:.1f}" for j, (x, y) in enumerate(points))
         chart.add(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2" {dash}><title>{esc(label)}</title></path>')
-    chart.legend([(label, PALETTE[k % len(PALETTE)]) for k, (label, _) in enumerate(series)])
+    chart.legend(items)
     chart.axis_labels(x_label, y_label)
     return chart.svg()
 
@@ -301,30 +318,44 @@ def percent_tick(value: float) -> str:
     return f"{100 * value:.0f} %"
 
 
-def error_bars(name: str, title: str, rows: list[tuple[str, float, float, float]], x_label: str, empty: str) -> str:
-    """One row per campaign: the estimate as a dot and its 95 % interval as a bar, zero marked."""
+def lift_over_time(name: str, title: str, rows: list[tuple[str, str, dt.date, float, float, float]], empty: str) -> str:
+    """One mark per campaign at its start date: the lift as a dot and its 95 % interval as a vertical bar,
+    coloured by channel, filled when the interval excludes zero. The chart keeps its height at any number
+    of campaigns; each mark's tooltip names its campaign."""
     if not rows:
         return no_data(name, title, empty)
-    chart = Chart(name, title, 90 + 24 * len(rows))
-    chart.left = 280
-    lo = min(0.0, *(r[2] for r in rows))
-    hi = max(0.0, *(r[3] for r in rows))
-    scale = chart.x_axis(lo, hi, lambda v: f"{100 * v:+.1f}")
-    chart.line(scale(0), chart.top, scale(0), chart.bottom, "#000", 'stroke-width="1.5"')
-    band = (chart.bottom - chart.top) / len(rows)
-    for i, (label, estimate, lower, upper) in enumerate(rows):
-        y = chart.top + (i + 0.5) * band
-        significant = lower > 0 or upper < 0
-        colour = PALETTE[0] if significant else PALETTE[8]
-        chart.line(scale(lower), y, scale(upper), y, colour, 'stroke-width="2"')
-        for end in (lower, upper):
-            chart.line(scale(end), y - 5, scale(end), y + 5, colour, 'stroke-width="2"')
-        chart.add(f'<circle cx="{scale(estimate):.1f}" cy="{y:.1f}" r="4.5" fill="{colour}">'
+    chart = Chart(name, title, 420)
+    channels = sorted({r[1] for r in rows})
+    colours = {c: PALETTE[k % len(PALETTE)] for k, c in enumerate(channels)}
+    items = [(c, colours[c]) for c in channels] + [("hollow: interval includes 0", PALETTE[8])]
+    chart.reserve_legend(items)
+    first = min(r[2] for r in rows)
+    days = [(r[2] - first).days for r in rows]
+    lo, hi = -15, max(days) + 15
+
+    def xs(day: float) -> float:
+        return chart.left + (day - lo) / (hi - lo) * (chart.right - chart.left)
+    # ticks on month starts, every `step` months so that at most 8 are labelled
+    month = dt.date(first.year, first.month, 1)
+    months = (max(r[2] for r in rows).year - month.year) * 12 + max(r[2] for r in rows).month - month.month + 1
+    step = max(1, math.ceil(months / 8))
+    for k in range(0, months + 1, step):
+        tick = dt.date(month.year + (month.month - 1 + k) // 12, (month.month - 1 + k) % 12 + 1, 1)
+        x = xs((tick - first).days)
+        if chart.left <= x <= chart.right:
+            chart.line(x, chart.top, x, chart.bottom, "#ddd")
+            chart.text(x, chart.bottom + 16, tick.strftime("%Y-%m"), size=11)
+    ys = chart.y_axis(min(0.0, *(r[4] for r in rows)), max(0.0, *(r[5] for r in rows)), lambda v: f"{100 * v:+.1f}")
+    chart.line(chart.left, ys(0), chart.right, ys(0), "#000", 'stroke-width="1.5"')
+    for (label, channel, _, estimate, lower, upper), day in zip(rows, days):
+        x, colour = xs(day), colours[channel]
+        chart.line(x, ys(lower), x, ys(upper), colour, 'stroke-width="1.5" stroke-opacity="0.7"')
+        fill = colour if lower > 0 or upper < 0 else "#fff"
+        chart.add(f'<circle cx="{x:.1f}" cy="{ys(estimate):.1f}" r="4" fill="{fill}" stroke="{colour}" stroke-width="1.5">'
                   f"<title>{esc(label)}: {100 * estimate:+.2f} points (95 % interval {100 * lower:+.2f} to "
                   f"{100 * upper:+.2f})</title></circle>")
-        chart.text(chart.left - 8, y + 4, label, anchor="end", size=11)
-    chart.legend([("interval excludes 0", PALETTE[0]), ("interval includes 0", PALETTE[8])])
-    chart.text((chart.left + chart.right) / 2, chart.height - 12, x_label, extra='class="axis-label"')
+    chart.legend(items)
+    chart.axis_labels("campaign start date", "absolute lift (percentage points)")
     return chart.svg()
 
 
@@ -462,7 +493,8 @@ def clv_histogram(con) -> tuple[list[str], list[float], str]:
     ).fetchone()
     if not top[1]:
         return [], [], ""
-    width = (float(top[0]) or 1.0) / 20
+    # a round bin width (10, 20, 25, 50...) keeps the axis readable
+    width = nice_ticks(0, float(top[0]) if top[0] and top[0] > 0 else 1.0, 20)[1]
     rows = dict(con.execute(
         """
         select least(greatest(floor(expected_clv / ?), 0), 20)::int, count(*)
@@ -471,7 +503,8 @@ def clv_histogram(con) -> tuple[list[str], list[float], str]:
         [width],
     ).fetchall())
     labels = [compact(b * width) for b in range(20)] + [f">={compact(20 * width)}"]
-    return labels, [float(rows.get(b, 0)) for b in range(21)], f"bin width {width:,.2f} EUR"
+    return labels, [float(rows.get(b, 0)) for b in range(21)], f"bins of {width:,.0f} EUR" if width >= 1 \
+        else f"bins of {width:,.2f} EUR"
 
 
 def decay_series(con) -> tuple[list[str], list[tuple[str, list[float | None]]]]:
@@ -507,17 +540,17 @@ def contact_statuses(con) -> tuple[list[str], list[tuple[str, str, list[float]]]
     return labels, [(o, PALETTE[k % len(PALETTE)], shares[o]) for k, o in enumerate(outcomes)]
 
 
-def campaign_lifts(con) -> list[tuple[str, float, float, float]]:
+def campaign_lifts(con) -> list[tuple[str, str, dt.date, float, float, float]]:
     rows = con.execute(
         """
-        select campaign_name || ' (' || channel || ', ' || strftime(start_date, '%Y-%m-%d') || ')',
-            absolute_lift, absolute_lift_lower, absolute_lift_upper
+        select campaign_name || ' (' || channel || ', ' || strftime(start_date, '%Y-%m-%d') || ')', channel,
+            start_date, absolute_lift, absolute_lift_lower, absolute_lift_upper
         from marketing.fct_campaign_performance
         where is_all_segments and is_measurable and absolute_lift is not null
         order by start_date, campaign_id
         """
     ).fetchall()
-    return [(label, float(e), float(lo), float(hi)) for label, e, lo, hi in rows]
+    return [(label, str(channel), start, float(e), float(lo), float(hi)) for label, channel, start, e, lo, hi in rows]
 
 
 def stacked_share_bars(name: str, title: str, labels: list[str], series: list[tuple[str, str, list[float]]],
@@ -526,6 +559,9 @@ def stacked_share_bars(name: str, title: str, labels: list[str], series: list[tu
         return no_data(name, title, empty)
     chart = Chart(name, title, 90 + 26 * len(labels))
     chart.left = 220
+    chart.reserve_legend([(outcome, colour) for outcome, colour, _ in series])
+    chart.bottom += chart.top - MARGIN["top"]
+    chart.height += chart.top - MARGIN["top"]
     scale = chart.x_axis(0, 1, percent_tick)
     band = (chart.bottom - chart.top) / len(labels)
     for i, label in enumerate(labels):
@@ -544,7 +580,7 @@ def stacked_share_bars(name: str, title: str, labels: list[str], series: list[tu
 # ---- the page ----------------------------------------------------------------------------------------
 
 CSS = """
-body { font-family: sans-serif; margin: 24px auto; max-width: 960px; color: #222; }
+body { font-family: sans-serif; margin: 24px auto; max-width: 1040px; color: #222; }
 h1 { margin-bottom: 4px; } .meta { color: #555; margin-top: 0; }
 section { margin: 28px 0; } h2 { border-bottom: 1px solid #ccc; padding-bottom: 4px; }
 .pair { display: flex; flex-wrap: wrap; gap: 12px; } p.note { color: #444; max-width: 900px; }
@@ -607,7 +643,7 @@ def render(con, warehouse: Path, months: int) -> str:
                 calibration_chart("churn_calibration", "Churn calibration by score decile", deciles,
                                   calibration_note or "no labelled months")),
         section("Customer lifetime value", f"Expected CLV over the horizon (marketing.customer_clv); {clv_note}; "
-                "the last bin holds the top 1 %.",
+                "the last bin holds the rest (at most the top 1 %).",
                 stacked_columns("clv_distribution", "Customers per expected CLV bin (EUR)", clv_labels,
                                 [("customers", PALETTE[0], clv_counts)], "expected CLV (EUR, bin start)", "customers",
                                 "no CLV scores", tick_every=2)),
@@ -620,10 +656,11 @@ def render(con, warehouse: Path, months: int) -> str:
                 "(quality.fct_quality_rates): 'corrected' is a typo the cleaning fixed.",
                 stacked_share_bars("contact_quality", "E-mail and phone status shares per table", status_labels,
                                    status_series, "no contact tables")),
-        section("Campaign lift", "Absolute lift of the response rate (target minus control, percentage points) "
-                "with its 95 % interval, per measurable campaign, all segments (marketing.fct_campaign_performance).",
-                error_bars("campaign_lift", "Campaign lift with 95 % intervals", lifts,
-                           "absolute lift (percentage points)", "no measurable campaigns")),
+        section("Campaign lift", f"Absolute lift of the conversion rate (target minus control, percentage points) "
+                f"with its 95 % interval, for the {len(lifts)} measurable campaigns, all segments "
+                "(marketing.fct_campaign_performance); hover a mark for its campaign.",
+                lift_over_time("campaign_lift", "Campaign lift with 95 % intervals, by start date", lifts,
+                               "no measurable campaigns")),
     ]
     generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return (

@@ -136,7 +136,7 @@ def test_html_report_renders_every_chart_in_chromium(warehouse, chromium):
 
     shot = SHOTS / "report.png"
     shot.unlink(missing_ok=True)
-    result = browse(chromium, report, f"--screenshot={shot}", "--window-size=1400,5200", "--hide-scrollbars")
+    result = browse(chromium, report, f"--screenshot={shot}", "--window-size=1400,5600", "--hide-scrollbars")
     assert result.returncode == 0 and shot.is_file() and shot.stat().st_size > 50_000, result.stderr[-2000:]
     assert not console_errors(result.stderr), console_errors(result.stderr)
 

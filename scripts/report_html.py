@@ -163,7 +163,7 @@ def heatmap(name: str, title: str, cells: dict[tuple[int, int], float], x_label:
         return no_data(name, title, empty)
     chart = Chart(name, title, 460, width=500)
     side = min((chart.right - chart.left), (chart.bottom - chart.top)) / 5
-    top_value = max(cells.values()) or 1
+    top_value = max(max(cells.values()), 0) or 1  # a cell of refunds only can be negative
     for x in range(1, 6):
         chart.text(chart.left + (x - 0.5) * side, chart.top + 5 * side + 16, x, size=11)
     for y in range(1, 6):
@@ -361,14 +361,6 @@ def lift_over_time(name: str, title: str, rows: list[tuple[str, str, dt.date, fl
 
 # ---- data: one aggregate query per chart -------------------------------------------------------------
 
-def table_exists(con, schema: str, table: str) -> bool:
-    return con.execute(
-        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", [schema, table]
-    ).fetchone()[0] + con.execute(
-        "select count(*) from duckdb_views() where schema_name = ? and table_name = ?", [schema, table]
-    ).fetchone()[0] > 0
-
-
 def rfm_cells(con) -> tuple[dict, dict]:
     rows = con.execute(
         """
@@ -453,6 +445,8 @@ def churn_calibration(con) -> tuple[list[tuple[float, float, int]], str]:
     if fit is None:
         return [], "no churn model has been trained yet (too little labelled history)"
     labelled_through, trees_json = fit
+    if not (REPO / "models" / "marts" / "marketing" / "customer_churn_scores.py").is_file():
+        return [], "the scoring code (models/marts/marketing/customer_churn_scores.py) is not beside this script"
     try:
         trees = json.loads(trees_json)
         trees["features"], trees["trees"], trees["baseline"]  # noqa: B018 - the parts scoring reads
@@ -667,6 +661,6 @@ def render(con, warehouse: Path, months: int) -> str:
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         f"<title>customer360 report</title><style>{CSS}</style></head><body>"
-        f"<h1>customer360 report</h1><p class=\"meta\">{esc(warehouse.name)}, as of {esc(as_of)}; "
+        f"<h1>customer360 report</h1><p class=\"meta\">{esc(warehouse.name)}, as of {esc(as_of or 'n/a')}; "
         f"generated {esc(generated)}</p>" + "".join(sections) + "</body></html>\n"
     )

@@ -140,11 +140,12 @@ class Chart:
             self.text(x + 16, y + 10, label, anchor="start", size=11)
 
     def svg(self) -> str:
+        """The chart in a <figure> whose caption is its title, so the page shows which chart is which."""
         return (
-            f'<svg data-chart="{esc(self.name)}" xmlns="http://www.w3.org/2000/svg" role="img" '
+            f'<figure><figcaption>{esc(self.title)}</figcaption><svg data-chart="{esc(self.name)}" xmlns="http://www.w3.org/2000/svg" role="img" '
             f'aria-labelledby="{esc(self.name)}-title" viewBox="0 0 {self.width} {self.height}" '
             f'width="{self.width}" height="{self.height}" font-family="sans-serif">'
-            f'<title id="{esc(self.name)}-title">{esc(self.title)}</title>' + "".join(self.parts) + "</svg>"
+            f'<title id="{esc(self.name)}-title">{esc(self.title)}</title>' + "".join(self.parts) + "</svg></figure>"
         )
 
 
@@ -161,7 +162,7 @@ def heatmap(name: str, title: str, cells: dict[tuple[int, int], float], x_label:
     """A 5 x 5 grid of RFM scores (x = recency, y = frequency), coloured by value."""
     if not cells:
         return no_data(name, title, empty)
-    chart = Chart(name, title, 460, width=500)
+    chart = Chart(name, title, 460, width=520)
     side = min((chart.right - chart.left), (chart.bottom - chart.top)) / 5
     top_value = max(max(cells.values()), 0) or 1  # a cell of refunds only can be negative
     for x in range(1, 6):
@@ -576,11 +577,12 @@ def stacked_share_bars(name: str, title: str, labels: list[str], series: list[tu
 # ---- the page ----------------------------------------------------------------------------------------
 
 CSS = """
-body { font-family: sans-serif; margin: 24px auto; max-width: 1040px; color: #222; }
+body { font-family: sans-serif; margin: 24px auto; max-width: 1080px; color: #222; }
 h1 { margin-bottom: 4px; } .meta { color: #555; margin-top: 0; }
 section { margin: 28px 0; } h2 { border-bottom: 1px solid #ccc; padding-bottom: 4px; }
 .pair { display: flex; flex-wrap: wrap; gap: 12px; } p.note { color: #444; max-width: 900px; }
-svg text.axis-label { font-weight: bold; } svg text.no-data { fill: #555; }
+svg text.axis-label { font-weight: bold; }
+figure { margin: 0; } figcaption { font-weight: bold; font-size: 14px; margin: 8px 0 0 8px; } svg text.no-data { fill: #555; }
 """
 
 
@@ -652,9 +654,11 @@ def render(con, warehouse: Path, months: int) -> str:
                 "(quality.fct_quality_rates): 'corrected' is a typo the cleaning fixed.",
                 stacked_share_bars("contact_quality", "E-mail and phone status shares per table", status_labels,
                                    status_series, "no contact tables")),
-        section("Campaign lift", f"Absolute lift of the conversion rate (target minus control, percentage points) "
-                f"with its 95 % interval, for the {len(lifts)} measurable campaigns, all segments "
-                "(marketing.fct_campaign_performance); hover a mark for its campaign.",
+        section("Campaign lift", "Absolute lift of the conversion rate (target minus control, percentage points) "
+                "with its 95 % interval, all segments (marketing.fct_campaign_performance); "
+                + (f"the {len(lifts)} measurable campaigns, hover a mark for its campaign." if lifts else
+                   "no campaign is measurable yet: its target and control groups both need "
+                   "var('campaign_min_group_size') members."),
                 lift_over_time("campaign_lift", "Campaign lift with 95 % intervals, by start date", lifts,
                                "no measurable campaigns")),
     ]

@@ -39,7 +39,7 @@ AS_OF ?=
 AUDIT_AS_OF ?=
 export AS_OF AUDIT_AS_OF
 
-.PHONY: help setup sample preflight dbt-build audit publish rollback export build test lint docs clean
+.PHONY: help setup sample preflight dbt-build audit publish rollback export report build test lint docs clean
 
 help:
 	@echo "make build   set up .venv, generate the sample (unless RAW_ROOT=path), build, test and publish $(WAREHOUSE)"
@@ -52,6 +52,7 @@ help:
 	@echo "make rollback  put the previously published build back (run again to undo)"
 	@echo "make export  write every table and view of $(WAREHOUSE) as Parquet under $(EXPORT_DIR)/<schema>/<table>.parquet"
 	@echo "make export AUDIENCE=name  write that audience's members with their contact to exports/name.csv and .parquet"
+	@echo "make report  one self-contained HTML page of charts of $(WAREHOUSE): build/report/customer360_report.html"
 	@echo "make docs    dbt docs generate (target/index.html) and how to serve it"
 	@echo "make clean   remove generated data, builds and the venv"
 
@@ -107,6 +108,10 @@ export AUDIENCE
 
 export: setup
 	$(if $(AUDIENCE),$(PY) -m scripts export-audience "$$AUDIENCE" --warehouse $(WAREHOUSE) --out exports,$(PY) -m scripts export --warehouse $(WAREHOUSE) --out $(EXPORT_DIR))
+
+# Charts as inline SVG from aggregates of the published marts: the file opens offline, no CDN.
+report: setup
+	$(PY) -m scripts report --format html --warehouse $(WAREHOUSE) --out build/report/customer360_report.html
 
 test: setup
 	$(PY) -m pytest tests/python -q -p no:cacheprovider

@@ -1,7 +1,9 @@
 """A Markdown report of the published warehouse for marketing: customers and contactability, RFM
-segments, lifecycle stage counts per month, churn model quality, CLV and erasure requests.
+segments, lifecycle stage counts per month, churn model quality, CLV and erasure requests; or, with
+--format html, one self-contained HTML page of charts (scripts/report_html.py).
 
     python -m scripts report [--warehouse warehouse/customer360.duckdb] [--months 12] [--out build/report.md]
+    python -m scripts report --format html [--out build/report/customer360_report.html]
 
 Every figure is one query on the marts; nothing is computed here that the warehouse does not hold.
 """
@@ -15,6 +17,7 @@ from pathlib import Path
 from scripts.arguments import positive_int
 
 REPO = Path(__file__).resolve().parent.parent
+HTML_OUT = REPO / "build" / "report" / "customer360_report.html"
 STAGES = ["new", "active", "reactivated", "at_risk", "lapsed", "churned"]
 
 
@@ -22,9 +25,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warehouse", type=Path, default=REPO / "warehouse" / "customer360.duckdb",
                         help="published warehouse file to report on (default: %(default)s)")
     parser.add_argument("--months", type=positive_int, default=12,
-                        help="months of lifecycle stage counts, >= 1 (default: %(default)s)")
+                        help="months of lifecycle stage counts (HTML: of stage changes), >= 1 (default: %(default)s)")
+    parser.add_argument("--format", choices=["markdown", "html"], default="markdown",
+                        help="markdown (default) or html: one self-contained page of charts, no network needed")
     parser.add_argument("--out", type=Path, default=None,
-                        help="Markdown file to write, its folder created if needed (default: standard output)")
+                        help="file to write, its folder created if needed (default: standard output for "
+                             f"markdown, {HTML_OUT.relative_to(REPO)} for html)")
 
 
 def check_args(args: argparse.Namespace) -> str | None:
@@ -155,11 +161,20 @@ def run(args: argparse.Namespace) -> int:
     import duckdb
 
     if not args.warehouse.exists():
-        raise SystemExit(f"report: no warehouse at {args.warehouse}; run `make build` first")
+        print(f"report: error: no warehouse at {args.warehouse}; run `make build` first", file=sys.stderr)
+        return 2
+    if args.format == "html" and args.out is None:
+        args.out = HTML_OUT
     try:
-        text = build_report(args.warehouse, args.months)
+        if args.format == "html":
+            from scripts.report_html import build_html
+
+            text = build_html(args.warehouse, args.months)
+        else:
+            text = build_report(args.warehouse, args.months)
     except duckdb.Error as e:  # not a warehouse, locked, or published before a mart existed
-        raise SystemExit(f"report: cannot read {args.warehouse}: {str(e).splitlines()[0]}") from None
+        print(f"report: error: cannot read {args.warehouse}: {str(e).splitlines()[0]}", file=sys.stderr)
+        return 2
     if args.out:
         try:
             args.out.parent.mkdir(parents=True, exist_ok=True)

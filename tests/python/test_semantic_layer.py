@@ -25,6 +25,12 @@ EXPECTED_SQL = {
 }
 
 
+CAMPAIGN_LIFT_SQL = """
+    select sum(target_responder_count) / sum(targeted_count) - sum(control_responder_count) / sum(control_count)
+    from marketing.fct_campaign_performance where is_all_segments and is_measurable
+"""
+
+
 def mf_query(warehouse, tmp_path, *args: str) -> list[dict]:
     out = tmp_path / "result.csv"
     result = run([BIN / "mf", "query", *args, "--csv", out],
@@ -53,3 +59,21 @@ def test_mf_query_by_month_uses_the_time_spine(warehouse, tmp_path):
     con.close()
     got = {row["metric_time__month"][:10]: float(row["revenue"]) for row in rows}
     assert got == {str(month)[:10]: pytest.approx(float(value)) for month, value in expected.items()}
+
+
+def test_mf_campaign_lift_pools_the_measurable_campaigns_once(warehouse, tmp_path):
+    """campaign_lift = pooled target minus control conversion over the 'All segments' rows of measurable
+    campaigns. At 2,000 customers no control group reaches campaign_min_group_size, so a copy marks the
+    campaigns with 5+ control members measurable: the segment rows and the other campaigns must stay out."""
+    import shutil
+
+    copy = tmp_path / "customer360.duckdb"
+    shutil.copy(warehouse, copy)
+    con = duckdb.connect(str(copy))
+    con.execute("update marketing.fct_campaign_performance set is_measurable = control_count >= 5")
+    expected = con.execute(CAMPAIGN_LIFT_SQL).fetchone()[0]
+    everything = con.execute(CAMPAIGN_LIFT_SQL.replace("is_all_segments and is_measurable", "true")).fetchone()[0]
+    con.close()
+    rows = mf_query(copy, tmp_path, "--metrics", "campaign_lift")
+    assert len(rows) == 1 and expected is not None and not math.isclose(expected, everything)
+    assert math.isclose(float(rows[0]["campaign_lift"]), expected, rel_tol=1e-9), (rows, expected)

@@ -245,11 +245,24 @@ def check_raw_root(raw_root: Path) -> tuple[list[str], dict[str, int], list[str]
             if (pattern := matches_ignore(path.relative_to(raw_root).as_posix(), patterns))
         )
         files_missing: dict[str, int] = {}
-        for path in files:
+        last_seen: dict[str, str] = {}  # optional column -> newest load folder that delivered it
+        vanished: dict[str, Path] = {}
+        for path in files:  # sorted: load_date order
             file_problems, missing_optional = check_file(path, table)
             problems.extend(file_problems)
             for column in missing_optional:
                 files_missing[column] = files_missing.get(column, 0) + 1
+                if column in last_seen and path.parent.name > last_seen[column]:
+                    vanished.setdefault(column, path)
+            for column in set(table.optional) - set(missing_optional):
+                last_seen[column] = path.parent.name
+        # optional means "may be absent from the whole table", not "may vanish from a feed that had it":
+        # a newer load without a column earlier loads carried is a broken export, and would blank it silently
+        problems.extend(f"raw table {table.name}: column '{column}' is missing from {path} although"
+                        f" {last_seen[column]} delivered it: deliver it again, or leave it out of every load"
+                        for column, path in vanished.items())
+        for column in vanished:
+            files_missing.pop(column, None)
         # one line per column, not per file: a table of 500 daily files would otherwise drown the errors
         infos.extend(f"raw table {table.name}: optional column '{column}' is missing in {n} of {len(files)} files;"
                      " read as null there" for column, n in files_missing.items())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -138,8 +139,9 @@ def build(tmp_path: Path, *args: str, raw: Path | None = None, env: dict | None 
 
 
 def one_error_line(result) -> str:
-    # make's own "*** [Makefile:N: build] Error 2" follows the build's line
-    lines = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith("make:")]
+    # make's own "make: *** [Makefile:N: build] Error 2" follows the build's line ("make[1]: ..." when the
+    # suite itself runs under `make test`)
+    lines = [line for line in result.stderr.splitlines() if line.strip() and not re.match(r"make(\[\d+\])?:", line)]
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     return lines[-1]

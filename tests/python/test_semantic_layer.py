@@ -31,6 +31,15 @@ CAMPAIGN_LIFT_SQL = """
 """
 
 
+@pytest.fixture(scope="module", autouse=True)
+def semantic_manifest(warehouse):
+    """mf reads target/semantic_manifest.json, whose relations carry the database name of the file the last
+    dbt command of any test used: parse against a file named like the one queried (every query here reads a
+    customer360.duckdb) so that mf asks for customer360.core.fct_orders, not another test's database."""
+    result = run([BIN / "dbt", "parse", "--target", "ci"], env={"C360_BUILD_DB": str(warehouse)})
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
 def mf_query(warehouse, tmp_path, *args: str) -> list[dict]:
     out = tmp_path / "result.csv"
     result = run([BIN / "mf", "query", *args, "--csv", out],

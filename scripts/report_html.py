@@ -537,6 +537,24 @@ def contact_statuses(con) -> tuple[list[str], list[tuple[str, str, list[float]]]
     return labels, [(o, PALETTE[k % len(PALETTE)], shares[o]) for k, o in enumerate(outcomes)]
 
 
+def typo_series(con) -> tuple[list[str], list[tuple[str, list[float | None]]]]:
+    """Monthly share of staged e-mails whose domain typo the cleaning fixed ('corrected'), per contact table."""
+    rows = con.execute(
+        """
+        select month_start_date, source_name || '.' || table_name,
+               sum(case when outcome = 'corrected' then row_count else 0 end) * 1.0 / sum(row_count)
+        from quality.fct_contact_status_monthly where measure = 'email_status'
+        group by 1, 2 order by 1, 2
+        """
+    ).fetchall()
+    months = sorted({r[0] for r in rows})
+    index = {m: i for i, m in enumerate(months)}
+    series: dict[str, list[float | None]] = {}
+    for month, label, share in rows:
+        series.setdefault(label, [None] * len(months))[index[month]] = None if share is None else float(share)
+    return [month_label(m) for m in months], sorted(series.items())
+
+
 def campaign_lifts(con) -> list[tuple[str, str, dt.date, float, float, float]]:
     rows = con.execute(
         """
@@ -614,6 +632,7 @@ def render(con, warehouse: Path, months: int) -> str:
     clv_labels, clv_counts, clv_note = clv_histogram(con)
     decay_months, decay = decay_series(con)
     status_labels, status_series = contact_statuses(con)
+    typo_months, typos = typo_series(con)
     lifts = campaign_lifts(con)
 
     every = max(1, len(stage_months) // 12)
@@ -651,9 +670,13 @@ def render(con, warehouse: Path, months: int) -> str:
                       "decay rate", "no contact records", fmt=lambda v: f"{100 * v:.1f} %",
                       tick_every=max(1, len(decay_months) // 12))),
         section("Contact quality and typos", "Share of staged e-mails and phones per status "
-                "(quality.fct_quality_rates): 'corrected' is a typo the cleaning fixed.",
+                "(quality.fct_quality_rates) and, by load month, the share of e-mails whose domain typo the cleaning "
+                "fixed (quality.fct_contact_status_monthly).",
                 stacked_share_bars("contact_quality", "E-mail and phone status shares per table", status_labels,
-                                   status_series, "no contact tables")),
+                                   status_series, "no contact tables"),
+                lines("typo_trend", "Share of e-mails with a corrected domain typo, by load month", typo_months,
+                      typos, "load month", "corrected e-mails", "no contact records",
+                      fmt=lambda v: f"{100 * v:.1f} %", tick_every=max(1, len(typo_months) // 12))),
         section("Campaign lift", "Absolute lift of the conversion rate (target minus control, percentage points) "
                 "with its 95 % interval, all segments (marketing.fct_campaign_performance); "
                 + (f"the {len(lifts)} measurable campaigns, hover a mark for its campaign." if lifts else

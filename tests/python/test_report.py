@@ -55,7 +55,7 @@ def test_report_has_every_section(warehouse):
 # ---- the HTML report (scripts/report_html.py) in a real browser ----------------------------------------
 
 CHARTS = ["rfm_grid_count", "rfm_grid_value", "segment_sizes", "lifecycle_stages", "lifecycle_flow", "churn_risk",
-          "churn_calibration", "clv_distribution", "contact_decay", "contact_quality", "campaign_lift"]
+          "churn_calibration", "clv_distribution", "contact_decay", "contact_quality", "typo_trend", "campaign_lift"]
 SHOTS = REPO / "build" / "report"
 # Appended to a copy of the page only: after layout, report per chart what the browser really drew
 # (elements with a non-empty bounding box), and whether the page asked for any resource.

@@ -3,13 +3,7 @@
 -- trend, so that a rising share of corrected typos or invalid phones shows which month an export changed.
 with
 
-{% set contact_tables = [
-    ('web', 'accounts', 'stg_web__accounts', 'email_status', 'phone_status'),
-    ('store', 'loyalty_members', 'stg_store__loyalty_members', 'email_status', 'phone_status'),
-    ('app', 'app_users', 'stg_app__app_users', 'email_status', none),
-    ('crm', 'contacts', 'stg_crm__contacts', 'email_status', 'phone_status'),
-    ('support', 'tickets', 'stg_support__tickets', 'requester_email_status', 'requester_phone_status'),
-] %}
+{% set contact_tables = contact_tables() %}
 {% for source_name, table_name, model, email_status, phone_status in contact_tables %}
     {{ model }} as (
         select

@@ -19,13 +19,7 @@ quarantined_rows as (
     from {{ ref('fct_quarantined_rows') }}
 ),
 
-{% set contact_tables = [
-    ('web', 'accounts', 'stg_web__accounts', 'email_status', 'phone_status'),
-    ('store', 'loyalty_members', 'stg_store__loyalty_members', 'email_status', 'phone_status'),
-    ('app', 'app_users', 'stg_app__app_users', 'email_status', none),
-    ('crm', 'contacts', 'stg_crm__contacts', 'email_status', 'phone_status'),
-    ('support', 'tickets', 'stg_support__tickets', 'requester_email_status', 'requester_phone_status'),
-] %}
+{% set contact_tables = contact_tables() %}
 {% for source_name, table_name, model, email_status, phone_status in contact_tables %}
     {{ model }} as (
         select

@@ -3,10 +3,12 @@
 `python -m scripts audit --db build/customer360.build.duckdb [--previous-db warehouse/customer360.duckdb]
 [--raw-root data/raw] [--as-of YYYY-MM-DD]`
 
-Every table suite and every metric of audit/expectations.yml is validated through a GE Checkpoint on a pandas
-dataframe read from DuckDB (only the columns the suite needs). Aggregate checks (decay, bounce rate, typo share,
-quarantine rate) are computed with DuckDB SQL into a small dataframe and validated with
-expect_column_values_to_be_between, so they show in Data Docs like the others. Derived checks:
+Every table suite of audit/expectations.yml is validated by GE on metrics that DuckDB computes over the whole
+table (counts, maxima, duplicates, a few example values: GE's own metric names, fed to
+`Expectation.metrics_validate`), so no table is read into Python and the audit's memory does not grow with the
+data. Aggregate checks (decay, bounce rate, typo share, quarantine rate) are computed with DuckDB SQL into a small
+dataframe and validated with expect_column_values_to_be_between by GE's pandas engine, so they show in Data Docs
+like the others. Derived checks:
 
 - reference date (`--as-of`, AUDIT_AS_OF): the date freshness and date-relative thresholds are measured against.
   Unset, it is the end date a generated sample records in <raw root>/_generator.json, else today.
@@ -58,6 +60,9 @@ DEFAULT_DOCS = Path("build/data_docs")
 SEVERITIES = ("error", "warn")
 GENERATOR_META = "_generator.json"
 RECONCILIATION = "quality.fct_raw_table_reconciliation"
+# The audit's own DuckDB memory limit when C360_DUCKDB_MEMORY_LIMIT is unset: aggregates need little, and the
+# GROUP BY of a uniqueness check over tens of millions of keys spills to disk beyond it.
+AUDIT_MEMORY_LIMIT = "4GB"
 STAGING_NAME = re.compile(r"^staging\.stg_([a-z0-9]+)__([a-z0-9_]+)$")
 
 
@@ -120,12 +125,16 @@ class Check:
 
 @dataclass
 class Suite:
+    """A table suite (`table` set) is validated on GE metrics that DuckDB computes over the whole table; a metric
+    or freshness suite is a small dataframe (`sql` run by DuckDB, or `frame` given) validated by GE's pandas engine."""
     name: str
     subject: str
     sql: str
     params: dict = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
     frame: Any = None
+    table: str | None = None
+    columns: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -276,6 +285,22 @@ def not_applicable(rule: Any, table: str, delivery: Delivery, where: str) -> str
     return None
 
 
+def configure(con: duckdb.DuckDBPyConnection) -> None:
+    """DuckDB settings of the build (profiles.yml): the same threads, and a memory limit below the 8 GiB of a
+    step. The audit's largest query is the GROUP BY of a uniqueness check, which spills past the limit."""
+    threads = os.environ.get("C360_DUCKDB_THREADS", "2")
+    memory = os.environ.get("C360_DUCKDB_MEMORY_LIMIT", AUDIT_MEMORY_LIMIT)
+    if not threads.isdigit() or int(threads) < 1:
+        raise AuditError(f"C360_DUCKDB_THREADS must be a positive whole number, not {threads!r}")
+    try:
+        con.execute(f"set threads = {int(threads)}")
+        con.execute("set memory_limit = " + sql_literal(memory))
+        con.execute("set preserve_insertion_order = false")
+    except duckdb.Error as exc:
+        raise AuditError(f"C360_DUCKDB_MEMORY_LIMIT {memory!r} is not a DuckDB memory limit (e.g. 4GB): "
+                         f"{str(exc).splitlines()[0]}") from None
+
+
 def run_source_freshness(raw_root: Path, raw_tables: list[str], work_dir: Path) -> dict[str, dt.date]:
     """Newest load of each delivered raw table by `dbt source freshness` (the sources' loaded_at_field).
 
@@ -407,8 +432,10 @@ def build_plan(config: dict, con: duckdb.DuckDBPyConnection, args: argparse.Name
                 plan.failures.append(f"AUDIT FAIL [error] {name} configured column(s) missing: {', '.join(missing)}")
                 needed -= set(missing)
                 suite.checks = [c for c in suite.checks if not (referenced_columns(c.kwargs, columns + missing) & set(missing))]
-            cols = [c for c in columns if c in needed] or [columns[0]]
-            suite.sql = f"select {', '.join(chr(34) + c + chr(34) for c in cols)} from {quote_table(name)}"
+            for check in suite.checks:  # a row condition outside the SQL subset stops here, before any scan
+                if check.kwargs.get("row_condition"):
+                    condition_sql(check.kwargs["row_condition"], columns, f"tables.{name}")
+            suite.table, suite.columns = name, columns
             if suite.checks:
                 plan.suites.append(suite)
 
@@ -469,11 +496,243 @@ def source_freshness_suite(rows: list[dict], as_of: dt.date) -> Suite:
 
 
 def load_frames(plan: Plan, con: duckdb.DuckDBPyConnection) -> None:
+    """Run the metric suites' SQL: each returns a few rows (one per table at most). Table suites load nothing."""
     for suite in plan.suites:
-        if suite.frame is not None:
+        if suite.frame is not None or suite.table is not None:
             continue
         params = {k: v for k, v in suite.params.items() if re.search(rf"\${k}\b", suite.sql)}
         suite.frame = con.execute(suite.sql, params).df()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# GE metrics of the table suites, computed by DuckDB
+# --------------------------------------------------------------------------------------------------------------
+# GE decides every table check: each expectation declares the metrics it needs (GE's names, domain and value
+# kwargs) and `Expectation.metrics_validate` turns their values into the result, with GE's own `mostly`, bounds
+# and result format. Only the metric values come from here: SQL aggregates over the whole table, one scan per
+# table for the counts and maxima, one GROUP BY per uniqueness check, and a LIMIT query for the examples of a
+# check that found unexpected rows. Nothing the size of a table reaches Python. (GE's own SQL datasource would
+# need SQLAlchemy and duckdb-engine, which are not among the pins, plus a shim: docs/design.md, "The audit at
+# scale".)
+
+RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 5}
+CONDITION_TERM = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(==|!=|>=|<=|>|<|not\s+in|in)\s*(.+?)\s*$", re.DOTALL)
+CONNECTIVE = re.compile(r"\s+(and|or)\s+(?=(?:[^\"']|\"[^\"]*\"|'[^']*')*$)")
+
+
+def sql_literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)) and math.isfinite(value):
+        return repr(value)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise ValueError(f"unsupported value {value!r}")
+
+
+def condition_sql(condition: str, columns: list[str], where: str) -> str:
+    """A row_condition of the config (the pandas query subset `column <op> value`, `column [not] in [values]`,
+    joined by and/or) as a DuckDB predicate with pandas' treatment of nulls: a null column value matches only
+    `!=` and `not in`, as in DataFrame.query."""
+    import ast
+    parts = CONNECTIVE.split(condition.strip())
+    terms = []
+    for i, part in enumerate(parts):
+        if i % 2:
+            terms.append(part)
+            continue
+        match = CONDITION_TERM.match(part)
+        if not match:
+            raise AuditError(f"{where}: row_condition {condition!r} is not `column <op> value` or "
+                             f"`column in [values]` joined by and/or")
+        column, op, text = match.group(1), " ".join(match.group(2).split()), match.group(3)
+        if column not in columns:
+            raise AuditError(f"{where}: row_condition {condition!r} names column {column} that the table does not have")
+        try:
+            value = ast.literal_eval(text)
+            if op in ("in", "not in"):
+                if not isinstance(value, (list, tuple)) or not value:
+                    raise ValueError("needs a non-empty list")
+                values = ", ".join(sql_literal(v) for v in value)
+            else:
+                literal = sql_literal(value)
+        except (ValueError, SyntaxError) as exc:
+            raise AuditError(f"{where}: row_condition {condition!r}: cannot read {text!r} ({exc})") from None
+        quoted = f'"{column}"'
+        if op == "in":
+            terms.append(f"coalesce({quoted} in ({values}), false)")
+        elif op == "not in":
+            terms.append(f"coalesce({quoted} not in ({values}), true)")
+        elif op == "!=":
+            terms.append(f"{quoted} is distinct from {literal}")
+        else:
+            terms.append(f"coalesce({quoted} {'=' if op == '==' else op} {literal}, false)")
+    return "(" + " ".join(terms) + ")"
+
+
+class TableMetrics:
+    """The GE metrics one table suite needs, as DuckDB SQL over the table. Each metric is (name, domain kwargs,
+    value kwargs) exactly as GE asks for it; a metric this class does not know is a one-line error, never a
+    guess."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, suite: Suite):
+        self.con, self.suite = con, suite
+        self.source = quote_table(suite.table)
+        self.params: dict[str, Any] = {}
+        self.aggregates: dict[str, str] = {}  # SQL expression -> alias (one scan computes them all)
+        self.unique_counts: dict[tuple[str, str], str] = {}  # (column, domain) -> GROUP BY query
+
+    def param(self, value: Any) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f"${name}"
+
+    def domain(self, domain_kwargs: dict) -> str:
+        condition = domain_kwargs.get("row_condition")
+        if condition is None:
+            return "true"
+        if isinstance(condition, dict):
+            condition = condition.get("pass_through_filter")
+        condition = getattr(condition, "pass_through_filter", condition)
+        if not isinstance(condition, str):
+            raise AuditError(f"{self.suite.name}: row_condition {condition!r} is not a condition string")
+        return condition_sql(condition, self.suite.columns, self.suite.name)
+
+    def map_sql(self, map_metric: str, domain_kwargs: dict, value_kwargs: dict) -> tuple[str, str, list[str]]:
+        """(rows the map metric judges, rows among them that are unexpected, columns of an unexpected value)."""
+        if map_metric.startswith("column_pair_values."):
+            a, b = f'"{domain_kwargs["column_A"]}"', f'"{domain_kwargs["column_B"]}"'
+            ignore = domain_kwargs.get("ignore_row_if") or "both_values_are_missing"
+            judged = {"both_values_are_missing": f"({a} is not null or {b} is not null)",
+                      "either_value_is_missing": f"({a} is not null and {b} is not null)",
+                      "neither": "true"}.get(ignore)
+            if judged is None or map_metric != "column_pair_values.a_greater_than_b":
+                raise AuditError(f"{self.suite.name}: GE metric {map_metric} (ignore_row_if {ignore}) is not computed "
+                                 "by the audit's SQL")
+            op = ">=" if value_kwargs.get("or_equal") else ">"
+            return judged, f"coalesce(not ({a} {op} {b}), true)", [a, b]
+        column = f'"{domain_kwargs["column"]}"'
+        if map_metric == "column_values.nonnull":
+            return "true", f"{column} is null", [column]
+        if map_metric == "column_values.null":
+            return "true", f"{column} is not null", [column]
+        judged = f"{column} is not null"
+        if map_metric == "column_values.in_set":
+            return judged, f"not list_contains({self.param(list(value_kwargs['value_set']))}, {column})", [column]
+        if map_metric == "column_values.match_regex":
+            return judged, f"not regexp_matches({column}, {self.param(value_kwargs['regex'])})", [column]
+        if map_metric == "column_values.between":
+            lo, hi = value_kwargs.get("min_value"), value_kwargs.get("max_value")
+            if lo is None and hi is None:
+                raise AuditError(f"{self.suite.name}: {domain_kwargs['column']} between needs min_value or max_value")
+            inside = []
+            if lo is not None:
+                inside.append(f"{column} {'>' if value_kwargs.get('strict_min') else '>='} {self.param(lo)}")
+            if hi is not None:
+                inside.append(f"{column} {'<' if value_kwargs.get('strict_max') else '<='} {self.param(hi)}")
+            return judged, f"not ({' and '.join(inside)})", [column]
+        if map_metric == "column_values.unique":
+            return judged, "", [column]  # a property of the whole column: see unique_sql
+        raise AuditError(f"{self.suite.name}: GE metric {map_metric} is not computed by the audit's SQL")
+
+    def duplicates_sql(self, column: str, domain: str) -> str:
+        return (f"select {column} from {self.source} where {domain} and {column} is not null "
+                f"group by {column} having count(*) > 1")
+
+    def aggregate(self, expression: str) -> str:
+        return self.aggregates.setdefault(expression, f"m{len(self.aggregates)}")
+
+    def plan(self, name: str, domain_kwargs: dict, value_kwargs: dict) -> tuple[str, Any]:
+        """How a metric is computed: ("aggregate", alias), ("unique", key), ("examples", query) or ("none", None)."""
+        domain = self.domain(domain_kwargs)
+        if name == "table.row_count":
+            return "aggregate", self.aggregate(f"count(*) filter (where {domain})")
+        if name == "column.max":
+            return "aggregate", self.aggregate(f'max("{domain_kwargs["column"]}") filter (where {domain})')
+        map_metric, _, suffix = name.rpartition(".")
+        if suffix in ("unexpected_index_list", "unexpected_index_query", "unexpected_rows"):
+            return "none", None  # row indexes mean nothing in a table without an index column
+        if suffix not in ("unexpected_count", "filtered_row_count", "unexpected_values"):
+            raise AuditError(f"{self.suite.name}: GE metric {name} is not computed by the audit's SQL")
+        judged, unexpected, shown = self.map_sql(map_metric, domain_kwargs, value_kwargs)
+        if suffix == "filtered_row_count":
+            return "aggregate", self.aggregate(f"count(*) filter (where {domain} and {judged})")
+        if map_metric == "column_values.unique":
+            column = shown[0]
+            if suffix == "unexpected_count":
+                key = (column, domain)
+                self.unique_counts[key] = (f"select coalesce(sum(n), 0) from (select count(*) as n from {self.source}"
+                                           f" where {domain} and {column} is not null group by {column}"
+                                           " having count(*) > 1)")
+                return "unique", key
+            unexpected = f"{column} in ({self.duplicates_sql(column, domain)})"
+        if suffix == "unexpected_count":
+            return "aggregate", self.aggregate(f"count(*) filter (where {domain} and {judged} and {unexpected})")
+        limit = int((value_kwargs.get("result_format") or {}).get("partial_unexpected_count", 20))
+        return "examples", (f"select {', '.join(shown)} from {self.source} where {domain} and {judged} and "
+                            f"{unexpected} limit {limit}")
+
+    def run(self, query: str) -> list[tuple]:
+        params = {k: v for k, v in self.params.items() if re.search(rf"\${k}\b", query)}
+        return self.con.execute(query, params).fetchall()
+
+
+def sql_validation_results(con: duckdb.DuckDBPyConnection, suite: Suite) -> list:
+    """GE's validation result of every check of a table suite, from metrics computed by DuckDB."""
+    from great_expectations.core.expectation_validation_result import ExpectationValidationResult
+    metrics = TableMetrics(con, suite)
+    planned = []  # per check: expectation, {metric id: (name, how, what)}
+    for i, check in enumerate(suite.checks):
+        exp = expectation(check, i)
+        dependencies = exp.get_validation_dependencies(runtime_configuration={"result_format": RESULT_FORMAT})
+        needs = {}
+        for name, config in dependencies.metric_configurations.items():
+            needs[config.id] = (name, *metrics.plan(name, dict(config.metric_domain_kwargs),
+                                                    dict(config.metric_value_kwargs or {})))
+        planned.append((exp, needs))
+    values: dict[tuple[str, Any], Any] = {}
+    if metrics.aggregates:
+        try:
+            row = metrics.run(f"select {', '.join(f'{e} as {a}' for e, a in metrics.aggregates.items())} "
+                              f"from {metrics.source}")[0]
+            values.update({("aggregate", a): v for a, v in zip(metrics.aggregates.values(), row)})
+        except duckdb.Error:
+            # one check's SQL failed (a regex DuckDB rejects...): compute each apart, so only that check reports it
+            for expression, alias in metrics.aggregates.items():
+                try:
+                    values[("aggregate", alias)] = metrics.run(f"select {expression} from {metrics.source}")[0][0]
+                except duckdb.Error as exc:
+                    values[("aggregate", alias)] = exc
+    for key, query in metrics.unique_counts.items():
+        try:
+            values[("unique", key)] = int(metrics.run(query)[0][0])
+        except duckdb.Error as exc:
+            values[("unique", key)] = exc
+    results = []
+    for exp, needs in planned:
+        try:
+            resolved, by_name = {}, {}
+            for name, how, what in needs.values():
+                if how in ("aggregate", "unique"):
+                    value = values[(how, what)]
+                    if isinstance(value, Exception):
+                        raise value
+                    by_name[name] = as_datetime(value) if name == "column.max" else value
+            for metric_id, (name, how, what) in needs.items():
+                if how == "examples":
+                    # examples only where GE will report unexpected rows: a passing check costs no second scan
+                    found = by_name.get(name.rsplit(".", 1)[0] + ".unexpected_count")
+                    rows = metrics.run(what) if found else []
+                    resolved[metric_id] = [r[0] if len(r) == 1 else tuple(r) for r in rows]
+                else:
+                    resolved[metric_id] = by_name.get(name) if how != "none" else None
+            results.append(exp.metrics_validate(resolved, runtime_configuration={"result_format": dict(RESULT_FORMAT)}))
+        except Exception as exc:  # noqa: BLE001 - GE's own catch_exceptions: the check reports it, the audit goes on
+            results.append(ExpectationValidationResult(
+                success=False, expectation_config=exp.configuration,
+                exception_info={"raised_exception": True, "exception_message": f"{type(exc).__name__}: {exc}",
+                                "exception_traceback": None}))
+    return results
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -503,13 +762,19 @@ def expectation(check: Check, number: int):
     return ExpectationConfiguration(type=check.type, kwargs=kwargs, meta=meta).to_domain_obj()
 
 
-def validate(plan: Plan, docs_dir: Path) -> list[tuple[Suite, Check, Any]]:
+def validate(plan: Plan, docs_dir: Path, con: duckdb.DuckDBPyConnection) -> list[tuple[Suite, Check, Any]]:
     # GE 1.9+ deprecates string row conditions (pandas syntax, kept for a readable config) and warns per use.
     warnings.filterwarnings("ignore", message=r".*(condition_parser|row_condition) parameter.*", category=DeprecationWarning)
     warnings.filterwarnings("ignore", message="This pattern is interpreted as a regular expression, and has match groups")
     import great_expectations as gx
+    from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (ExpectationSuiteIdentifier,
+                                                                            ValidationResultIdentifier)
+    from great_expectations.validator.validation_statistics import calc_validation_statistics
     context = make_context(docs_dir)
     source = context.data_sources.add_pandas("customer360")
+    run_id = RunIdentifier(run_time=dt.datetime.now(dt.timezone.utc))
     outcomes: list[tuple[Suite, Check, Any]] = []
 
     def not_applicable_notes(name: str) -> list[str]:
@@ -521,31 +786,47 @@ def validate(plan: Plan, docs_dir: Path) -> list[tuple[Suite, Check, Any]]:
     for name, reason in plan.na_suites:
         context.suites.add(gx.ExpectationSuite(name=name, meta={"table": name},
                                                notes=[f"Not applicable: {reason}.", *not_applicable_notes(name)]))
-    for n, suite in enumerate(plan.suites):
-        asset = source.add_dataframe_asset(suite.name)
-        batch = asset.add_batch_definition_whole_dataframe("whole table")
+    for suite in plan.suites:
         gx_suite = context.suites.add(gx.ExpectationSuite(name=suite.name, meta={"table": suite.subject},
                                                           notes=not_applicable_notes(suite.name) or None))
         for i, check in enumerate(suite.checks):
             gx_suite.add_expectation(expectation(check, i))
-        definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=suite.name, data=batch, suite=gx_suite))
-        index = [c.index_column for c in suite.checks if c.index_column]
-        result_format: dict = {"result_format": "SUMMARY", "partial_unexpected_count": 5}
-        if index:
-            result_format["unexpected_index_column_names"] = index[:1]
-        last = n == len(plan.suites) - 1
-        checkpoint = context.checkpoints.add(gx.Checkpoint(
-            name=f"audit {suite.name}", validation_definitions=[definition], result_format=result_format,
-            # Rendering the index once (on the last checkpoint) instead of per suite saves seconds.
-            actions=[gx.checkpoint.UpdateDataDocsAction(name="data docs", site_names=["audit"])] if last else []))
-        result = checkpoint.run(batch_parameters={"dataframe": suite.frame})
-        for run_result in result.run_results.values():
-            # GE does not keep the order of the suite: map each result back by the number in its meta.
-            for r in run_result.results:
-                outcomes.append((suite, suite.checks[r.expectation_config.meta["audit_check"]], r))
-    if len(plan.suites) > 1 or plan.na_suites:
-        context.build_data_docs(site_names=["audit"])  # pages of the earlier checkpoints (no action on them)
+        if suite.table is not None:
+            evrs = sql_validation_results(con, suite)
+            stats = calc_validation_statistics(evrs)
+            result = ExpectationSuiteValidationResult(
+                success=stats.success, results=evrs, suite_name=suite.name,
+                statistics={"evaluated_expectations": stats.evaluated_expectations,
+                            "successful_expectations": stats.successful_expectations,
+                            "unsuccessful_expectations": stats.unsuccessful_expectations,
+                            "success_percent": stats.success_percent},
+                meta={"great_expectations_version": gx.__version__, "run_id": run_id,
+                      "validation_time": run_id.run_time,
+                      "batch_spec": {"data_asset_name": suite.table, "metrics": "computed by DuckDB SQL"},
+                      "active_batch_definition": {"datasource_name": "customer360 (DuckDB)",
+                                                  "data_connector_name": "sql metrics",
+                                                  "data_asset_name": suite.table, "batch_identifiers": {}}},
+                batch_id=f"duckdb-{suite.table}")
+            suite_id = ExpectationSuiteIdentifier(name=suite.name)
+            context.validation_results_store.store_validation_results(
+                suite_validation_result=result, expectation_suite_identifier=suite_id,
+                suite_validation_result_identifier=ValidationResultIdentifier(
+                    expectation_suite_identifier=suite_id, run_id=run_id, batch_identifier=f"duckdb-{suite.table}"))
+            validated = evrs
+        else:
+            batch = source.add_dataframe_asset(suite.name).add_batch_definition_whole_dataframe("whole table")
+            definition = context.validation_definitions.add(
+                gx.ValidationDefinition(name=suite.name, data=batch, suite=gx_suite))
+            index = [c.index_column for c in suite.checks if c.index_column]
+            result_format: dict = dict(RESULT_FORMAT)
+            if index:
+                result_format["unexpected_index_column_names"] = index[:1]
+            validated = definition.run(batch_parameters={"dataframe": suite.frame}, result_format=result_format,
+                                       run_id=run_id).results
+        # GE does not keep the order of the suite: map each result back by the number in its meta.
+        for r in validated:
+            outcomes.append((suite, suite.checks[r.expectation_config.meta["audit_check"]], r))
+    context.build_data_docs(site_names=["audit"])
     return outcomes
 
 
@@ -698,6 +979,7 @@ def audit_run(args: argparse.Namespace) -> int:
     try:
         con = duckdb.connect(str(args.db), read_only=True)
         try:
+            configure(con)
             delivery = Delivery(con)
             source_newest = None
             plan_notices: list[str] = []
@@ -712,6 +994,7 @@ def audit_run(args: argparse.Namespace) -> int:
             plan = build_plan(config, con, args, as_of, delivery, source_newest)
             plan.notices[:0] = plan_notices
             load_frames(plan, con)
+            outcomes = validate(plan, Path(args.docs_dir), con) if plan.suites else []
         finally:
             con.close()
     except duckdb.IOException as exc:  # a file another process holds read-write, or not a database
@@ -736,7 +1019,6 @@ def audit_run(args: argparse.Namespace) -> int:
         if n["suite"] not in na_suite_names:
             print(f"AUDIT N/A [{n['severity']}] {n['target']} {n['check']}: {n['reason']}")
 
-    outcomes = validate(plan, Path(args.docs_dir)) if plan.suites else []
     errors = list(plan.failures)
     warned: list[str] = []
     checks = []

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from conftest import SAMPLE_ARGS, run
 from scripts import audit
@@ -352,3 +353,185 @@ def test_bad_applicability_rule_and_bad_reference_date_are_one_line_errors(tmp_p
     result = run([sys.executable, "-m", "scripts", "audit", "--db", db, "--as-of", "2025-13-01"])
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "not a valid date YYYY-MM-DD: '2025-13-01'" in result.stderr and "Traceback" not in result.stderr
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The audit at scale: GE judges table suites on metrics computed by DuckDB, never on the table read into pandas
+# ----------------------------------------------------------------------------------------------------------------
+
+def plan_of(db: Path, config: Path = CONFIG, as_of: str = SAMPLE_END) -> tuple[duckdb.DuckDBPyConnection, audit.Plan]:
+    con = duckdb.connect(str(db), read_only=True)
+    args = argparse.Namespace(db=db, previous_db=None, suite=None)
+    config_data = yaml.safe_load(config.read_text())
+    plan = audit.build_plan(config_data, con, args, dt.date.fromisoformat(as_of), audit.Delivery(con), None)
+    return con, plan
+
+
+def pandas_results(con: duckdb.DuckDBPyConnection, suite: audit.Suite) -> list:
+    """The reference: GE's pandas engine on the whole table, as the audit validated before it scaled."""
+    import great_expectations as gx
+    frame = con.execute(f"select * from {audit.quote_table(suite.table)}").df()
+    context = gx.get_context(mode="ephemeral")
+    batch = (context.data_sources.add_pandas("reference").add_dataframe_asset(suite.name)
+             .add_batch_definition_whole_dataframe("whole").get_batch(batch_parameters={"dataframe": frame}))
+    return [batch.validate(audit.expectation(check, i), result_format=dict(audit.RESULT_FORMAT))
+            for i, check in enumerate(suite.checks)]
+
+
+def comparable(r) -> dict:
+    res = r.result or {}
+    observed = res.get("observed_value")
+    if hasattr(observed, "to_pydatetime"):
+        observed = observed.to_pydatetime()
+    return {"success": r.success, "observed_value": observed,
+            **{k: res.get(k) for k in ("element_count", "missing_count", "unexpected_count")},
+            "examples": len(res.get("partial_unexpected_list") or [])}
+
+
+SCALE_FAULTS = [
+    # regex, not-null and a null in a row-condition column (pandas' query drops it, so must the SQL)
+    "update staging.stg_crm__contacts set email = replace(email, '@', ' at ') where hash(contact_version_id) % 7 = 0",
+    "update staging.stg_crm__contacts set is_current = null where hash(contact_version_id) % 13 = 0",
+    "update staging.stg_crm__contacts set last_name = null where hash(contact_version_id) % 9 = 0",
+    # uniqueness, also among the current versions only (a row condition)
+    "insert into staging.stg_web__accounts select * from staging.stg_web__accounts where is_current limit 25",
+    # a column pair
+    "update staging.stg_support__tickets set resolved_at = opened_at - interval 1 day where hash(ticket_id) % 5 = 0",
+    # sets and signed amounts under a row condition, in the marts
+    "update core.dim_customers set country_code = 'XX' where hash(customer_id) % 50 = 0",
+    "update core.fct_orders set net_amount = -net_amount where not is_refund and hash(order_id) % 10 = 0",
+    # dates against a bound computed from the reference date, and a freshness maximum
+    "update staging.stg_store__loyalty_members set birth_date = date '2020-01-01' where hash(loyalty_card_version_id) % 11 = 0",
+    "update staging.stg_support__tickets set load_date = load_date - interval 60 day",
+]
+
+
+@pytest.mark.parametrize("faults", [[], SCALE_FAULTS], ids=["clean_build", "faults_in_every_kind_of_check"])
+def test_sql_metrics_give_the_results_of_the_pandas_engine(warehouse, tmp_path, faults):
+    """Every check of every table suite in audit/expectations.yml: GE's verdict and counts from DuckDB metrics are
+    those of GE's pandas engine on the whole table, passing and failing alike."""
+    db = broken_copy(warehouse, tmp_path, *faults) if faults else warehouse
+    con, plan = plan_of(db)
+    try:
+        table_suites = [s for s in plan.suites if s.table is not None]
+        assert len(table_suites) >= 20, [s.name for s in plan.suites]
+        failed = 0
+        for suite in table_suites:
+            sql = audit.sql_validation_results(con, suite)
+            reference = pandas_results(con, suite)
+            for check, got, expected in zip(suite.checks, sql, reference):
+                assert comparable(got) == comparable(expected), (suite.name, check.type, check.kwargs)
+                failed += not got.success
+    finally:
+        con.close()
+    assert failed >= (9 if faults else 0), failed
+
+
+class CountingConnection:
+    """A DuckDB connection that records how many rows each query hands to Python."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con, self.fetched = con, []
+
+    def execute(self, sql: str, params=None):
+        cursor = self.con.execute(sql, params or {})
+        counting = self
+
+        class Rows:
+            def fetchall(self):
+                rows = cursor.fetchall()
+                counting.fetched.append(len(rows))
+                return rows
+        return Rows()
+
+
+def test_a_large_table_reaches_python_only_as_aggregates_and_five_examples(tmp_path):
+    """200,000 rows, a third of them bad in every check: what the audit reads into Python is one row of metrics
+    per table and at most five example values per failing check (GE's partial_unexpected_count)."""
+    db = tmp_path / "large.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("""create table events as select i % 150000 as event_id,
+                   case when i % 3 = 0 then 'not-an-email' else 'p' || i || '@example.com' end as email,
+                   case when i % 3 = 0 then 'unknown' else 'purchase' end as event_type,
+                   i < 150000 as is_first, date '2025-12-31' - cast(i % 400 as int) as load_date
+                   from range(200000) as t(i)""")
+    con.close()
+    config = tmp_path / "audit.yml"
+    config.write_text("""
+tables:
+  main.events:
+    freshness: {column: load_date}
+    expectations:
+      - {type: expect_column_values_to_be_unique, kwargs: {column: event_id}, severity: error}
+      - {type: expect_column_values_to_be_unique, kwargs: {column: event_id, row_condition: "is_first == True"}, severity: error}
+      - {type: expect_column_values_to_match_regex, kwargs: {column: email, regex: "^[a-z0-9]+@[a-z.]+$"}, severity: error}
+      - {type: expect_column_values_to_be_in_set, kwargs: {column: event_type, value_set: [purchase]}, severity: error}
+      - {type: expect_column_values_to_not_be_null, kwargs: {column: email}, severity: error}
+""")
+    con, plan = plan_of(db, config, "2025-12-31")
+    try:
+        counting = CountingConnection(con)
+        results = audit.sql_validation_results(counting, plan.suites[0])
+    finally:
+        con.close()
+    assert [r.success for r in results] == [False, True, False, False, True, True], results
+    assert results[0].result["unexpected_count"] == 100000, results[0].result  # 50,000 keys twice: every copy
+    assert results[2].result["unexpected_count"] == 66667 and results[2].result["element_count"] == 200000
+    assert max(counting.fetched) <= 5 and len(counting.fetched) <= 8, counting.fetched
+
+
+@pytest.mark.parametrize("condition", [
+    "flag == True", "flag == False", "flag != True", 'status in ["a", "b"]', 'status not in ["a"]',
+    'status == "a" and flag == True', 'status == "c" or flag == False', "amount > 1.5", "amount <= 2",
+    'status == "it\'s"',
+])
+def test_row_conditions_select_the_rows_pandas_query_selects(condition):
+    """Nulls included: a null matches only != and `not in`, as DataFrame.query treats them."""
+    import pandas as pd
+    frame = pd.DataFrame({"flag": [True, False, None, True, None, False],
+                          "status": ["a", "b", None, "c", "it's", "a"],
+                          "amount": [1.0, 2.0, None, 3.0, 1.5, None]})
+    con = duckdb.connect()
+    con.register("frame", frame)
+    sql = audit.condition_sql(condition, list(frame.columns), "test")
+    got = con.execute(f"select count(*) from frame where {sql}").fetchone()[0]
+    assert got == len(frame.query(condition)), sql
+
+
+@pytest.mark.parametrize("condition, message", [
+    ("is_current", "is not `column <op> value`"),
+    ("nope == True", "names column nope that the table does not have"),
+    ("person_id in []", "cannot read '[]'"),
+    ("email == some_column", "cannot read 'some_column'"),
+])
+def test_a_row_condition_outside_the_sql_subset_is_a_one_line_error(tmp_path, condition, message):
+    config = tmp_path / "audit.yml"
+    config.write_text(TINY_CONFIG.replace("kwargs: {column: person_id}",
+                                          f"kwargs: {{column: person_id, row_condition: '{condition}'}}"))
+    db = tiny_db(tmp_path, ["a@x.com"])
+    result = run([sys.executable, "-m", "scripts", "audit", "--db", db, "--config", config,
+                  "--docs-dir", tmp_path / "docs", "--as-of", "2025-12-31"])
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("AUDIT ERROR tables.main.people") and message in lines[0], lines
+
+
+def test_a_check_duckdb_cannot_evaluate_fails_alone_and_data_docs_render(tmp_path, capsys):
+    """A regex DuckDB rejects: that check reports it could not be evaluated (an error: the publish stops), the
+    suite's other checks are still judged, and Data Docs and the summary are written."""
+    config = tmp_path / "audit.yml"
+    config.write_text(TINY_CONFIG.replace(
+        "      - type: expect_column_values_to_not_be_null",
+        "      - type: expect_column_values_to_match_regex\n        kwargs: {column: email, regex: '(unclosed'}\n"
+        "        severity: error\n      - type: expect_column_values_to_not_be_null"))
+    db = tiny_db(tmp_path, ["a@x.com", None, "c@x.com", "d@x.com", "e@x.com"])
+    code, out = run_audit(capsys, db, tmp_path / "docs", "--as-of", "2025-12-31", config=config)
+    assert code == 1, out
+    lines = fail_lines(out)
+    assert len(lines) == 1 and "main.people.email expect_column_values_to_match_regex: could not be evaluated" \
+        in lines[0], out
+    assert "AUDIT WARN [warn] main.people.email expect_column_values_to_not_be_null: 20.0% unexpected" in out
+    index = (tmp_path / "docs" / "index.html").read_text()
+    assert "main.people" in index and "share_null_email" in index
+    summary = json.loads((tmp_path / "docs" / "audit_summary.json").read_text())
+    assert summary["status"] == "FAILED" and summary["expectations"] == 5, summary

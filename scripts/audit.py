@@ -776,6 +776,7 @@ def validate(plan: Plan, docs_dir: Path, con: duckdb.DuckDBPyConnection) -> list
     source = context.data_sources.add_pandas("customer360")
     run_id = RunIdentifier(run_time=dt.datetime.now(dt.timezone.utc))
     outcomes: list[tuple[Suite, Check, Any]] = []
+    sql_seconds: dict[str, float] = {}
 
     def not_applicable_notes(name: str) -> list[str]:
         return [f"Not applicable ({n['severity']}): {n['target']} {n['check']}: {n['reason']}."
@@ -792,7 +793,9 @@ def validate(plan: Plan, docs_dir: Path, con: duckdb.DuckDBPyConnection) -> list
         for i, check in enumerate(suite.checks):
             gx_suite.add_expectation(expectation(check, i))
         if suite.table is not None:
+            measured = time.perf_counter()
             evrs = sql_validation_results(con, suite)
+            sql_seconds[suite.name] = time.perf_counter() - measured
             stats = calc_validation_statistics(evrs)
             result = ExpectationSuiteValidationResult(
                 success=stats.success, results=evrs, suite_name=suite.name,
@@ -827,6 +830,11 @@ def validate(plan: Plan, docs_dir: Path, con: duckdb.DuckDBPyConnection) -> list
         for r in validated:
             outcomes.append((suite, suite.checks[r.expectation_config.meta["audit_check"]], r))
     context.build_data_docs(site_names=["audit"])
+    if sql_seconds:
+        slowest = sorted(sql_seconds.items(), key=lambda item: -item[1])[:3]
+        plan.notices.append(f"metrics of {len(sql_seconds)} table suites computed by DuckDB in "
+                            f"{sum(sql_seconds.values()):.1f}s (slowest: "
+                            f"{', '.join(f'{name} {seconds:.1f}s' for name, seconds in slowest)})")
     return outcomes
 
 

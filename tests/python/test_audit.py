@@ -535,3 +535,15 @@ def test_a_check_duckdb_cannot_evaluate_fails_alone_and_data_docs_render(tmp_pat
     assert "main.people" in index and "share_null_email" in index
     summary = json.loads((tmp_path / "docs" / "audit_summary.json").read_text())
     assert summary["status"] == "FAILED" and summary["expectations"] == 5, summary
+
+
+@pytest.mark.parametrize("variable, value", [("C360_DUCKDB_MEMORY_LIMIT", "lots"), ("C360_DUCKDB_THREADS", "two")])
+def test_a_bad_duckdb_setting_is_a_one_line_error(tmp_path, variable, value):
+    config = tmp_path / "audit.yml"
+    config.write_text(TINY_CONFIG)
+    db = tiny_db(tmp_path, ["a@x.com"])
+    result = run([sys.executable, "-m", "scripts", "audit", "--db", db, "--config", config,
+                  "--docs-dir", tmp_path / "docs", "--as-of", "2025-12-31"], env={variable: value})
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"AUDIT ERROR {variable} ") and repr(value) in lines[0], lines

@@ -796,18 +796,6 @@ def gib(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f} GiB"
 
 
-def verdict(ok: bool | None) -> str:
-    return "not measured" if ok is None else "met" if ok else "**missed**"
-
-
-def step_cells(build: dict) -> list[str]:
-    return [s(build["steps"][step]["seconds"]) for step in STEPS]
-
-
-def rss_cells(build: dict) -> list[str]:
-    return [gib(build["steps"][step]["peak_rss_gib"]) for step in STEPS]
-
-
 def row(cells: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
@@ -817,106 +805,141 @@ def years(history: dict) -> str:
     return f"{((last - first).days + 1) / 365.25:.0f} years"
 
 
-def render_size(entry: dict) -> list[str]:
-    history, doubled = entry["history"], entry.get("doubled_history")
-    full = history["full_build"]
-    day = history.get("ordinary_day")
-    monthly = history.get("monthly_days") or {}
-    btyd = history.get("btyd")
-    m = entry["machine"]
+def doubled_change(entry: dict) -> float | None:
+    """How much longer (or shorter) an ordinary day is on the history twice as long."""
+    day = (entry.get("history") or {}).get("ordinary_day")
+    doubled = (entry.get("doubled_history") or {}).get("ordinary_day")
+    if not day or not doubled:
+        return None
+    return doubled["median_seconds"] / day["median_seconds"] - 1
+
+
+def build_row(label: str, build: dict, compared: str) -> str:
+    return row([label, s(build["seconds"]), s(build.get("cpu_seconds")),
+                *(s(build["steps"][step]["seconds"]) for step in STEPS), compared])
+
+
+def day_row(label: str, day: dict, compared: str) -> str:
+    return row([label, s(day["median_seconds"]), s(day.get("median_cpu_seconds")),
+                *(s(day["median_step_seconds"][step]) for step in STEPS), compared])
+
+
+def rss_row(label: str, builds: list[dict]) -> str:
+    return row([label, *(gib(max(b["steps"][step]["peak_rss_gib"] for b in builds)) for step in STEPS)])
+
+
+def describe(history: dict, fallback_machine: dict) -> str:
+    m = history.get("machine") or fallback_machine
     rows = history.get("rows") or {}
-    lines = [f"## {entry['customers']:,} customers" + (f" ({entry['label']})" if entry.get("label") else ""), ""]
-    lines.append(
-        f"History {history['start']} to {history['end']} ({years(history)}): "
-        + ", ".join(f"{rows[k]:,} {label}" for k, label in (("dim_customers", "customers"), ("fct_orders", "orders"),
-                                                            ("fct_customer_events", "customer events")) if rows.get(k))
-        + f"; generating the sample took {s(history['generate_seconds'])} (not counted below). "
-        f"Measured {entry['measured_at'][:10]} on {m['cores']} cores, {m['ram_gib']:.0f} GiB, {m['cpu']}; "
-        f"Python {m['python']}, dbt-core {m['dbt_core']}, dbt-duckdb {m['dbt_duckdb']}, DuckDB {m['duckdb']}; "
-        f"load average {m['load_average_at_start'][0]:.1f} at the start and "
-        f"{m.get('load_average_at_end', [float('nan')])[0]:.1f} at the end.")
-    lines += ["", row(["`make build`", "seconds", "preflight", "dbt build", "audit", "publish", "compared"]),
-              row(["---"] * 7)]
-    lines.append(row(["full build", s(full["seconds"]), *step_cells(full), "100 %"]))
-    if day:
-        median_steps = day["median_step_seconds"]
-        names = ", ".join(day["days"])
-        lines.append(row([f"ordinary day (median of days {names})", s(day["median_seconds"]),
-                          *(s(median_steps[step]) for step in STEPS), f"{pct(day['share_of_full'])} of full"]))
-    for name, build in monthly.items():
-        ratio = f"{build['seconds'] / day['median_seconds']:.1f}× an ordinary day" if day else "–"
-        lines.append(row([f"day {build['day']}: {name.replace('_', ' ')}", s(build["seconds"]), *step_cells(build),
-                          ratio]))
+    counts = ", ".join(f"{rows[key]:,} {label}" for key, label in (
+        ("dim_customers", "customers"), ("fct_orders", "orders"), ("fct_customer_events", "customer events"))
+        if rows.get(key) is not None)
+    return (f"{history['start']} to {history['end']} ({years(history)}): {counts}; generating the sample took "
+            f"{s(history['generate_seconds'])} (not counted below). Measured {history.get('measured_at', '')[:10]} "
+            f"on {m['cores']} cores, {m['ram_gib']:.0f} GiB, {m['cpu']}; Python {m['python']}, dbt-core "
+            f"{m['dbt_core']}, dbt-duckdb {m['dbt_duckdb']}, DuckDB {m['duckdb']}; load average "
+            f"{m['load_average_at_start'][0]:.1f} at the start.")
+
+
+def render_size(entry: dict) -> list[str]:
+    history, doubled = entry.get("history"), entry.get("doubled_history")
+    title = f"## {entry['customers']:,} customers" + (f" ({entry['label']})" if entry.get("label") else "")
+    lines = [title, ""]
+    for part, name in ((history, "History"), (doubled, "Doubled history")):
+        if part:
+            lines.append(f"{name} {describe(part, entry['machine'])}")
+    lines += ["", row(["`make build`", "seconds", "CPU seconds", "preflight", "dbt build", "audit", "publish",
+                       "compared"]), row(["---"] * 8)]
+    full = day = None
+    monthly: dict = {}
+    if history:
+        full, day = history["full_build"], history.get("ordinary_day")
+        monthly = history.get("monthly_days") or {}
+        lines.append(build_row("full build", full, "100 %"))
+        if day:
+            lines.append(day_row(f"ordinary day (median of days {', '.join(day['days'])})", day,
+                                 f"{pct(day['share_of_full'])} of full (CPU {pct(day.get('cpu_share_of_full'))})"))
+        for name, build in monthly.items():
+            lines.append(build_row(f"day {build['day']}: {name.replace('_', ' ')}", build,
+                                   f"{build['seconds'] / day['median_seconds']:.1f}× an ordinary day" if day else "–"))
     if doubled:
         dfull, dday = doubled["full_build"], doubled.get("ordinary_day")
-        label = f"{years(doubled)} ({doubled['start']} to {doubled['end']})"
-        lines.append(row([f"full build, {label}", s(dfull["seconds"]), *step_cells(dfull),
-                          f"{pct(dfull['seconds'] / full['seconds'] - 1, signed=True)} vs {years(history)}"]))
+        versus = f" vs {years(history)}" if history else ""
+        lines.append(build_row(f"full build, {years(doubled)}", dfull,
+                               f"{pct(dfull['seconds'] / full['seconds'] - 1, signed=True)}{versus}" if full else "–"))
         if dday:
-            lines.append(row([f"ordinary day, {years(doubled)}", s(dday["median_seconds"]),
-                              *(s(dday["median_step_seconds"][step]) for step in STEPS),
-                              f"{pct(doubled.get('ordinary_day_change'), signed=True)} vs {years(history)}; "
-                              f"{pct(dday['share_of_full'])} of its full"]))
-    lines += ["", "Peak RSS of each step (the largest process of the step's tree):", "",
-              row(["`make build`", "preflight", "dbt build", "audit", "publish"]), row(["---"] * 5),
-              row(["full build", *rss_cells(full)])]
-    if day:
-        lines.append(row(["ordinary days (highest)", *(gib(max(d["steps"][step]["peak_rss_gib"]
-                                                            for d in day["days"].values())) for step in STEPS)]))
-    for name, build in monthly.items():
-        lines.append(row([f"day {build['day']}: {name.replace('_', ' ')}", *rss_cells(build)]))
+            lines.append(day_row(f"ordinary day, {years(doubled)} (median of days {', '.join(dday['days'])})", dday,
+                                 f"{pct(doubled_change(entry), signed=True)}{versus}; "
+                                 f"{pct(dday['share_of_full'])} of its full build"))
+    lines += ["", "Peak RSS of each step (the step's largest process):", "",
+              row(["`make build`", "preflight", "dbt build", "audit", "publish"]), row(["---"] * 5)]
+    if history:
+        lines.append(rss_row("full build", [full]))
+        if day:
+            lines.append(rss_row("ordinary days (highest)", list(day["days"].values())))
+        for name, build in monthly.items():
+            lines.append(rss_row(f"day {build['day']}: {name.replace('_', ' ')}", [build]))
     if doubled:
-        lines.append(row([f"full build, {years(doubled)}", *rss_cells(doubled["full_build"])]))
+        lines.append(rss_row(f"full build, {years(doubled)}", [doubled["full_build"]]))
+        if doubled.get("ordinary_day"):
+            lines.append(rss_row(f"ordinary days, {years(doubled)} (highest)",
+                                 list(doubled["ordinary_day"]["days"].values())))
+    btyd = (history or {}).get("btyd")
     if btyd:
-        lifetimes = btyd["lifetimes"]
-        models = " + ".join(f"`{name}` {s(sec)}" for name, sec in btyd["models"].items())
-        lines += ["", f"BTYD/RFM summary of {btyd['customers']:,} buyers from {btyd['orders']:,} orders:", "",
-                  row(["how", "seconds", "ratio"]), row(["---"] * 3),
-                  row([f"dbt models of the full build ({models})", s(btyd["dbt_path_seconds"]), "1"]),
-                  row(["one hand-written DuckDB query over `fct_orders`"
-                       + ("" if not btyd["query_mismatches"] else f" ({btyd['query_mismatches']} customers differ)"),
-                       s(btyd["query_seconds"]), f"dbt path = {btyd['path_vs_query']:.1f}× the query"])]
-        if "seconds" in lifetimes:
-            lines.append(row(["lifetimes `summary_data_from_transaction_data`"
-                              + ("" if not lifetimes.get("mismatches") else f" ({lifetimes['mismatches']} differ)"),
-                              s(lifetimes["seconds"]), f"{btyd['lifetimes_vs_path']:.1f}× the dbt path"]))
-        else:
-            lines.append(row(["lifetimes `summary_data_from_transaction_data`", "–", lifetimes["error"]]))
-    lines += ["", "Slowest models, seconds: full build "
-              + ", ".join(f"`{n}` {s(sec)}" for n, sec in full["slowest_models"])]
-    if day:
-        sample = day["days"][next(iter(day["days"]))]
-        lines[-1] += f"; day {next(iter(day['days']))} " + ", ".join(f"`{n}` {s(sec)}" for n, sec in sample["slowest_models"])
-    lines[-1] += "."
+        lines += ["", *render_btyd(btyd)]
+    if full:
+        lines += ["", "Slowest models, seconds: full build "
+                  + ", ".join(f"`{n}` {s(sec)}" for n, sec in full["slowest_models"])
+                  + "".join(f"; day {number} " + ", ".join(f"`{n}` {s(sec)}" for n, sec in build["slowest_models"])
+                            for number, build in list((day or {}).get("days", {}).items())[:1]) + "."]
     lines += ["", *render_targets(entry), ""]
     return lines
 
 
+def render_btyd(btyd: dict) -> list[str]:
+    lifetimes = btyd["lifetimes"]
+    models = " + ".join(f"`{name}` {s(sec)}" for name, sec in btyd["models"].items())
+    differ = " ({} customers differ from the published summary)"
+    lines = [f"BTYD/RFM summary (frequency, recency, T, monetary value as lifetimes defines them) of "
+             f"{btyd['customers']:,} buyers from {btyd['orders']:,} orders:", "",
+             row(["how", "seconds", "ratio"]), row(["---"] * 3),
+             row([f"dbt models of the full build: {models}", s(btyd["dbt_path_seconds"]), "1"]),
+             row(["one hand-written DuckDB query over `fct_orders` (median of 3)"
+                  + (differ.format(btyd["query_mismatches"]) if btyd["query_mismatches"] else ""),
+                  s(btyd["query_seconds"]), f"the dbt path takes {btyd['path_vs_query']:.1f}× the query"])]
+    if "seconds" in lifetimes:
+        lines.append(row(["lifetimes `summary_data_from_transaction_data` on the same orders"
+                          + (differ.format(lifetimes["mismatches"]) if lifetimes.get("mismatches") else ""),
+                          s(lifetimes["seconds"]), f"{btyd['lifetimes_vs_path']:.1f}× the dbt path"]))
+    else:
+        lines.append(row(["lifetimes `summary_data_from_transaction_data`", "–", lifetimes["error"]]))
+    return lines
+
+
 def target_checks(entry: dict) -> list[tuple[str, str, bool | None]]:
-    """(target, measured, met) for each target of issue 19."""
-    history, doubled = entry["history"], entry.get("doubled_history")
-    full, day = history["full_build"], history.get("ordinary_day")
-    btyd = history.get("btyd")
-    monthly = history.get("monthly_days") or {}
-    builds = [full, *((day or {}).get("days", {}).values()), *monthly.values()]
-    peak = max(b["peak_rss_gib"] for b in builds)
-    checks = [
-        (f"full `make build` ≤ {TARGETS['full_build_seconds'] / 60:.0f} min", s(full["seconds"]),
-         full["seconds"] <= TARGETS["full_build_seconds"]),
-        (f"peak RSS of every step ≤ {TARGETS['peak_rss_gib']:.0f} GiB", f"{gib(peak)} (highest)",
-         peak <= TARGETS["peak_rss_gib"]),
-    ]
-    if btyd:
-        checks.append((f"BTYD path within {TARGETS['btyd_path_vs_query']:.0f}× one DuckDB query",
-                       f"{btyd['path_vs_query']:.1f}×", btyd["path_vs_query"] <= TARGETS["btyd_path_vs_query"]))
-        ratio = btyd.get("lifetimes_vs_path")
-        checks.append((f"lifetimes ≥ {TARGETS['lifetimes_vs_btyd_path']:.0f}× slower than the BTYD path",
-                       "–" if ratio is None else f"{ratio:.1f}×",
-                       None if ratio is None else ratio >= TARGETS["lifetimes_vs_btyd_path"]))
-    if day:
-        checks.append((f"ordinary day ≤ {TARGETS['ordinary_day_share'] * 100:.0f} % of the full build",
-                       pct(day["share_of_full"]), day["share_of_full"] <= TARGETS["ordinary_day_share"]))
-    change = (doubled or {}).get("ordinary_day_change")
+    """(target, measured, met) for each target of issue 19; met is None where nothing was measured."""
+    history = entry.get("history") or {}
+    full, day = history.get("full_build"), history.get("ordinary_day")
+    btyd, monthly = history.get("btyd"), history.get("monthly_days") or {}
+    builds = [b for b in (full, *((day or {}).get("days", {}).values()), *monthly.values()) if b]
+    doubled = entry.get("doubled_history") or {}
+    builds += [b for b in (doubled.get("full_build"), *((doubled.get("ordinary_day") or {}).get("days", {}).values()))
+               if b]
+    peak = max((b["peak_rss_gib"] for b in builds), default=None)
+    checks = [(f"full `make build` ≤ {TARGETS['full_build_seconds'] / 60:.0f} min", s(full and full["seconds"]),
+               None if not full else full["seconds"] <= TARGETS["full_build_seconds"]),
+              (f"peak RSS of every step ≤ {TARGETS['peak_rss_gib']:.0f} GiB", f"{gib(peak)} (highest)",
+               None if peak is None else peak <= TARGETS["peak_rss_gib"])]
+    ratio = btyd["path_vs_query"] if btyd else None
+    checks.append((f"BTYD path within {TARGETS['btyd_path_vs_query']:.0f}× one DuckDB query",
+                   "–" if ratio is None else f"{ratio:.1f}×", None if ratio is None else ratio <= TARGETS["btyd_path_vs_query"]))
+    ratio = btyd.get("lifetimes_vs_path") if btyd else None
+    checks.append((f"BTYD path ≥ {TARGETS['lifetimes_vs_btyd_path']:.0f}× faster than lifetimes",
+                   "–" if ratio is None else f"{ratio:.1f}×", None if ratio is None else ratio >= TARGETS["lifetimes_vs_btyd_path"]))
+    share = day["share_of_full"] if day else None
+    checks.append((f"ordinary day ≤ {TARGETS['ordinary_day_share'] * 100:.0f} % of the full build", pct(share),
+                   None if share is None else share <= TARGETS["ordinary_day_share"]))
+    change = doubled_change(entry)
     checks.append((f"doubling the history changes an ordinary day by ≤ {TARGETS['doubled_history_change'] * 100:.0f} %",
                    pct(change, signed=True), None if change is None else abs(change) <= TARGETS["doubled_history_change"]))
     for name, build in monthly.items():
@@ -924,19 +947,20 @@ def target_checks(entry: dict) -> list[tuple[str, str, bool | None]]:
         checks.append((f"day {build['day']} ({name.replace('_', ' ')}) ≤ {TARGETS['monthly_vs_ordinary_day']:.0f}× "
                        f"an ordinary day", "–" if ratio is None else f"{ratio:.1f}×",
                        None if ratio is None else ratio <= TARGETS["monthly_vs_ordinary_day"]))
-    if day:
+    if day and full:
         audit = day["median_step_seconds"]["audit"] + day["median_step_seconds"]["publish"]
         whole = full["steps"]["audit"]["seconds"] + full["steps"]["publish"]["seconds"]
-        checks.append(("audit and publish scale with the day's work (no figure set: what they cost)",
+        checks.append(("audit and publish scale with the day's work (no figure set)",
                        f"{s(audit)} a day, {pct(audit / whole)} of the full build's {s(whole)}", None))
     return checks
 
 
 def render_targets(entry: dict) -> list[str]:
-    lines = ["Targets of issue 19 (set for 1M customers over 3 years; beside smaller sizes they show the trend):",
-             "", row(["target", "measured", ""]), row(["---"] * 3)]
+    lines = ["Targets of issue 19 (set for 1M customers over 3 years; at smaller sizes they show the trend):", "",
+             row(["target", "measured", ""]), row(["---"] * 3)]
     for target, measured, ok in target_checks(entry):
-        lines.append(row([target, measured, "(reported)" if ok is None and "no figure" in target else verdict(ok)]))
+        word = ("reported" if "no figure" in target else "not measured") if ok is None else "met" if ok else "**missed**"
+        lines.append(row([target, measured, word]))
     return lines
 
 
@@ -945,21 +969,22 @@ def render(sizes: dict, notes: str) -> str:
         "# Benchmarks",
         "",
         "What `make build` costs on this project's machines (2 cores, 24 GiB), by size of the sample. Every",
-        "figure below is written by `python -m scripts bench --customers N --double-history --write-doc`, which",
-        "keeps each size's entry in `build/bench/results.json` and the record of all sizes in",
-        "[benchmarks.json](benchmarks.json); edit only the Notes at the end, the rest is regenerated.",
+        "figure above the Notes is written by `python -m scripts bench --customers N --double-history",
+        "--write-doc`, which keeps each size's entry in `build/bench/results.json` and the record of all sizes",
+        "in [benchmarks.json](benchmarks.json); edit only the Notes, the rest is regenerated.",
         "",
         "How it measures: the whole command a user runs, `python -m scripts build` (preflight, dbt build,",
         "audit, publish; generating the sample is timed apart), each step run in turn as",
-        "`python -m scripts build --steps <step>` on the same files so that its peak RSS is the kernel's",
-        "high-water mark of the step's largest process (`os.wait4`). A *full build* starts from nothing. A",
-        "*day* appends one daily load (`python -m scripts generate --append-days 1`) and runs the same",
-        "command, continuing from the published state, as a scheduled daily run does; the days before it",
-        "are built first, unmeasured. *Ordinary days* are days 5, 10 and 20 after the history's end (days 2",
-        "and 3 still re-read the history's last monthly load, see Notes); the *monthly days* are the day the",
-        "last month's churn features settle (`churn_settle_days` after the month end) and the month close,",
-        "when the CLV and churn models are refitted. The machine is shared, so its load average is given",
-        "with each size: compare figures within one size.",
+        "`python -m scripts build --steps <step>` on the same files, so that its peak RSS is the kernel's",
+        "high-water mark of the step's largest process (`os.wait4`), and its CPU seconds (user + system of",
+        "the whole step) are known beside its wall seconds. A *full build* starts from nothing. A *day*",
+        "appends one daily load after the history's end (`python -m scripts generate --append-days 1`) and",
+        "runs the same command from the published state, as a scheduled daily run does; the days before it",
+        "are built first, unmeasured. *Ordinary days* are those listed in each table (days 2 and 3 still",
+        "re-read the history's last monthly load, see Notes); the *monthly days* are the day the last",
+        "month's churn features settle (`churn_settle_days` after the month end) and the month close, when",
+        "the CLV and churn models are refitted. The machine is shared: its load average is given with each",
+        "size, and where it was high the CPU seconds are the steadier figure.",
         "",
     ]
     if not sizes:

@@ -715,6 +715,11 @@ def load_results(path: Path) -> dict:
         raise BenchError(f"{path} is not a results file ({exc}); move it away or give another --results") from None
     if not isinstance(data, dict) or not isinstance(data.get("sizes", {}), dict):
         raise BenchError(f"{path} is not a results file (no 'sizes' mapping); move it away or give another --results")
+    for key, entry in data.get("sizes", {}).items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("customers"), int) \
+                or not (entry.get("history") or entry.get("doubled_history")):
+            raise BenchError(f"{path}: size {key!r} is not a bench entry (customers and a measured history); "
+                             f"remove it or measure it again")
     return data.get("sizes", {})
 
 
@@ -758,13 +763,20 @@ def run(args: argparse.Namespace) -> int:
         if args.write_doc or args.doc_only:
             record = args.doc.with_suffix(".json")
             merged = {**load_results(record), **sizes}
+            try:
+                text = render(merged, existing_notes(args.doc))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise BenchError(f"a size in {results} or {record} is not a bench entry of this version "
+                                 f"({type(exc).__name__}: {exc}); measure it again") from None
             write_results(record, merged)
-            notes = existing_notes(args.doc)
-            args.doc.write_text(render(merged, notes))
+            args.doc.write_text(text)
             print(f"bench: wrote {args.doc} ({len(merged)} size(s)) and {record}", file=sys.stderr)
     except BenchError as exc:
         print(f"bench: FAILED: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # the build step in progress has stopped its child with us
+        print(f"bench: interrupted; {results} keeps the sizes measured before", file=sys.stderr)
+        return 130
     return 0
 
 
@@ -819,6 +831,10 @@ def build_row(label: str, build: dict, compared: str) -> str:
                 *(s(build["steps"][step]["seconds"]) for step in STEPS), compared])
 
 
+def day_numbers(day: dict) -> str:
+    return ", ".join(sorted(day["days"], key=int))
+
+
 def day_row(label: str, day: dict, compared: str) -> str:
     return row([label, s(day["median_seconds"]), s(day.get("median_cpu_seconds")),
                 *(s(day["median_step_seconds"][step]) for step in STEPS), compared])
@@ -834,7 +850,7 @@ def describe(history: dict, fallback_machine: dict) -> str:
     counts = ", ".join(f"{rows[key]:,} {label}" for key, label in (
         ("dim_customers", "customers"), ("fct_orders", "orders"), ("fct_customer_events", "customer events"))
         if rows.get(key) is not None)
-    return (f"{history['start']} to {history['end']} ({years(history)}): {counts}; generating the sample took "
+    return (f"{history['start']} to {history['end']} ({years(history)}): {counts + '; ' if counts else ''}generating the sample took "
             f"{s(history['generate_seconds'])} (not counted below). Measured {history.get('measured_at', '')[:10]} "
             f"on {m['cores']} cores, {m['ram_gib']:.0f} GiB, {m['cpu']}; Python {m['python']}, dbt-core "
             f"{m['dbt_core']}, dbt-duckdb {m['dbt_duckdb']}, DuckDB {m['duckdb']}; load average "
@@ -847,8 +863,8 @@ def render_size(entry: dict) -> list[str]:
     lines = [title, ""]
     for part, name in ((history, "History"), (doubled, "Doubled history")):
         if part:
-            lines.append(f"{name} {describe(part, entry['machine'])}")
-    lines += ["", row(["`make build`", "seconds", "CPU seconds", "preflight", "dbt build", "audit", "publish",
+            lines += [f"{name} {describe(part, entry['machine'])}", ""]
+    lines += [row(["`make build`", "seconds", "CPU seconds", "preflight", "dbt build", "audit", "publish",
                        "compared"]), row(["---"] * 8)]
     full = day = None
     monthly: dict = {}
@@ -857,7 +873,7 @@ def render_size(entry: dict) -> list[str]:
         monthly = history.get("monthly_days") or {}
         lines.append(build_row("full build", full, "100 %"))
         if day:
-            lines.append(day_row(f"ordinary day (median of days {', '.join(day['days'])})", day,
+            lines.append(day_row(f"ordinary day (median of days {day_numbers(day)})", day,
                                  f"{pct(day['share_of_full'])} of full (CPU {pct(day.get('cpu_share_of_full'))})"))
         for name, build in monthly.items():
             lines.append(build_row(f"day {build['day']}: {name.replace('_', ' ')}", build,
@@ -868,7 +884,7 @@ def render_size(entry: dict) -> list[str]:
         lines.append(build_row(f"full build, {years(doubled)}", dfull,
                                f"{pct(dfull['seconds'] / full['seconds'] - 1, signed=True)}{versus}" if full else "–"))
         if dday:
-            lines.append(day_row(f"ordinary day, {years(doubled)} (median of days {', '.join(dday['days'])})", dday,
+            lines.append(day_row(f"ordinary day, {years(doubled)} (median of days {day_numbers(dday)})", dday,
                                  f"{pct(doubled_change(entry), signed=True)}{versus}; "
                                  f"{pct(dday['share_of_full'])} of its full build"))
     lines += ["", "Peak RSS of each step (the step's largest process):", "",

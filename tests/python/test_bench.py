@@ -110,7 +110,7 @@ def test_document_renders_each_size_with_its_targets(tmp_path):
         "## 10,000 customers", "## 100,000 customers", "## 1,000,000 customers", "## Notes"]
     ten_k = text[text.index("## 10,000"):text.index("## 100,000")]
     assert "| full build | 700 s | 630 s | 175 s | 350 s | 140 s | 35.0 s | 100 % |" in ten_k
-    assert "| ordinary day (median of days 12, 13, 11) | 30.0 s |" in ten_k and "| 4.3 % of full" in ten_k
+    assert "| ordinary day (median of days 11, 12, 13) | 30.0 s |" in ten_k and "| 4.3 % of full" in ten_k
     assert "| day 14: churn settle | 95.0 s |" in ten_k and "| 3.2× an ordinary day |" in ten_k
     assert "| day 31: month close | 60.0 s |" in ten_k and "| 2.0× an ordinary day |" in ten_k
     assert "| ordinary day, 6 years (median of days 12, 13) | 33.5 s |" in ten_k and "+11.7 % vs 3 years" in ten_k
@@ -130,6 +130,24 @@ def test_document_renders_each_size_with_its_targets(tmp_path):
     assert "| ordinary day ≤ 5 % of the full build | – | not measured |" in hundred_k
     record = json.loads(doc.with_suffix(".json").read_text())["sizes"]
     assert list(record) == ["10000", "100000", "1000000"]
+
+
+@pytest.mark.parametrize("content, words", [
+    ("not json", ["not a results file"]),
+    ('{"sizes": {"500": {"customers": 500}}}', ["size '500'", "not a bench entry"]),
+    ('{"sizes": {"500": {"customers": 500, "history": {"start": "2025-01-01"}}}}', ["not a bench entry of this version"]),
+])
+def test_a_broken_results_file_is_one_line(content, words, tmp_path):
+    """A results file the bench cannot read stops it with one line naming the file, and writes no document."""
+    results, doc = tmp_path / "results.json", tmp_path / "benchmarks.md"
+    results.write_text(content)
+    result = run([sys.executable, "-m", "scripts", "bench", "--doc-only", "--results", results, "--doc", doc], timeout=60)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("bench: FAILED:") and str(results) in lines[0], result.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+    assert not doc.exists() and not doc.with_suffix(".json").exists()
 
 
 def test_separate_runs_of_one_size_merge(tmp_path):

@@ -645,9 +645,10 @@ def ordinary(days: dict[str, dict], full: dict) -> dict:
 
 
 def measure_history(args: argparse.Namespace, tracker: Tracker, folder: Path, start: str, with_monthly: bool,
-                    with_btyd: bool) -> dict:
+                    with_btyd: bool, save) -> dict:
     """Full build, then the days: each measured day is caught up to (one unmeasured daily build of the
-    days before it), then its own load is appended and built."""
+    days before it), then its own load is appended and built. save(history) gets what is measured so far
+    after every measured build, so that a bench stopped after an hour keeps what it measured."""
     sample = folder / f"raw_{start}_{args.end}"
     tracker.say(f"generating {args.customers:,} customers, {start} to {args.end}")
     generate_seconds = generate(sample, args.customers, start, args.end, args.generator_arg, tracker.show_bars)
@@ -656,11 +657,12 @@ def measure_history(args: argparse.Namespace, tracker: Tracker, folder: Path, st
     full = run.build(tracker, f"full build ({start} to {args.end})", "full")
     history = {"start": start, "end": args.end, "measured_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                "machine": machine(), "generate_seconds": round(generate_seconds, 1),
-               "rows": sample_rows(run.build_db), "full_build": strip(full)}
+               "rows": sample_rows(run.build_db), "full_build": strip(full), "complete": False}
     if with_btyd:
         history["btyd"] = btyd_comparison(run, full["_models"], args.lifetimes_python, tracker)
+    save(history)
     if not args.incremental_days:
-        return history
+        return {**history, "complete": True}
     monthly = {day: name for name, day in monthly_days(args.end).items()} if with_monthly else {}
     days = sorted(set(args.measure_days) | set(monthly))
     measured: dict[int, dict] = {}
@@ -672,9 +674,12 @@ def measure_history(args: argparse.Namespace, tracker: Tracker, folder: Path, st
             run.build(tracker, f"catch-up to day {day - 1} ({catch_up} day(s), not measured)", "day")
         run.append_days(args.incremental_days)
         measured[day] = run.measured_day(tracker, f"day {day} ({kind}, {number}/{len(days)})", args.repeats)
-    history["ordinary_day"] = ordinary({str(d): measured[d] for d in args.measure_days}, full)
-    history["monthly_days"] = {name: {"day": day, **measured[day]} for day, name in monthly.items()}
-    return history
+        ordinary_days = {str(d): measured[d] for d in args.measure_days if d in measured}
+        if ordinary_days:
+            history["ordinary_day"] = ordinary(ordinary_days, full)
+        history["monthly_days"] = {name: {"day": d, **measured[d]} for d, name in monthly.items() if d in measured}
+        save(history)
+    return {**history, "complete": True}
 
 
 def build_plan(args: argparse.Namespace) -> list[tuple[str, str]]:
@@ -703,13 +708,20 @@ def measure(args: argparse.Namespace) -> dict:
     entry = {"customers": args.customers, "label": args.label, "generator_args": args.generator_arg,
              "measured_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "machine": machine(),
              "incremental_days": args.incremental_days, "repeats": args.repeats}
-    entry["history"] = (None if args.only_doubled_history
-                        else measure_history(args, tracker, folder, args.start, args.monthly, True))
+    entry["history"] = entry["doubled_history"] = None
+    results, key = results_path(args), size_key(args.customers, args.label)
+
+    def saver(part: str):
+        def save(history: dict) -> None:
+            entry[part] = history
+            merge_entry(results, key, dict(entry))
+        return save
+
+    if not args.only_doubled_history:
+        entry["history"] = measure_history(args, tracker, folder, args.start, args.monthly, True, saver("history"))
     if args.double_history or args.only_doubled_history:
         entry["doubled_history"] = measure_history(args, tracker, folder, doubled_start(args.start, args.end), False,
-                                                   False)
-    else:
-        entry["doubled_history"] = None
+                                                   False, saver("doubled_history"))
     entry["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     entry["total_seconds"] = round(time.monotonic() - tracker.started, 1)
     return entry
@@ -863,11 +875,12 @@ def describe(history: dict, fallback_machine: dict) -> str:
     counts = ", ".join(f"{rows[key]:,} {label}" for key, label in (
         ("dim_customers", "customers"), ("fct_orders", "orders"), ("fct_customer_events", "customer events"))
         if rows.get(key) is not None)
+    stopped = " **Incomplete**: the bench stopped before measuring every day." if history.get("complete") is False else ""
     return (f"{history['start']} to {history['end']} ({years(history)}): {counts + '; ' if counts else ''}generating the sample took "
             f"{s(history['generate_seconds'])} (not counted below). Measured {history.get('measured_at', '')[:10]} "
             f"on {m['cores']} cores, {m['ram_gib']:.0f} GiB, {m['cpu']}; Python {m['python']}, dbt-core "
             f"{m['dbt_core']}, dbt-duckdb {m['dbt_duckdb']}, DuckDB {m['duckdb']}; load average "
-            f"{m['load_average_at_start'][0]:.1f} at the start.")
+            f"{m['load_average_at_start'][0]:.1f} at the start.{stopped}")
 
 
 def render_size(entry: dict) -> list[str]:

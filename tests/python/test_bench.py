@@ -95,7 +95,7 @@ def test_document_renders_each_size_with_its_targets(tmp_path):
     only_full = {"customers": 100000, "label": "", "machine": MACHINE, "doubled_history": None,
                  "history": {"start": "2023-01-01", "end": "2025-12-31", "machine": MACHINE,
                              "measured_at": "2026-12-02T16:00:00Z", "generate_seconds": 60.0, "rows": {},
-                             "full_build": build(300.0, peak=3.0)}}
+                             "full_build": build(300.0, peak=3.0), "complete": False}}
     bench.write_results(results, {"10000": entry_10k(), "100000": only_full})
     # a size measured on another checkout lives in the record beside the document, and stays
     elsewhere = {**only_full, "customers": 1000000}
@@ -126,7 +126,7 @@ def test_document_renders_each_size_with_its_targets(tmp_path):
         "day 14 (churn settle) ≤ 3× an ordinary day": "**missed**", "day 31 (month close) ≤ 3× an ordinary day": "met",
         "audit and publish scale with the day's work (no figure set)": "reported"}
     hundred_k = text[text.index("## 100,000"):text.index("## 1,000,000")]
-    assert "| full build | 300 s |" in hundred_k
+    assert "| full build | 300 s |" in hundred_k and "**Incomplete**" in hundred_k and "**Incomplete**" not in ten_k
     assert "| ordinary day ≤ 5 % of the full build | – | not measured |" in hundred_k
     record = json.loads(doc.with_suffix(".json").read_text())["sizes"]
     assert list(record) == ["10000", "100000", "1000000"]

@@ -169,8 +169,9 @@ def test_separate_runs_of_one_size_merge(tmp_path):
 
 
 def test_a_tiny_run_writes_every_field(tmp_path):
-    """One real bench: a full build and one day of a 500-customer sample (smaller ones fail the CLV model's own tests), each step of `make build` timed and
-    its peak RSS read; the BTYD summary by one query equals the published one."""
+    """One real bench: a full build and one day of a 500-customer sample (a smaller one fails the CLV
+    model's own tests), each step of `make build` timed and its peak RSS read; the BTYD summary by one
+    query equals the published one."""
     out, results = tmp_path / "bench", tmp_path / "results.json"
     result = run([sys.executable, "-m", "scripts", "bench", "--customers", "500", "--start", "2025-07-01",
                   "--end", "2025-12-31", "--measure-days", "1", "--no-monthly", "--out", out,

@@ -876,6 +876,9 @@ def describe(history: dict, fallback_machine: dict) -> str:
         ("dim_customers", "customers"), ("fct_orders", "orders"), ("fct_customer_events", "customer events"))
         if rows.get(key) is not None)
     stopped = " **Incomplete**: the bench stopped before measuring every day." if history.get("complete") is False else ""
+    if m["load_average_at_start"][0] > 2 * m["cores"]:  # other processes held the cores most of the time
+        stopped += (f" The machine was shared (load average {m['load_average_at_start'][0]:.0f} on {m['cores']} cores): "
+                    f"wall seconds are several times an idle machine's; compare CPU seconds and ratios.")
     return (f"{history['start']} to {history['end']} ({years(history)}): {counts + '; ' if counts else ''}generating the sample took "
             f"{s(history['generate_seconds'])} (not counted below). Measured {history.get('measured_at', '')[:10]} "
             f"on {m['cores']} cores, {m['ram_gib']:.0f} GiB, {m['cpu']}; Python {m['python']}, dbt-core "

@@ -251,11 +251,12 @@ def run(args: argparse.Namespace) -> int:
                                        "source_record_id": rid, "person_id": ids("P", rend.person + 1, 7)}))
             return tbl
 
+        # rows written by earlier calls (arrived by lo) are rendered again only for the ground truth: counted in
+        # the bar's total before the writing starts, so that its ETA covers the whole table from the outset
+        bar.total += int(np.count_nonzero(arrival <= lo))
         rows, files, done = _write_partitions(out, spec.key, render_rows, arrival, dup, mode, lo, hi, faults, bar)
-        # rows written by earlier calls: rendered again only for the ground truth
         rest = np.flatnonzero(arrival <= hi)
         rest = rest[~np.isin(rest, done)]
-        bar.total += len(rest)
         for k0 in range(0, len(rest), CHUNK_ROWS):
             render_rows(rest[k0:k0 + CHUNK_ROWS])
             bar.update(len(rest[k0:k0 + CHUNK_ROWS]))

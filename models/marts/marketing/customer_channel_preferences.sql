@@ -67,8 +67,14 @@ events as (
         and cast(event_at as date) < {{ analytics_as_of_date(ref('customer_purchase_days')) }}
 ),
 
+-- the rank breaks ties of the best channel (a segment that never converted on two channels gives its
+-- customers equal rates on both): without it the pick depends on DuckDB's threads and differs between
+-- builds. The cheapest channel to send wins.
 channels as (
-    select unnest(['email', 'sms', 'push', 'direct_mail']) as channel
+    select
+        listed.channel,
+        listed.channel_rank
+    from (values ('email', 1), ('push', 2), ('sms', 3), ('direct_mail', 4)) as listed (channel, channel_rank)
 ),
 
 customer_contacts as (
@@ -88,6 +94,7 @@ customer_channels as (
     select
         customers.customer_id,
         channels.channel,
+        channels.channel_rank,
         coalesce(segments.rfm_segment, 'No purchase history') as rfm_segment,
         coalesce(customer_contacts.contact_count, 0) as contact_count,
         coalesce(customer_contacts.response_count, 0) as response_count,
@@ -123,6 +130,7 @@ shrunk as (
     select
         customer_channels.customer_id,
         customer_channels.channel,
+        customer_channels.channel_rank,
         customer_channels.rfm_segment,
         customer_channels.contact_count,
         customer_channels.response_count,
@@ -140,10 +148,10 @@ shrunk as (
 best_channels as (
     select
         customer_id,
-        arg_max(channel, shrunk_response_rate) as best_channel
+        channel as best_channel
     from shrunk
     where has_consent
-    group by 1
+    qualify row_number() over (partition by customer_id order by shrunk_response_rate desc, channel_rank asc) = 1
 ),
 
 -- UTC: the sources give no time zone for a customer

@@ -21,38 +21,18 @@ segments as (
     from {{ ref('customer_rfm') }}
 ),
 
-campaigns as (
+contacts as (
     select
-        campaign_id,
+        customer_id,
         channel,
-        start_date
-    from {{ ref('stg_marketing__campaigns') }}
-    where start_date < {{ analytics_as_of_date(ref('customer_purchase_days')) }}
-),
-
-members as (
-    select
-        campaign_member_id,
-        campaign_id,
-        contact_id
-    from {{ ref('stg_marketing__campaign_members') }}
-    -- the control group was not contacted: it says nothing about a channel
-    where group_name = 'target'
-),
-
-responses as (
-    select campaign_member_id
-    from {{ ref('stg_marketing__campaign_responses') }}
-    -- opens cannot be observed on sms and direct mail: only conversions compare across channels
-    where response_type = 'convert'
-),
-
-identity as (
-    select
-        source_record_id,
-        customer_id
-    from {{ ref('bridge_customer_identity') }}
-    where source_name = 'crm'
+        has_converted
+    from {{ ref('int_campaign_members__responses') }}
+    -- the control group was not contacted: it says nothing about a channel. Conversions only: opens
+    -- cannot be observed on sms and direct mail, so only conversions compare across channels
+    where
+        group_name = 'target'
+        and customer_id is not null
+        and campaign_start_date < {{ analytics_as_of_date(ref('customer_purchase_days')) }}
 ),
 
 events as (
@@ -79,14 +59,11 @@ channels as (
 
 customer_contacts as (
     select
-        identity.customer_id,
-        campaigns.channel,
+        customer_id,
+        channel,
         count(*) as contact_count,
-        count(*) filter (where members.campaign_member_id in (select responses.campaign_member_id from responses))
-            as response_count
-    from members
-    inner join campaigns on members.campaign_id = campaigns.campaign_id
-    inner join identity on members.contact_id = identity.source_record_id
+        count(*) filter (where has_converted) as response_count
+    from contacts
     group by 1, 2
 ),
 

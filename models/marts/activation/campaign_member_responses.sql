@@ -8,24 +8,15 @@ campaign_members as (
     select
         campaign_member_id,
         campaign_id,
-        contact_id,
+        customer_id,
+        channel,
         group_name,
-        assigned_at
-    from {{ ref('stg_marketing__campaign_members') }}
-),
-
-campaigns as (
-    select
-        campaign_id,
-        channel
-    from {{ ref('stg_marketing__campaigns') }}
-),
-
-campaign_responses as (
-    select
-        campaign_member_id,
-        response_type
-    from {{ ref('stg_marketing__campaign_responses') }}
+        assigned_at,
+        has_opened,
+        has_clicked,
+        has_converted,
+        has_responded
+    from {{ ref('int_campaign_members__responses') }}
 ),
 
 erased_customers as (
@@ -34,42 +25,21 @@ erased_customers as (
     where is_erased
 ),
 
-customer_ids as (
-    select
-        source_record_id,
-        customer_id
-    from {{ ref('int_identity__customer_ids') }}
-    where source_name = 'crm'
-),
-
-responses_per_member as (
-    select
-        campaign_member_id,
-        count(case when response_type = 'open' then 1 end) > 0 as has_opened,
-        count(case when response_type = 'click' then 1 end) > 0 as has_clicked,
-        count(case when response_type = 'convert' then 1 end) > 0 as has_converted
-    from campaign_responses
-    group by campaign_member_id
-),
-
 final as (
     select
         campaign_members.campaign_member_id,
         campaign_members.campaign_id,
-        case when erased_customers.customer_id is null then customer_ids.customer_id end as customer_id,
-        campaigns.channel,
+        case when erased_customers.customer_id is null then campaign_members.customer_id end as customer_id,
+        campaign_members.channel,
         campaign_members.group_name,
         campaign_members.assigned_at,
         cast(campaign_members.assigned_at as date) as assigned_date,
-        coalesce(responses_per_member.has_opened, false) as has_opened,
-        coalesce(responses_per_member.has_clicked, false) as has_clicked,
-        coalesce(responses_per_member.has_converted, false) as has_converted,
-        responses_per_member.campaign_member_id is not null as has_responded
+        campaign_members.has_opened,
+        campaign_members.has_clicked,
+        campaign_members.has_converted,
+        campaign_members.has_responded
     from campaign_members
-    left join customer_ids on campaign_members.contact_id = customer_ids.source_record_id
-    left join erased_customers on customer_ids.customer_id = erased_customers.customer_id
-    left join campaigns on campaign_members.campaign_id = campaigns.campaign_id
-    left join responses_per_member on campaign_members.campaign_member_id = responses_per_member.campaign_member_id
+    left join erased_customers on campaign_members.customer_id = erased_customers.customer_id
 )
 
 select * from final

@@ -21,38 +21,18 @@ segments as (
     from {{ ref('customer_rfm') }}
 ),
 
-campaigns as (
+contacts as (
     select
-        campaign_id,
+        customer_id,
         channel,
-        start_date
-    from {{ ref('stg_marketing__campaigns') }}
-    where start_date < {{ analytics_as_of_date(ref('customer_purchase_days')) }}
-),
-
-members as (
-    select
-        campaign_member_id,
-        campaign_id,
-        contact_id
-    from {{ ref('stg_marketing__campaign_members') }}
-    -- the control group was not contacted: it says nothing about a channel
-    where group_name = 'target'
-),
-
-responses as (
-    select campaign_member_id
-    from {{ ref('stg_marketing__campaign_responses') }}
-    -- opens cannot be observed on sms and direct mail: only conversions compare across channels
-    where response_type = 'convert'
-),
-
-identity as (
-    select
-        source_record_id,
-        customer_id
-    from {{ ref('bridge_customer_identity') }}
-    where source_name = 'crm'
+        has_converted
+    from {{ ref('int_campaign_members__responses') }}
+    -- the control group was not contacted: it says nothing about a channel. Conversions only: opens
+    -- cannot be observed on sms and direct mail, so only conversions compare across channels
+    where
+        group_name = 'target'
+        and customer_id is not null
+        and campaign_start_date < {{ analytics_as_of_date(ref('customer_purchase_days')) }}
 ),
 
 events as (
@@ -67,20 +47,23 @@ events as (
         and cast(event_at as date) < {{ analytics_as_of_date(ref('customer_purchase_days')) }}
 ),
 
+-- the rank breaks ties of the best channel (a segment that never converted on two channels gives its
+-- customers equal rates on both): without it the pick depends on DuckDB's threads and differs between
+-- builds. The cheapest channel to send wins.
 channels as (
-    select unnest(['email', 'sms', 'push', 'direct_mail']) as channel
+    select
+        listed.channel,
+        listed.channel_rank
+    from (values ('email', 1), ('push', 2), ('sms', 3), ('direct_mail', 4)) as listed (channel, channel_rank)
 ),
 
 customer_contacts as (
     select
-        identity.customer_id,
-        campaigns.channel,
+        customer_id,
+        channel,
         count(*) as contact_count,
-        count(*) filter (where members.campaign_member_id in (select responses.campaign_member_id from responses))
-            as response_count
-    from members
-    inner join campaigns on members.campaign_id = campaigns.campaign_id
-    inner join identity on members.contact_id = identity.source_record_id
+        count(*) filter (where has_converted) as response_count
+    from contacts
     group by 1, 2
 ),
 
@@ -88,6 +71,7 @@ customer_channels as (
     select
         customers.customer_id,
         channels.channel,
+        channels.channel_rank,
         coalesce(segments.rfm_segment, 'No purchase history') as rfm_segment,
         coalesce(customer_contacts.contact_count, 0) as contact_count,
         coalesce(customer_contacts.response_count, 0) as response_count,
@@ -123,6 +107,7 @@ shrunk as (
     select
         customer_channels.customer_id,
         customer_channels.channel,
+        customer_channels.channel_rank,
         customer_channels.rfm_segment,
         customer_channels.contact_count,
         customer_channels.response_count,
@@ -140,10 +125,10 @@ shrunk as (
 best_channels as (
     select
         customer_id,
-        arg_max(channel, shrunk_response_rate) as best_channel
+        channel as best_channel
     from shrunk
     where has_consent
-    group by 1
+    qualify row_number() over (partition by customer_id order by shrunk_response_rate desc, channel_rank asc) = 1
 ),
 
 -- UTC: the sources give no time zone for a customer

@@ -20,23 +20,10 @@ members as (
     select
         campaign_member_id,
         campaign_id,
-        contact_id,
-        group_name
-    from {{ ref('stg_marketing__campaign_members') }}
-),
-
-responses as (
-    select campaign_member_id
-    from {{ ref('stg_marketing__campaign_responses') }}
-    where response_type = 'convert'
-),
-
-identity as (
-    select
-        source_record_id,
-        customer_id
-    from {{ ref('bridge_customer_identity') }}
-    where source_name = 'crm'
+        customer_id,
+        group_name,
+        has_converted
+    from {{ ref('int_campaign_members__responses') }}
 ),
 
 rfm_history as (
@@ -68,19 +55,18 @@ member_outcomes as (
         members.campaign_member_id,
         members.group_name,
         coalesce(rfm_history.rfm_segment, 'No purchase history') as rfm_segment,
-        members.campaign_member_id in (select responses.campaign_member_id from responses) as is_responder,
+        members.has_converted as is_responder,
         count(orders.ordered_date) as window_orders,
         coalesce(sum(orders.net_amount), 0) as window_revenue
     from members
     inner join campaigns on members.campaign_id = campaigns.campaign_id
-    left join identity on members.contact_id = identity.source_record_id
     left join rfm_history
         on
-            identity.customer_id = rfm_history.customer_id
+            members.customer_id = rfm_history.customer_id
             and rfm_history.calendar_month_end_date = cast(date_trunc('month', campaigns.start_date) as date) - 1
     left join orders
         on
-            identity.customer_id = orders.customer_id
+            members.customer_id = orders.customer_id
             and orders.ordered_date between campaigns.start_date and campaigns.start_date + {{ window_days }}
     group by all
 ),
@@ -116,12 +102,12 @@ group_sums as (
         count(*) filter (where group_name = 'control' and is_responder) as x_c,
         sum(window_orders) filter (where group_name = 'target') as orders_t,
         sum(window_orders) filter (where group_name = 'control') as orders_c,
-        var_samp(window_orders) filter (where group_name = 'target') as orders_var_t,
-        var_samp(window_orders) filter (where group_name = 'control') as orders_var_c,
+        sum(window_orders * window_orders) filter (where group_name = 'target') as orders_squares_t,
+        sum(window_orders * window_orders) filter (where group_name = 'control') as orders_squares_c,
         sum(window_revenue) filter (where group_name = 'target') as revenue_t,
         sum(window_revenue) filter (where group_name = 'control') as revenue_c,
-        var_samp(window_revenue) filter (where group_name = 'target') as revenue_var_t,
-        var_samp(window_revenue) filter (where group_name = 'control') as revenue_var_c
+        sum(window_revenue * window_revenue) filter (where group_name = 'target') as revenue_squares_t,
+        sum(window_revenue * window_revenue) filter (where group_name = 'control') as revenue_squares_c
     from member_rows
     group by campaign_id, rfm_segment
 ),
@@ -143,9 +129,15 @@ rates as (
         {{ wilson_bound('x_c', 'n_c', z, 'lower') }} as p_c_lower,
         {{ wilson_bound('x_c', 'n_c', z, 'upper') }} as p_c_upper,
         orders_t / nullif(n_t, 0) - orders_c / nullif(n_c, 0) as orders_diff,
-        sqrt(orders_var_t / n_t + orders_var_c / n_c) as orders_diff_se,
+        sqrt(
+            {{ sample_variance('orders_t', 'orders_squares_t', 'n_t') }} / n_t
+            + {{ sample_variance('orders_c', 'orders_squares_c', 'n_c') }} / n_c
+        ) as orders_diff_se,
         revenue_t / nullif(n_t, 0) - revenue_c / nullif(n_c, 0) as revenue_diff,
-        sqrt(revenue_var_t / n_t + revenue_var_c / n_c) as revenue_diff_se,
+        sqrt(
+            {{ sample_variance('revenue_t', 'revenue_squares_t', 'n_t') }} / n_t
+            + {{ sample_variance('revenue_c', 'revenue_squares_c', 'n_c') }} / n_c
+        ) as revenue_diff_se,
         (p_t - p_c) / nullif(sqrt(p_pooled * (1 - p_pooled) * (1 / n_t + 1 / n_c)), 0) as z_score,
         -- Katz log interval of the response-rate ratio; undefined without responders in a group
         case when x_t > 0 and x_c > 0 then sqrt(1 / x_t - 1 / n_t + 1 / x_c - 1 / n_c) end as log_ratio_se
@@ -188,21 +180,14 @@ final as (
         case when rates.is_measurable then cast(
             2 * (1 - {{ normal_cdf('abs(rates.z_score)') }}) as double
         ) end as response_p_value,
-        case when rates.is_measurable then cast(rates.orders_diff as double) end as incremental_orders_per_member,
-        case when rates.is_measurable then cast(
-            rates.orders_diff - {{ z }} * rates.orders_diff_se as double
-        ) end as incremental_orders_per_member_lower,
-        case when rates.is_measurable then cast(
-            rates.orders_diff + {{ z }} * rates.orders_diff_se as double
-        ) end as incremental_orders_per_member_upper,
+        -- Welch's normal interval of the difference of the groups' mean orders (and below, revenue) per member
+        {{ normal_interval_columns(
+            'rates.orders_diff', 'rates.orders_diff_se', z, 'rates.is_measurable', 'incremental_orders_per_member'
+        ) }},
         case when rates.is_measurable then cast(rates.orders_diff * rates.n_t as double) end as incremental_orders,
-        case when rates.is_measurable then cast(rates.revenue_diff as double) end as incremental_revenue_per_member,
-        case when rates.is_measurable then cast(
-            rates.revenue_diff - {{ z }} * rates.revenue_diff_se as double
-        ) end as incremental_revenue_per_member_lower,
-        case when rates.is_measurable then cast(
-            rates.revenue_diff + {{ z }} * rates.revenue_diff_se as double
-        ) end as incremental_revenue_per_member_upper,
+        {{ normal_interval_columns(
+            'rates.revenue_diff', 'rates.revenue_diff_se', z, 'rates.is_measurable', 'incremental_revenue_per_member'
+        ) }},
         case when rates.is_measurable then cast(
             rates.revenue_diff * rates.n_t as decimal(18, 2)
         ) end as incremental_revenue_amount,

@@ -49,16 +49,21 @@ def con(campaign_build):
     connection.close()
 
 
+def compiled_inline(inline: str, tmp_path_factory) -> str:
+    """SQL of an inline dbt query as dbt compiles it (macros and vars expanded)."""
+    result = run([BIN / "dbt", "compile", "--target", "ci", "-q", "--inline", inline],
+                 env={"C360_BUILD_DB": str(tmp_path_factory.mktemp("compile") / "c.duckdb")})
+    assert result.returncode == 0, result.stdout[-3000:]
+    return result.stdout.strip()
+
+
 @pytest.fixture(scope="module")
 def macro_sql(tmp_path_factory):
     """The macros as dbt compiles them, over a table macro_inputs(z, x, n)."""
     inline = ("select z, x, n, {{ normal_cdf('z') }} as phi, "
               "{{ wilson_bound('x', 'n', var('campaign_interval_z'), 'lower') }} as lower_bound, "
               "{{ wilson_bound('x', 'n', var('campaign_interval_z'), 'upper') }} as upper_bound from macro_inputs")
-    result = run([BIN / "dbt", "compile", "--target", "ci", "-q", "--inline", inline],
-                 env={"C360_BUILD_DB": str(tmp_path_factory.mktemp("compile") / "c.duckdb")})
-    assert result.returncode == 0, result.stdout[-3000:]
-    return result.stdout.strip()
+    return compiled_inline(inline, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -67,10 +72,7 @@ def spread_sql(tmp_path_factory):
     inline = ("select group_id, {{ sample_variance('total', 'squares', 'n') }} as variance, "
               "{{ normal_interval_columns('estimate', 'standard_error', var('campaign_interval_z'), 'n >= 2', 'diff') }} "
               "from spread_inputs")
-    result = run([BIN / "dbt", "compile", "--target", "ci", "-q", "--inline", inline],
-                 env={"C360_BUILD_DB": str(tmp_path_factory.mktemp("compile") / "c.duckdb")})
-    assert result.returncode == 0, result.stdout[-3000:]
-    return result.stdout.strip()
+    return compiled_inline(inline, tmp_path_factory)
 
 
 def test_normal_cdf_matches_scipy(macro_sql):

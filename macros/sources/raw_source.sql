@@ -1,5 +1,7 @@
 {#- The relation to read a raw table from, with exactly the contract's columns (declared with data_type
-    in the sources YAML) plus load_date and filename. A column missing from the files is null, and a
+    in the sources YAML) plus load_date, filename and file_row_number (the row's stable key).
+    In an incremental base model it reads only the rows the load manifest says must be redone
+    (raw_source_increment). A column missing from the files is null, and a
     native type (a Parquet TIMESTAMP or DATE where the contract has a string, a DECIMAL where it has a
     double) is read as the contract's type, so the base models see one shape whatever the export wrote.
     When the table is switched off or absent it is an empty relation with the same columns, so every
@@ -8,11 +10,16 @@
 {% macro raw_source(source_name, table_name) -%}
     {%- set relation = source(source_name, table_name) -%}
     {#- A unit test mocks the source itself, so it always gets the relation. -#}
-    {%- if not execute or model.resource_type == 'unit_test' -%}
+    {%- if not execute -%}
         {{ relation }}
+    {%- elif model.resource_type == 'unit_test' -%}
+        {#- fixtures give the contract's columns; a row number they leave out reads as null -#}
+        (select cast(null as bigint) as file_row_number where 1 = 0 union all by name select * from {{ relation }})
     {%- else -%}
         {%- set columns = graph.sources['source.customer360.' ~ source_name ~ '.' ~ table_name].columns.values() | list -%}
-        {%- if source_is_available(source_name, table_name) -%}
+        {%- if source_is_available(source_name, table_name) and model.resource_type == 'model' and is_incremental() -%}
+            {{ raw_source_increment(source_name, table_name, columns) }}
+        {%- elif source_is_available(source_name, table_name) -%}
             {{ adapter.dispatch('raw_contract_columns', 'customer360')(relation, columns) }}
         {%- else -%}
             (
@@ -21,7 +28,8 @@
                     cast(null as {{ column.data_type }}) as {{ column.name }},
                 {%- endfor %}
                     cast(null as date) as load_date,
-                    cast(null as varchar) as filename
+                    cast(null as varchar) as filename,
+                    cast(null as bigint) as file_row_number
                 where 1 = 0
             )
         {%- endif -%}
@@ -45,7 +53,8 @@
             cast({{ column.name }} as {{ column.data_type }}) as {{ column.name }},
         {%- endfor %}
             load_date,
-            filename
+            filename,
+            file_row_number
         from (
             select
             {%- for column in columns %}

@@ -1,8 +1,9 @@
 {#- 1 for the first delivery of a row, 2+ for identical copies delivered again (same values in
-    every contract column, whatever the load or file). Copies are dropped, and counted. -#}
+    every contract column, whatever the load or file). Copies are dropped, and counted. The file row
+    number breaks ties within a file, so an incremental run ranks copies exactly as a full refresh. -#}
 {% macro delivery_rank(columns) -%}
     row_number() over (
         partition by {{ columns | join(', ') }}
-        order by load_date, filename
+        order by load_date, filename, file_row_number
     )
 {%- endmacro %}

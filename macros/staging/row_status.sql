@@ -11,7 +11,7 @@
         when {{ quarantine_reason }} is not null then 'quarantined'
         when row_number() over (
             partition by {{ key_columns | join(', ') }}, (delivery_rank = 1 and {{ quarantine_reason }} is null)
-            order by load_date desc, filename desc
+            order by load_date desc, filename desc, file_row_number desc
         ) > 1 then 'superseded'
         else 'staged'
     end

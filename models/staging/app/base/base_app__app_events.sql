@@ -1,4 +1,6 @@
 -- Every delivered row of app/app_events with parsed values and its fate in staging.
+-- depends_on: {{ ref('load_manifest') }}
+-- depends_on: {{ ref('load_manifest_progress') }}
 with
 
 raw_app_events as (
@@ -16,6 +18,7 @@ cleaned as (
         {{ clean_text('product_id') }} as product_id,
         load_date,
         filename,
+        file_row_number,
         {{ delivery_rank([
             'event_id', 'app_user_id', 'event_type', 'event_at', 'order_id', 'amount', 'product_id'
         ]) }} as delivery_rank

@@ -1,4 +1,6 @@
 -- Every delivered row of app/app_users with its standardised values and its fate in staging.
+-- depends_on: {{ ref('load_manifest') }}
+-- depends_on: {{ ref('load_manifest_progress') }}
 with
 
 raw_app_users as (
@@ -32,6 +34,7 @@ cleaned as (
         {{ strip_control_characters('email') }} as email_raw,
         load_date,
         filename,
+        file_row_number,
         {{ delivery_rank([
             'app_user_id', 'web_account_id', 'email', 'first_name', 'device_type', 'os_version',
             'installed_at', 'updated_at'
@@ -57,6 +60,7 @@ standardised as (
         cleaned.email_raw,
         cleaned.load_date,
         cleaned.filename,
+        cleaned.file_row_number,
         cleaned.delivery_rank,
         coalesce(
             {{ conflicting_values_reason(

@@ -1,4 +1,6 @@
 -- Every delivered row of catalog/products with parsed values and its fate in staging.
+-- depends_on: {{ ref('load_manifest') }}
+-- depends_on: {{ ref('load_manifest_progress') }}
 with
 
 raw_products as (
@@ -14,6 +16,7 @@ cleaned as (
         {{ parse_timestamp('updated_at') }} as updated_at,
         load_date,
         filename,
+        file_row_number,
         {{ delivery_rank([
             'product_id', 'product_name', 'category', 'list_price', 'updated_at'
         ]) }} as delivery_rank

@@ -1,5 +1,7 @@
 -- Every delivered row of crm/contacts with its standardised values and its fate in staging
 -- (row_status: staged, superseded, duplicate or quarantined with a reason).
+-- depends_on: {{ ref('load_manifest') }}
+-- depends_on: {{ ref('load_manifest_progress') }}
 with
 
 raw_contacts as (
@@ -60,6 +62,7 @@ cleaned as (
         {{ strip_control_characters('phone') }} as phone_raw,
         load_date,
         filename,
+        file_row_number,
         {{ delivery_rank([
             'contact_id', 'first_name', 'last_name', 'email', 'phone', 'street_address', 'city', 'postal_code', 'country',
             'birth_date', 'gender', 'acquisition_source', 'acquisition_campaign_id', 'created_at', 'updated_at',
@@ -100,6 +103,7 @@ standardised as (
         cleaned.phone_raw,
         cleaned.load_date,
         cleaned.filename,
+        cleaned.file_row_number,
         cleaned.delivery_rank,
         coalesce(
             {{ conflicting_values_reason(

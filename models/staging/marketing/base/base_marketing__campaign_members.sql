@@ -1,4 +1,6 @@
 -- Every delivered row of marketing/campaign_members with parsed values and its fate in staging.
+-- depends_on: {{ ref('load_manifest') }}
+-- depends_on: {{ ref('load_manifest_progress') }}
 with
 
 raw_campaign_members as (
@@ -14,6 +16,7 @@ cleaned as (
         {{ parse_timestamp('assigned_at') }} as assigned_at,
         load_date,
         filename,
+        file_row_number,
         {{ delivery_rank([
             'campaign_member_id', 'campaign_id', 'contact_id', 'group_name', 'assigned_at'
         ]) }} as delivery_rank

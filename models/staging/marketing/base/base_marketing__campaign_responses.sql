@@ -1,4 +1,6 @@
 -- Every delivered row of marketing/campaign_responses with parsed values and its fate in staging.
+-- depends_on: {{ ref('load_manifest') }}
+-- depends_on: {{ ref('load_manifest_progress') }}
 with
 
 raw_campaign_responses as (
@@ -13,6 +15,7 @@ cleaned as (
         {{ parse_timestamp('responded_at') }} as responded_at,
         load_date,
         filename,
+        file_row_number,
         {{ delivery_rank([
             'response_id', 'campaign_member_id', 'response_type', 'responded_at'
         ]) }} as delivery_rank

@@ -1,4 +1,6 @@
 -- Every delivered row of marketing/campaigns with parsed values and its fate in staging.
+-- depends_on: {{ ref('load_manifest') }}
+-- depends_on: {{ ref('load_manifest_progress') }}
 with
 
 raw_campaigns as (
@@ -15,6 +17,7 @@ cleaned as (
         cast(cost as decimal(18, 2)) as cost_amount,
         load_date,
         filename,
+        file_row_number,
         {{ delivery_rank([
             'campaign_id', 'campaign_name', 'channel', 'start_date', 'end_date', 'cost'
         ]) }} as delivery_rank

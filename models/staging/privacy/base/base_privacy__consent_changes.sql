@@ -1,4 +1,6 @@
 -- Every delivered row of privacy/consent_changes with its standardised e-mail and its fate in staging.
+-- depends_on: {{ ref('load_manifest') }}
+-- depends_on: {{ ref('load_manifest_progress') }}
 with
 
 raw_consent_changes as (
@@ -29,6 +31,7 @@ cleaned as (
         {{ parse_timestamp('changed_at') }} as changed_at,
         load_date,
         filename,
+        file_row_number,
         {{ delivery_rank([
             'consent_change_id', 'contact_id', 'email', 'channel', 'is_granted', 'changed_at'
         ]) }} as delivery_rank
@@ -45,6 +48,7 @@ standardised as (
         cleaned.changed_at,
         cleaned.load_date,
         cleaned.filename,
+        cleaned.file_row_number,
         cleaned.delivery_rank,
         coalesce(
             {{ conflicting_values_reason(['cleaned.consent_change_id'], [

@@ -1,4 +1,6 @@
 -- Every delivered row of privacy/erasure_requests with its standardised e-mail and its fate in staging.
+-- depends_on: {{ ref('load_manifest') }}
+-- depends_on: {{ ref('load_manifest_progress') }}
 with
 
 raw_erasure_requests as (
@@ -27,6 +29,7 @@ cleaned as (
         {{ parse_timestamp('requested_at') }} as requested_at,
         load_date,
         filename,
+        file_row_number,
         {{ delivery_rank([
             'erasure_request_id', 'contact_id', 'email', 'requested_at'
         ]) }} as delivery_rank
@@ -41,6 +44,7 @@ standardised as (
         cleaned.requested_at,
         cleaned.load_date,
         cleaned.filename,
+        cleaned.file_row_number,
         cleaned.delivery_rank,
         coalesce(
             {{ conflicting_values_reason(['cleaned.erasure_request_id'], [

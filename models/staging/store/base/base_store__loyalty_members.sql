@@ -1,5 +1,7 @@
 -- Every delivered row of store/loyalty_members with its standardised values and its fate in staging
 -- (row_status: staged, superseded, duplicate or quarantined with a reason).
+-- depends_on: {{ ref('load_manifest') }}
+-- depends_on: {{ ref('load_manifest_progress') }}
 with
 
 raw_members as (
@@ -53,6 +55,7 @@ cleaned as (
         {{ strip_control_characters('phone') }} as phone_raw,
         load_date,
         filename,
+        file_row_number,
         {{ delivery_rank([
             'loyalty_card_id', 'email', 'first_name', 'last_name', 'phone', 'postal_code', 'country',
             'birth_date', 'enrolled_at', 'updated_at'
@@ -78,6 +81,7 @@ standardised as (
         cleaned.phone_raw,
         cleaned.load_date,
         cleaned.filename,
+        cleaned.file_row_number,
         cleaned.delivery_rank,
         coalesce(
             {{ conflicting_values_reason(

@@ -1,4 +1,6 @@
 -- Every delivered row of store/pos_transactions with parsed values and its fate in staging.
+-- depends_on: {{ ref('load_manifest') }}
+-- depends_on: {{ ref('load_manifest_progress') }}
 with
 
 raw_transactions as (
@@ -15,6 +17,7 @@ cleaned as (
         cast(total_amount as decimal(18, 2)) as total_amount,
         load_date,
         filename,
+        file_row_number,
         {{ delivery_rank([
             'transaction_id', 'store_id', 'loyalty_card_id', 'transacted_at', 'transaction_type',
             'total_amount'

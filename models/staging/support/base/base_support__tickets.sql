@@ -1,4 +1,6 @@
 -- Every delivered row of support/tickets with its standardised requester contacts and its fate in staging.
+-- depends_on: {{ ref('load_manifest') }}
+-- depends_on: {{ ref('load_manifest_progress') }}
 with
 
 raw_tickets as (
@@ -43,6 +45,7 @@ cleaned as (
         {{ strip_control_characters('requester_phone') }} as phone_raw,
         load_date,
         filename,
+        file_row_number,
         {{ delivery_rank([
             'ticket_id', 'requester_email', 'requester_phone', 'requester_name', 'category',
             'is_complaint', 'csat_score', 'opened_at', 'resolved_at'
@@ -69,6 +72,7 @@ standardised as (
         cleaned.phone_raw as requester_phone_raw,
         cleaned.load_date,
         cleaned.filename,
+        cleaned.file_row_number,
         cleaned.delivery_rank,
         coalesce(
             {{ conflicting_values_reason(['cleaned.ticket_id'], [

@@ -1,5 +1,7 @@
 -- Every delivered row of web/accounts with its standardised values and its fate in staging
 -- (row_status: staged, superseded, duplicate or quarantined with a reason).
+-- depends_on: {{ ref('load_manifest') }}
+-- depends_on: {{ ref('load_manifest_progress') }}
 with
 
 raw_accounts as (
@@ -52,6 +54,7 @@ cleaned as (
         {{ strip_control_characters('phone') }} as phone_raw,
         load_date,
         filename,
+        file_row_number,
         {{ delivery_rank([
             'account_id', 'email', 'first_name', 'last_name', 'phone', 'postal_code', 'country',
             'created_at', 'updated_at'
@@ -73,6 +76,7 @@ standardised as (
         cleaned.phone_raw,
         cleaned.load_date,
         cleaned.filename,
+        cleaned.file_row_number,
         cleaned.delivery_rank,
         coalesce(
             {{ conflicting_values_reason(

@@ -1,4 +1,6 @@
 -- Every delivered row of web/order_lines with its fate in staging.
+-- depends_on: {{ ref('load_manifest') }}
+-- depends_on: {{ ref('load_manifest_progress') }}
 with
 
 raw_order_lines as (
@@ -14,6 +16,7 @@ cleaned as (
         cast(unit_price as decimal(18, 2)) as unit_price,
         load_date,
         filename,
+        file_row_number,
         {{ delivery_rank([
             'order_line_id', 'order_id', 'product_id', 'quantity', 'unit_price'
         ]) }} as delivery_rank

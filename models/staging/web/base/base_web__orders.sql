@@ -3,6 +3,8 @@
 -- sells in several currencies must not see them summed as one. An order whose currency has no rate for
 -- its month is quarantined (unknown_currency_rate) rather than stopping the build: the other orders stay
 -- usable, and the quarantine mart and the audit's quarantine thresholds name it.
+-- depends_on: {{ ref('load_manifest') }}
+-- depends_on: {{ ref('load_manifest_progress') }}
 with
 
 raw_orders as (
@@ -29,6 +31,7 @@ cleaned as (
         upper({{ clean_text('currency') }}) as currency,
         load_date,
         filename,
+        file_row_number,
         {{ delivery_rank([
             'order_id', 'account_id', 'ordered_at', 'order_type', 'refunded_order_id',
             'total_amount', 'currency'
@@ -61,6 +64,7 @@ final as (
         currency,
         load_date,
         filename,
+        file_row_number,
         delivery_rank,
         quarantine_reason,
         {{ row_status(['order_id']) }} as row_status

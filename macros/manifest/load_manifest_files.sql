@@ -1,0 +1,68 @@
+{#- One row per raw file of every enabled raw table (raw_tables()): source_name, table_name, load_date,
+    filename, row_count, file_size and a fingerprint that changes when a file is rewritten. Read from the
+    Parquet footers and the file system only, never from the data pages, so it costs milliseconds a day. -#}
+{% macro load_manifest_files() -%}
+    {{ return(adapter.dispatch('load_manifest_files', 'customer360')()) }}
+{%- endmacro %}
+
+{% macro duckdb__load_manifest_files() -%}
+    {%- set available = [] -%}
+    {%- if execute -%}
+        {%- for raw in raw_tables() if source_is_available(raw.source, raw.table) -%}
+            {%- do available.append(raw) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    select
+        cast(null as varchar) as source_name,
+        cast(null as varchar) as table_name,
+        cast(null as date) as load_date,
+        cast(null as varchar) as filename,
+        cast(null as bigint) as row_count,
+        cast(null as bigint) as file_size,
+        cast(null as varchar) as fingerprint
+    where 1 = 0
+    {%- for raw in available %}
+        {%- set pattern = env_var('C360_RAW_ROOT', var('raw_root')) ~ '/' ~ raw.source ~ '/' ~ raw.table ~ '/*/*.parquet' %}
+    union all
+    select
+        '{{ raw.source }}' as source_name,
+        '{{ raw.table }}' as table_name,
+        cast(regexp_extract(footer.file_name, 'load_date=([0-9]{4}-[0-9]{2}-[0-9]{2})', 1) as date) as load_date,
+        footer.file_name as filename,
+        footer.num_rows as row_count,
+        cast(footer.file_size_bytes as bigint) as file_size,
+        -- size, footer and row count change with the content; the modification time catches a rewrite
+        -- of the same size
+        md5(concat_ws(
+            '|', footer.file_size_bytes, footer.footer_size, footer.num_rows, files.last_modified
+        )) as fingerprint
+    from parquet_file_metadata('{{ pattern }}') as footer
+    inner join read_blob('{{ pattern }}') as files on footer.file_name = files.filename
+    {%- endfor %}
+{%- endmacro %}
+
+{#- Engines without file-system functions (Spark reads registered tables) list the files from the data. -#}
+{% macro default__load_manifest_files() -%}
+    select
+        cast(null as varchar) as source_name,
+        cast(null as varchar) as table_name,
+        cast(null as date) as load_date,
+        cast(null as varchar) as filename,
+        cast(null as bigint) as row_count,
+        cast(null as bigint) as file_size,
+        cast(null as varchar) as fingerprint
+    where 1 = 0
+    {%- for raw in raw_tables() if var(raw.source ~ '_enabled', true) %}
+    union all
+    select
+        '{{ raw.source }}' as source_name,
+        '{{ raw.table }}' as table_name,
+        load_date,
+        filename,
+        count(*) as row_count,
+        cast(null as bigint) as file_size,
+        md5(cast(count(*) as varchar)) as fingerprint
+    from {{ source(raw.source, raw.table) }}
+    group by load_date, filename
+    {%- endfor %}
+{%- endmacro %}

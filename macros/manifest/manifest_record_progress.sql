@@ -1,0 +1,32 @@
+{#- Post-hook of every base model (base_<source>__<table>), run inside the model's transaction, so a
+    model that fails records nothing: deletes the stored rows of files the manifest no longer lists (a
+    removed file, or rows past the end of a redelivered one; delete+insert already replaced the others),
+    then records the manifest's files of the table as processed by this model. -#}
+{% macro manifest_record_progress() -%}
+    {%- set source_name = model.name.split('__')[0][5:] -%}
+    {%- set table_name = model.name.split('__')[1] -%}
+    delete from {{ this }} as stored
+    where not exists (
+        select 1
+        from {{ ref('load_manifest') }} as current_files
+        where
+            current_files.source_name = '{{ source_name }}'
+            and current_files.table_name = '{{ table_name }}'
+            and current_files.filename = stored.filename
+            and stored.file_row_number < current_files.row_count
+    );
+    delete from {{ ref('load_manifest_progress') }} where model_name = '{{ model.name }}';
+    insert into {{ ref('load_manifest_progress') }}
+        (model_name, source_name, table_name, load_date, filename, fingerprint, row_count, processed_at)
+    select
+        '{{ model.name }}',
+        source_name,
+        table_name,
+        load_date,
+        filename,
+        fingerprint,
+        row_count,
+        {{ utc_now() }}
+    from {{ ref('load_manifest') }}
+    where source_name = '{{ source_name }}' and table_name = '{{ table_name }}'
+{%- endmacro %}

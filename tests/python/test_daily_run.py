@@ -1,0 +1,219 @@
+"""The daily run: the base models are incremental on the load manifest (staging.load_manifest) and what
+each has processed (staging.load_manifest_progress). A day's load is read alone (with the stored rows of
+the keys it touches), and the result equals a full refresh of the same raw files, redeliveries and
+removed files included."""
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import duckdb
+import pytest
+
+from conftest import dbt, run
+
+# the staging layer, its seeds, the reconciliation mart and their data tests
+SELECT = ["--select", "+path:models/staging", "+fct_raw_table_reconciliation", "--exclude-resource-type", "unit_test",
+          "--indirect-selection", "cautious"]
+BASE_IDS = {
+    "base_web__accounts": "account_id", "base_web__orders": "order_id", "base_web__order_lines": "order_line_id",
+    "base_store__loyalty_members": "loyalty_card_id", "base_store__pos_transactions": "transaction_id",
+    "base_store__pos_transaction_lines": "transaction_line_id", "base_app__app_users": "app_user_id",
+    "base_app__app_events": "event_id", "base_crm__contacts": "contact_id", "base_support__tickets": "ticket_id",
+    "base_marketing__campaigns": "campaign_id", "base_marketing__campaign_members": "campaign_member_id",
+    "base_marketing__campaign_responses": "response_id", "base_privacy__consent_changes": "consent_change_id",
+    "base_privacy__erasure_requests": "erasure_request_id", "base_catalog__products": "product_id",
+}
+
+
+def raw_table(model: str) -> tuple[str, str]:
+    source, table = model.removeprefix("base_").split("__")
+    return source, table
+
+
+def build(raw: Path, db: Path, *extra) -> None:
+    result = dbt("build", raw, db, *SELECT, *extra)
+    assert result.returncode == 0, result.stdout[-5000:]
+
+
+def staging_relations(db: Path) -> list[str]:
+    con = duckdb.connect(str(db), read_only=True)
+    names = [row[0] for row in con.execute(
+        "select table_name from duckdb_tables() where schema_name = 'staging' and table_name like 'base\\_%' escape '\\'"
+        " union all select view_name from duckdb_views() where schema_name = 'staging' and view_name like 'stg\\_%'"
+        " escape '\\' order by 1").fetchall()]
+    con.close()
+    return names
+
+
+def differences(db: Path, other: Path, relations: list[str]) -> dict[str, tuple[int, int]]:
+    """Rows in one and not the other (with multiplicity), both ways, per relation that differs."""
+    con = duckdb.connect(str(db), read_only=True)
+    con.execute(f"attach '{other}' as other (read_only)")
+    found = {}
+    for name in relations:
+        ours = con.execute(f"select count(*) from (select * from staging.{name} except all "
+                           f"select * from other.staging.{name})").fetchone()[0]
+        theirs = con.execute(f"select count(*) from (select * from other.staging.{name} except all "
+                             f"select * from staging.{name})").fetchone()[0]
+        if ours or theirs:
+            found[name] = (ours, theirs)
+    con.close()
+    return found
+
+
+def files_read(target: Path, model: str) -> list[str] | None:
+    """The files an incremental run's compiled model reads (None: every file, through the source's glob)."""
+    sql = next((target / "compiled").rglob(f"{model}.sql")).read_text()
+    lists = re.findall(r"read_parquet\(\s*\[([^\]]*)\]", sql)
+    if not lists:
+        return None if "/*/*.parquet" in sql else []
+    return sorted({name for found in lists for name in re.findall(r"'((?:[^']|'')*)'", found)})
+
+
+@pytest.fixture(scope="module")
+def daily(sample_raw, tmp_path_factory) -> SimpleNamespace:
+    """A build of a copy of the sample, then the next day's loads and an incremental run of them."""
+    tmp = tmp_path_factory.mktemp("daily")
+    raw, db, before = tmp / "raw", tmp / "daily.duckdb", tmp / "before.duckdb"
+    shutil.copytree(sample_raw, raw)
+    build(raw, db)
+    shutil.copy(db, before)
+    old_files = set(raw.rglob("*.parquet"))
+    appended = run([sys.executable, "-m", "scripts", "generate", "--out", raw, "--append-days", "1"])
+    assert appended.returncode == 0, appended.stderr[-3000:]
+    new_files = sorted(str(path) for path in set(raw.rglob("*.parquet")) - old_files)
+    assert new_files, "the generator appended no load"
+    build(raw, db, "--target-path", str(tmp / "target"))
+    return SimpleNamespace(tmp=tmp, raw=raw, db=db, before=before, new_files=new_files, target=tmp / "target")
+
+
+def test_a_daily_run_reads_and_writes_only_the_days_files_and_touched_keys(daily):
+    con = duckdb.connect(str(daily.db), read_only=True)
+    con.execute(f"attach '{daily.before}' as before (read_only)")
+    history = con.execute("select count(*) from before.staging.base_app__app_events").fetchone()[0]
+    for model, id_column in BASE_IDS.items():
+        source, table = raw_table(model)
+        day_files = [f for f in daily.new_files if f"/{source}/{table}/" in f]
+        read = files_read(daily.target, model)
+        assert read is not None, f"{model} read every raw file on a daily run"
+        assert set(day_files) <= set(read), f"{model} missed the day's files"
+        if not day_files:
+            assert read == [], f"{model} read {read} without a new file"
+            continue
+        # the keys the day delivers, and every stored row of them: the most the run may rewrite
+        day_list = ", ".join(f"'{f}'" for f in day_files)
+        touched = (f"select {id_column} from staging.{model} where filename in ({day_list})")
+        older = {row[0] for row in con.execute(
+            f"select distinct filename from before.staging.{model} where coalesce({id_column}, '') in "
+            f"(select coalesce({id_column}, '') from ({touched}))").fetchall()}
+        assert set(read) - set(day_files) <= older, f"{model} read files holding none of the day's keys"
+        day_rows = con.execute(f"select count(*) from staging.{model} where filename in ({day_list})").fetchone()[0]
+        touched_rows = con.execute(
+            f"select count(*) from staging.{model} where coalesce({id_column}, '') in "
+            f"(select coalesce({id_column}, '') from ({touched}))").fetchone()[0]
+        changed = con.execute(f"select count(*) from (select * from staging.{model} except all "
+                              f"select * from before.staging.{model})").fetchone()[0]
+        assert day_rows <= changed <= touched_rows, (model, day_rows, changed, touched_rows)
+        total = con.execute(f"select count(*) from staging.{model}").fetchone()[0]
+        assert touched_rows <= max(2 * day_rows, 10) and touched_rows < total, (model, touched_rows, total)
+    events_day = [f for f in daily.new_files if "/app/app_events/" in f]
+    assert files_read(daily.target, "base_app__app_events") == events_day  # event ids are unique
+    # every model recorded exactly the files the manifest lists for its table
+    unrecorded = con.execute(
+        "select model_name, filename from ("
+        " select 'base_' || source_name || '__' || table_name as model_name, filename, fingerprint"
+        " from staging.load_manifest"
+        " except select model_name, filename, fingerprint from staging.load_manifest_progress)").fetchall()
+    assert unrecorded == []
+    assert history > 10 * len(events_day)
+    con.close()
+
+
+def test_b_daily_run_equals_full_refresh(daily):
+    full = daily.tmp / "full.duckdb"
+    build(daily.raw, full, "--full-refresh")
+    relations = staging_relations(daily.db)
+    assert len([r for r in relations if r.startswith("base_")]) == 16 and len(relations) == 32
+    assert differences(daily.db, full, relations + ["load_manifest"]) == {}
+
+
+def test_c_redelivered_file_replaces_its_rows_and_removed_file_vanishes(daily, tmp_path):
+    raw, db, full = tmp_path / "raw", tmp_path / "redelivered.duckdb", tmp_path / "full.duckdb"
+    shutil.copytree(daily.raw, raw)
+    shutil.copy(daily.db, db)
+    build(raw, db)  # the stored rows name the copy's files (a moved raw root redoes every file)
+    con = duckdb.connect(str(db), read_only=True)
+    accounts_file, events_file = (con.execute(
+        f"select filename from staging.{model} group by filename order by count(*) desc, filename limit 1"
+    ).fetchone()[0] for model in ("base_web__accounts", "base_app__app_events"))
+    # a redelivery of an accounts file: its first 5 rows dropped, one e-mail changed
+    kept = con.execute(f"select count(*) - 5 from read_parquet('{accounts_file}')").fetchone()[0]
+    con.close()
+    copy = tmp_path / "redelivery.parquet"
+    duckdb.sql(
+        f"copy (select * exclude (email), case when file_row_number = 5 then 'changed@example.com' else email end"
+        f" as email from read_parquet('{accounts_file}', file_row_number = true) where file_row_number >= 5"
+        f" order by file_row_number) to '{copy}' (format parquet)")
+    duckdb.sql(f"copy (select * exclude (file_row_number) from read_parquet('{copy}')) to '{accounts_file}'"
+               " (format parquet)")
+    copy.unlink()
+    Path(events_file).unlink()
+    build(raw, db, "--target-path", str(tmp_path / "target"))
+    assert files_read(tmp_path / "target", "base_web__accounts")  # read the redelivered file, not everything
+    build(raw, full, "--full-refresh")
+    assert differences(db, full, staging_relations(db)) == {}
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute(f"select count(*) from staging.base_app__app_events where filename = '{events_file}'"
+                       ).fetchone()[0] == 0
+    assert con.execute(f"select count(*), count(case when email_raw = 'changed@example.com' then 1 end)"
+                       f" from staging.base_web__accounts where filename = '{accounts_file}'").fetchone() == (kept, 1)
+    assert con.execute(f"select count(*) from staging.load_manifest_progress where filename = '{events_file}'"
+                       ).fetchone()[0] == 0
+    con.close()
+
+
+def test_d_failed_model_records_nothing(daily, tmp_path):
+    raw, db = tmp_path / "raw", tmp_path / "failed.duckdb"
+    shutil.copytree(daily.raw, raw)
+    shutil.copy(daily.db, db)
+    build(raw, db)
+    events = sorted((raw / "app" / "app_events").glob("load_date=*"))[-1]
+    bad = events.parent / "load_date=2099-01-01"  # any new load: the model fails on its amount
+    bad.mkdir()
+    duckdb.sql(f"copy (select 'E-bad' as event_id, 'U1' as app_user_id, 'purchase' as event_type,"
+               f" '2024-01-01 10:00:00' as event_at, 'AO1' as order_id, 'not a number' as amount)"
+               f" to '{bad / 'part-0.parquet'}' (format parquet)")
+
+    def state() -> tuple:
+        con = duckdb.connect(str(db), read_only=True)
+        progress = con.execute("select * exclude (processed_at) from staging.load_manifest_progress"
+                               " where model_name = 'base_app__app_events' order by filename").fetchall()
+        rows = con.execute("select count(*) from staging.base_app__app_events").fetchone()[0]
+        con.close()
+        return progress, rows
+
+    saved = state()
+    result = dbt("build", raw, db, *SELECT)
+    assert result.returncode != 0 and "base_app__app_events" in result.stdout
+    assert state() == saved
+    shutil.rmtree(bad)
+    build(raw, db)
+    assert state() == saved
+
+
+def test_e_reconciliation_holds_after_the_daily_run(daily):
+    con = duckdb.connect(str(daily.db), read_only=True)
+    rows = con.execute(
+        "select source_name, table_name, raw_row_count, staged_row_count + superseded_row_count"
+        " + duplicate_row_count + quarantined_row_count from quality.fct_raw_table_reconciliation").fetchall()
+    assert len(rows) == 16
+    for source, table, raw_rows, accounted in rows:
+        files = list((daily.raw / source / table).glob("load_date=*/*.parquet"))
+        delivered = con.execute("select count(*) from read_parquet(?)", [[str(f) for f in files]]).fetchone()[0] \
+            if files else 0
+        assert raw_rows == delivered == accounted, (source, table, raw_rows, delivered, accounted)
+    con.close()

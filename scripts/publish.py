@@ -1,7 +1,8 @@
 """Publish an audited build as the files readers use (write-audit-publish), and roll back to the previous one.
 
-One build becomes three files, each written fresh table by table (so no byte of an unpublished table,
-a dropped row or a dbt temp table is left in free blocks) and put in place by an atomic rename:
+One build becomes three files, each put in place by an atomic rename. The two files readers open are
+written fresh table by table (so no byte of an unpublished table, a dropped row or a dbt temp table is
+left in free blocks); the state is the audited build file itself, copied whole:
 
 The BI and restricted files are written in DuckDB 1.4's storage format, so that the DuckDB 1.4 and 1.5
 clients BI tools bundle can open them.
@@ -10,10 +11,15 @@ clients BI tools bundle can open them.
   privacy, with table and column comments. No clear personal data (dim_customers holds salted hashes).
 - `warehouse/customer360_restricted.duckdb`, owner-only (0600): schema restricted, the clear contact
   data that activation needs, for customers who may still be contacted.
-- `warehouse/.state/customer360.state.duckdb`, owner-only: everything but staging and intermediate
-  (which every build recomputes from the raw files). The next build starts from a copy of it, so
-  incremental models and snapshots continue from the last audited state, never from a scratch file
-  that a failed run wrote to.
+- `warehouse/.state/customer360.state.duckdb`, owner-only: the audited build file, checkpointed and
+  copied as one file (staging and intermediate included, so the incremental base models and their load
+  manifest carry over). The next build starts from a copy of it, so incremental models and snapshots
+  continue from the last audited state, never from a scratch file that a failed run wrote to.
+  Privacy contract of the state: it holds what the raw files hold, parsed. An erased person's data is in
+  it only in the staging and intermediate schemas, and only while the raw files still deliver it: when a
+  source removes the rows (a redelivered file without them, or a removed file), the next build's load
+  manifest redoes that file and drops them. Like the build file, its free blocks may keep bytes of rows
+  a build deleted; it is read by this project alone, never by BI clients.
 
 Each file's previous version is kept as `<name>.previous.duckdb` (`make rollback` swaps them back).
 Customers erased by the new build are removed from the previous restricted and state copies too, so
@@ -30,6 +36,7 @@ import fcntl
 import json
 import os
 import re
+import shutil
 import sys
 import time
 from contextlib import contextmanager
@@ -43,7 +50,8 @@ DEFAULT_WAREHOUSE = Path("warehouse/customer360.duckdb")
 
 BI_SCHEMAS = ("core", "marketing", "quality", "privacy")
 RESTRICTED_SCHEMAS = ("restricted",)
-UNPUBLISHED_SCHEMAS = ("staging", "intermediate")  # recomputed by every build; they hold raw clear data
+# raw clear data, parsed: never in the BI or restricted files, only in the state (the whole build file)
+UNPUBLISHED_SCHEMAS = ("staging", "intermediate")
 DBT_TEMP_TABLE = re.compile(r"__dbt_(tmp|backup)")
 # The files clients open are written in the storage format of DuckDB 1.4 (file version 67), which
 # DuckDB 1.4.x and 1.5.x, and the BI tools that bundle them, can read; DuckDB 2.0's own format (999)
@@ -262,6 +270,33 @@ def copy_schemas(con: duckdb.DuckDBPyConnection, source: str, dest_path: Path, s
     return len(written)
 
 
+def copy_build_file(build_db: Path, dest_path: Path) -> int:
+    """Copy the build file whole (its WAL folded in first) to `dest_path`, owner-only, without dbt temp
+    tables, fsynced; returns the number of relations it holds."""
+    if build_db.with_name(build_db.name + ".wal").exists():
+        con = duckdb.connect(str(build_db))
+        con.execute("checkpoint")
+        con.close()
+    dest_path.unlink(missing_ok=True)
+    descriptor = os.open(dest_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with open(build_db, "rb") as source, os.fdopen(descriptor, "wb") as dest:
+        shutil.copyfileobj(source, dest, 16 * 2**20)
+    con = duckdb.connect(str(dest_path))
+    try:
+        # a temp table a killed dbt run left is nothing the next build may start from
+        for schema, name in con.execute("select schema_name, table_name from duckdb_tables() "
+                                        "where regexp_matches(table_name, ?)", [DBT_TEMP_TABLE.pattern]).fetchall():
+            con.execute(f"drop table {quote(schema)}.{quote(name)}")
+        con.execute("checkpoint")
+        count = con.execute("select (select count(*) from duckdb_tables())"
+                            " + (select count(*) from duckdb_views() where not internal)").fetchone()[0]
+    finally:
+        con.close()
+    with open(dest_path, "rb+") as handle:
+        os.fsync(handle.fileno())
+    return count
+
+
 def assert_bi_types(con: duckdb.DuckDBPyConnection, source: str, schemas: list[str]) -> None:
     """Refuse a build whose BI marts hold a type outside BI_TYPES, a `*_date` that is not a DATE or an
     `*_at` that is not a naive TIMESTAMP: the SQL marts' contracts stop most such drift in dbt, but not
@@ -355,11 +390,12 @@ def publish(build_db: Path, warehouse: Path, require_audit: bool = True) -> dict
             plan = {
                 target.restricted: list(RESTRICTED_SCHEMAS),
                 target.bi: list(BI_SCHEMAS),
-                target.state: [s for s in all_schemas if s not in UNPUBLISHED_SCHEMAS],
             }
             assert_bi_types(con, "build", [s for s in plan[target.bi] if s in all_schemas])
             counts = {}
             for path, mode in target.files():
+                if path == target.state:
+                    continue
                 fresh = path.with_name(path.name + ".publishing")
                 counts[path] = copy_schemas(con, "build", fresh, [s for s in plan[path] if s in all_schemas],
                                             storage_version=target.storage_version(path))
@@ -367,6 +403,7 @@ def publish(build_db: Path, warehouse: Path, require_audit: bool = True) -> dict
             erased = erased_customers(con, "build")
         finally:
             con.close()
+        counts[target.state] = copy_build_file(build_db, target.state.with_name(target.state.name + ".publishing"))
         for path, _ in target.files():
             if path.exists():
                 keep = path.with_name(path.name + ".keeping")

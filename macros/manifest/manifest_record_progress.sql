@@ -5,6 +5,12 @@
 {% macro manifest_record_progress() -%}
     {%- set source_name = model.name.split('__')[0][5:] -%}
     {%- set table_name = model.name.split('__')[1] -%}
+    {#- a first build of a base model selected without the manifest models records nothing: its next
+        incremental run asks for them (raw_source_increment) -#}
+    {%- if execute and (load_relation(ref('load_manifest')) is none
+        or load_relation(ref('load_manifest_progress')) is none) -%}
+        {{ return('') }}
+    {%- endif %}
     delete from {{ this }} as stored
     where not exists (
         select 1

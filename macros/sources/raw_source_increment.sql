@@ -6,6 +6,13 @@
 {% macro raw_source_increment(source_name, table_name, columns) -%}
     {%- set id_column = (raw_tables() | selectattr('source', 'equalto', source_name)
         | selectattr('table', 'equalto', table_name) | first)['id'] -%}
+    {%- for manifest_model in ('load_manifest', 'load_manifest_progress') -%}
+        {%- if load_relation(ref(manifest_model)) is none -%}
+            {{ exceptions.raise_compiler_error(model.name ~ " is incremental on staging." ~ manifest_model
+                ~ ", which is not built: build it too (dbt build --select +" ~ model.name
+                ~ "), or use --full-refresh") }}
+        {%- endif -%}
+    {%- endfor -%}
     {%- set work = manifest_work_files(source_name, table_name, id_column) -%}
     {%- if not work.read -%}
         (

@@ -1,14 +1,15 @@
 {#- One row per raw file of every enabled raw table (raw_tables()): source_name, table_name, load_date,
     filename, row_count, file_size and a fingerprint that changes when a file is rewritten. Read from the
     Parquet footers and the file system only, never from the data pages, so it costs milliseconds a day. -#}
-{% macro load_manifest_files() -%}
-    {{ return(adapter.dispatch('load_manifest_files', 'customer360')()) }}
+{% macro load_manifest_files(source_name=none, table_name=none) -%}
+    {{ return(adapter.dispatch('load_manifest_files', 'customer360')(source_name, table_name)) }}
 {%- endmacro %}
 
-{% macro duckdb__load_manifest_files() -%}
+{% macro duckdb__load_manifest_files(source_name, table_name) -%}
     {%- set available = [] -%}
     {%- if execute -%}
-        {%- for raw in raw_tables() if source_is_available(raw.source, raw.table) -%}
+        {%- for raw in raw_tables() if (source_name is none or raw.source == source_name)
+            and (table_name is none or raw.table == table_name) and source_is_available(raw.source, raw.table) -%}
             {%- do available.append(raw) -%}
         {%- endfor -%}
     {%- endif -%}
@@ -42,7 +43,7 @@
 {%- endmacro %}
 
 {#- Engines without file-system functions (Spark reads registered tables) list the files from the data. -#}
-{% macro default__load_manifest_files() -%}
+{% macro default__load_manifest_files(source_name, table_name) -%}
     select
         cast(null as varchar) as source_name,
         cast(null as varchar) as table_name,
@@ -52,7 +53,8 @@
         cast(null as bigint) as file_size,
         cast(null as varchar) as fingerprint
     where 1 = 0
-    {%- for raw in raw_tables() if var(raw.source ~ '_enabled', true) %}
+    {%- for raw in raw_tables() if var(raw.source ~ '_enabled', true)
+        and (source_name is none or raw.source == source_name) and (table_name is none or raw.table == table_name) %}
     union all
     select
         '{{ raw.source }}' as source_name,

@@ -7,14 +7,13 @@
     {%- set table_name = model.name.split('__')[1] -%}
     {#- a first build of a base model selected without the manifest models records nothing: its next
         incremental run asks for them (raw_source_increment) -#}
-    {%- if execute and (load_relation(ref('load_manifest')) is none
-        or load_relation(ref('load_manifest_progress')) is none) -%}
+    {%- if execute and load_relation(ref('load_manifest_progress')) is none -%}
         {{ return('') }}
     {%- endif %}
     delete from {{ this }} as stored
     where not exists (
         select 1
-        from {{ ref('load_manifest') }} as current_files
+        from ({{ load_manifest_files(source_name, table_name) }}) as current_files
         where
             current_files.source_name = '{{ source_name }}'
             and current_files.table_name = '{{ table_name }}'
@@ -33,6 +32,6 @@
         fingerprint,
         row_count,
         {{ utc_now() }}
-    from {{ ref('load_manifest') }}
+    from ({{ load_manifest_files(source_name, table_name) }}) as current_files
     where source_name = '{{ source_name }}' and table_name = '{{ table_name }}'
 {%- endmacro %}

@@ -10,7 +10,7 @@
     {%- set kinds = run_query(
         "select kind, filename from (
             select 'new' as kind, current_files.filename
-            from " ~ ref('load_manifest') ~ " as current_files
+            from (" ~ load_manifest_files(source_name, table_name) ~ ") as current_files
             where current_files.source_name = '" ~ source_name ~ "' and current_files.table_name = '" ~ table_name ~ "'
               and not exists (
                   select 1 from " ~ ref('load_manifest_progress') ~ " as processed
@@ -22,7 +22,7 @@
             from " ~ ref('load_manifest_progress') ~ " as processed
             where processed.model_name = '" ~ model.name ~ "'
               and not exists (
-                  select 1 from " ~ ref('load_manifest') ~ " as current_files
+                  select 1 from (" ~ load_manifest_files(source_name, table_name) ~ ") as current_files
                   where current_files.source_name = '" ~ source_name ~ "' and current_files.table_name = '" ~ table_name ~ "'
                     and current_files.filename = processed.filename
                     and current_files.fingerprint = processed.fingerprint)

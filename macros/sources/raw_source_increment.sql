@@ -6,7 +6,7 @@
 {% macro raw_source_increment(source_name, table_name, columns) -%}
     {%- set id_column = (raw_tables() | selectattr('source', 'equalto', source_name)
         | selectattr('table', 'equalto', table_name) | first)['id'] -%}
-    {%- for manifest_model in ('load_manifest', 'load_manifest_progress') -%}
+    {%- for manifest_model in ['load_manifest_progress'] -%}
         {%- if load_relation(ref(manifest_model)) is none -%}
             {{ exceptions.raise_compiler_error(model.name ~ " is incremental on staging." ~ manifest_model
                 ~ ", which is not built: build it too (dbt build --select +" ~ model.name

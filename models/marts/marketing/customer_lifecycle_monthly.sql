@@ -5,9 +5,6 @@
         pre_hook="{{ delete_changed_history_months() }}"
     )
 }}
-{% if is_incremental() %}
-    {% set first_changed_month = first_changed_history_month_literal() %}
-{% endif %}
 -- One row per calendar month and lifecycle stage (of customers who had bought by the month end):
 -- customers in the stage at the month end, their share, and how many entered the stage that month.
 -- The monthly stage counts of the report. Incremental by month, like customer_lifecycle_transitions.
@@ -21,9 +18,6 @@ history as (
         lifecycle_stage,
         history_processed_at
     from {{ ref('customer_rfm_history') }}
-    {% if is_incremental() %}
-        where calendar_month_end_date >= {{ first_changed_month }}
-    {% endif %}
 ),
 
 transitions as (
@@ -31,8 +25,40 @@ transitions as (
         calendar_month_end_date,
         to_stage
     from {{ ref('customer_lifecycle_transitions') }}
+),
+
+{% if is_incremental() %}
+    stored_months as (
+        select
+            calendar_month_end_date,
+            history_processed_at
+        from {{ this }}
+    ),
+
+    first_changed_month as (
+        select {{ first_changed_history_month('history', 'stored_months') }} as calendar_month_end_date
+    ),
+{% endif %}
+
+history_to_redo as (
+    select
+        calendar_month_end_date,
+        month_end_date,
+        lifecycle_stage,
+        history_processed_at
+    from history
     {% if is_incremental() %}
-        where calendar_month_end_date >= {{ first_changed_month }}
+        where calendar_month_end_date >= (select calendar_month_end_date from first_changed_month)
+    {% endif %}
+),
+
+transitions_to_redo as (
+    select
+        calendar_month_end_date,
+        to_stage
+    from transitions
+    {% if is_incremental() %}
+        where calendar_month_end_date >= (select calendar_month_end_date from first_changed_month)
     {% endif %}
 ),
 
@@ -42,7 +68,7 @@ months as (
         max(month_end_date) as month_end_date,
         max(history_processed_at) as history_processed_at,
         count(*) as month_customers
-    from history
+    from history_to_redo
     group by calendar_month_end_date
 ),
 
@@ -58,7 +84,7 @@ stage_counts as (
         calendar_month_end_date,
         lifecycle_stage,
         count(*) as customers
-    from history
+    from history_to_redo
     group by calendar_month_end_date, lifecycle_stage
 ),
 
@@ -67,7 +93,7 @@ entries as (
         calendar_month_end_date,
         to_stage as lifecycle_stage,
         count(*) as entered_customers
-    from transitions
+    from transitions_to_redo
     group by calendar_month_end_date, to_stage
 ),
 

@@ -5,9 +5,6 @@
         pre_hook="{{ delete_changed_history_months() }}"
     )
 }}
-{% if is_incremental() %}
-    {% set first_changed_month = first_changed_history_month_literal() %}
-{% endif %}
 -- One row per change of a customer's lifecycle stage between consecutive month ends of
 -- customer_rfm_history (from_stage 'prospect' for the first month with a purchase).
 -- Incremental by month: the months customer_rfm_history computed again since the last run are
@@ -22,8 +19,33 @@ history as (
         lifecycle_stage,
         history_processed_at
     from {{ ref('customer_rfm_history') }}
+),
+
+{% if is_incremental() %}
+    stored_transitions as (
+        select
+            calendar_month_end_date,
+            history_processed_at
+        from {{ this }}
+    ),
+
+    first_changed_month as (
+        select {{ first_changed_history_month('history', 'stored_transitions') }} as calendar_month_end_date
+    ),
+{% endif %}
+
+history_to_redo as (
+    select
+        customer_id,
+        calendar_month_end_date,
+        month_end_date,
+        lifecycle_stage,
+        history_processed_at
+    from history
     {% if is_incremental() %}
-        where calendar_month_end_date >= {{ dbt.dateadd('month', -1, first_changed_month) }}
+        where calendar_month_end_date >= (
+            select {{ dbt.dateadd('month', -1, 'calendar_month_end_date') }} from first_changed_month
+        )
     {% endif %}
 ),
 
@@ -36,7 +58,7 @@ with_previous as (
         history_processed_at,
         lag(lifecycle_stage) over (partition by customer_id order by month_end_date) as previous_stage,
         lag(calendar_month_end_date) over (partition by customer_id order by month_end_date) as previous_month
-    from history
+    from history_to_redo
 ),
 
 changes as (
@@ -57,7 +79,7 @@ final as (
     from changes
     {% if is_incremental() %}
         -- the month before was read for its stage only
-        where calendar_month_end_date >= {{ first_changed_month }}
+        where calendar_month_end_date >= (select calendar_month_end_date from first_changed_month)
     {% endif %}
 )
 

@@ -1,0 +1,8 @@
+{#- Pre-hook of the append-only models derived month by month from customer_rfm_history: on an incremental
+    run, delete the months the run redoes, so a row the new history no longer gives does not stay. -#}
+{% macro delete_changed_history_months() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where calendar_month_end_date >= {{ first_changed_history_month(ref('customer_rfm_history'), this) }}
+    {%- endif -%}
+{%- endmacro %}

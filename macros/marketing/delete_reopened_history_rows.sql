@@ -8,7 +8,7 @@
 {% macro delete_reopened_history_rows() -%}
     {%- if is_incremental() -%}
         {%- set reopening_days -%}
-            {{ history_reopening_days(ref('customer_purchase_days'), ref('customer_id_merges')) }}
+            {{ history_reopening_days(ref('int_customers__purchase_days'), ref('customer_id_merges')) }}
         {%- endset -%}
         {%- set merged_away -%}
             select old_customer_id from {{ ref('customer_id_merges') }}

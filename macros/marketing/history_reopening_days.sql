@@ -1,5 +1,5 @@
 {#- customer_rfm_history's reopening days (customer_id, purchase_date): the purchase days whose content
-    customer_purchase_days changed since the history's last run (it keeps, as processed_at, the time a
+    int_customers__purchase_days changed since the history's last run (it keeps, as processed_at, the time a
     day last changed: new and late orders, redeliveries; every day of a customer with a vanished day),
     and every day of the survivors of identity merges since then. Their customers are recomputed from
     the month of the earliest one. Used by the model and by its pre-hook, which must agree. -#}

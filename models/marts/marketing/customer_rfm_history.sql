@@ -13,7 +13,7 @@
 -- seeds/rfm_score_thresholds.csv with var('rfm_scoring') = 'thresholds'), RFM segment and lifecycle
 -- stage as of the month's last day (the as-of date for the current month, which customer_rfm
 -- serves). Incremental by customer and month: a run recomputes the customers whose purchase days
--- customer_purchase_days rewrote from the month of the earliest such day (late orders reopen exactly
+-- int_customers__purchase_days rewrote from the month of the earliest such day (late orders reopen exactly
 -- the months they change, and every later month), and every customer in the months whose as-of date
 -- moved; the other customers' rows of reopened months keep their values and are only ranked again.
 -- Only rows that differ are written. Lifetime values are carried forward from the stored month
@@ -35,7 +35,7 @@ purchase_days as (
         net_amount,
         loaded_date,
         processed_at
-    from {{ ref('customer_purchase_days') }}
+    from {{ ref('int_customers__purchase_days') }}
 ),
 
 {% if is_incremental() %}
@@ -84,7 +84,7 @@ segment_cells as (
 ),
 
 as_of as (
-    select {{ analytics_as_of_date(ref('customer_purchase_days')) }} as as_of_date
+    select {{ analytics_as_of_date(ref('int_customers__purchase_days')) }} as as_of_date
 ),
 
 {% if is_incremental() %}

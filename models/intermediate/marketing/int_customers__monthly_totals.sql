@@ -157,15 +157,16 @@ kept_base as (
             and processed.calendar_month_end_date = work_list.base_month_end_date
 ),
 {% else %}
-    base_months as (
-        select cast('9999-12-31' as date) as first_moved_month_end_date
-    ),
-
     work_list as (
         select distinct
             customer_id,
             cast('1900-01-01' as date) as base_month_end_date
         from purchase_days
+    ),
+
+    kept_base as (
+        select customer_id from work_list
+        where false
     ),
 {% endif %}
 
@@ -191,9 +192,7 @@ base as (
     inner join work_list on purchase_days.customer_id = work_list.customer_id
     where
         purchase_days.purchase_date <= work_list.base_month_end_date
-        {% if is_incremental() %}
-            and purchase_days.customer_id not in (select kept_base.customer_id from kept_base)
-        {% endif %}
+        and purchase_days.customer_id not in (select kept_base.customer_id from kept_base)
     group by purchase_days.customer_id
 ),
 

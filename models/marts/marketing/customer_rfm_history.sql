@@ -6,13 +6,16 @@
         pre_hook="{{ delete_vanished_rfm_history_rows() }}"
     )
 }}
+-- depends_on: {{ ref('int_customers__purchase_days') }}
+-- depends_on: {{ ref('customer_id_merges') }}
 -- One row per customer with a purchase and month: the month's RFM inputs (int_customers__monthly_totals)
 -- with 1-5 scores (quintiles of the month, or the fixed thresholds of seeds/rfm_score_thresholds.csv
 -- with var('rfm_scoring') = 'thresholds'), RFM segment and lifecycle stage as of the month's last day
 -- (the as-of date for the current month, which customer_rfm serves). Quintiles rank a month's whole
--- population, so a run ranks again every month from the first one whose totals were rewritten since
--- it last ran, and writes the rewritten rows and the rows whose scores moved; the pre-hook deletes the
--- rows of those months that have no totals any more (merged-away ids, moved first purchases).
+-- population, so a run ranks again every month from the first one the totals reopened since it last
+-- ran (first_reopened_rfm_history_month), and writes the rewritten rows and the rows whose scores
+-- moved; the pre-hook deletes the rows of those months that have no totals any more (merged-away
+-- ids, purchases that vanished).
 -- Conventions (macro rfm_conventions): a change needs --full-refresh of this model, the totals and
 -- their children.
 {%- set rfm = rfm_conventions() %}
@@ -93,13 +96,10 @@ last_run as (
 ),
 
 ranked_months as (
-    -- every month from the first one with totals rewritten since the last run (their populations changed)
+    -- every month from the first reopened one: their populations changed
     select monthly_totals.*
     from monthly_totals
-    where monthly_totals.calendar_month_end_date >= (
-        select min(rewritten.calendar_month_end_date) from monthly_totals as rewritten
-        where rewritten.processed_at > (select last_run.history_processed_at from last_run)
-    )
+    where monthly_totals.calendar_month_end_date >= {{ first_reopened_rfm_history_month() }}
 ),
 {% else %}
     ranked_months as (

@@ -52,8 +52,8 @@ APPEND_HORIZON_DAYS = 730
 # The BTYD path's models under their current and their former names (issue 19 moves the building blocks
 # to models/intermediate/marketing); each role is the first name found in the build's run_results.json.
 BTYD_PATH_MODELS = {
-    "purchase_days": ("int_customers__purchase_days", "int_marketing__purchase_days", "customer_purchase_days"),
-    "order_summary": ("int_customers__order_summary", "int_marketing__order_summary", "customer_order_summary"),
+    "purchase_days": ("int_customers__purchase_days", "customer_purchase_days"),
+    "order_summary": ("int_customers__order_summary", "customer_order_summary"),
     "btyd_summary": ("customer_btyd_summary", "int_customers__btyd_summary"),
 }
 # The targets of issue 19, stated for 1M customers and 3 years of history on this 2-core machine.

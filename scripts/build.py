@@ -149,7 +149,7 @@ def published_as_of(warehouse: Path) -> tuple[date | None, bool, date | None]:
         setting, last_purchase = con.execute(
             "select (select try_cast(nullif(setting_value, '') as date) from quality.build_settings"
             "        where setting_name = 'analytics_as_of_date'),"
-            " (select max(purchase_date) from marketing.customer_purchase_days)"
+            " (select max(purchase_date) from marketing.int_customers__purchase_days)"
         ).fetchone()
     except duckdb.CatalogException:
         return None, False, None
@@ -184,7 +184,7 @@ def check_built_as_of(as_of: date | None, build_db: Path) -> None:
         return
     con = duckdb.connect(str(build_db), read_only=True)
     try:
-        first = con.execute("select min(purchase_date) from marketing.customer_purchase_days").fetchone()[0]
+        first = con.execute("select min(purchase_date) from marketing.int_customers__purchase_days").fetchone()[0]
     except duckdb.CatalogException:  # a --select that built no marketing mart
         return
     finally:

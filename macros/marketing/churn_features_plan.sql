@@ -14,7 +14,7 @@
       will do).
     Only called on incremental runs at execution time. -#}
 {% macro churn_features_plan() %}
-    {% set purchase_days = ref('customer_purchase_days') %}
+    {% set purchase_days = ref('int_customers__purchase_days') %}
     {% set bounds_query %}
         select
             (

@@ -1,6 +1,6 @@
 {#- var('clv_calibration_end') checked: none when unset, else the date as 'YYYY-MM-DD'. It must be a
     date before the as-of date, since the validation's holdout is the days after it; anything else stops
-    the build with one line. Called when customer_btyd_summary is compiled, after customer_purchase_days
+    the build with one line. Called when customer_btyd_summary is compiled, after int_customers__purchase_days
     is built, so that the as-of date can be read before customer_clv_fits runs (a Python model can only
     fail with a traceback). -#}
 {% macro clv_calibration_end(purchase_days_relation) -%}

@@ -155,7 +155,7 @@ def publish_state(tmp_path: Path, setting: str | None, last_purchase: str) -> No
     con.execute("create schema quality; create schema marketing")
     con.execute("create table quality.build_settings as select 'analytics_as_of_date' as setting_name,"
                 " cast(? as varchar) as setting_value", [setting])
-    con.execute("create table marketing.customer_purchase_days as select date '2024-01-05' as purchase_date"
+    con.execute("create table marketing.int_customers__purchase_days as select date '2024-01-05' as purchase_date"
                 " union all select cast(? as date)", [last_purchase])
     con.close()
 

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import dbt, run
 
-MARKETING_MODELS = ["customer_purchase_days", "customer_order_summary", "customer_btyd_summary", "customer_rfm",
+MARKETING_MODELS = ["int_customers__purchase_days", "int_customers__order_summary", "customer_btyd_summary", "customer_rfm",
                     "customer_lifecycle", "customer_rfm_history", "customer_lifecycle_transitions", "churn_features"]
 # Fitted once per month (calibration month, newly labelled month) and kept: a full refresh refits on data
 # that late orders and identity merges have touched since, so these agree within a tolerance, not exactly.
@@ -82,7 +82,7 @@ def test_btyd_summary_as_of_a_past_date_equals_pandas(warehouse, orders, sample_
     db = tmp_path / "as_of.duckdb"
     shutil.copy(warehouse, db)
     result = run(
-        [BIN / "dbt", "run", "--target", "ci", "--select", "customer_order_summary", "customer_btyd_summary",
+        [BIN / "dbt", "run", "--target", "ci", "--select", "int_customers__order_summary", "customer_btyd_summary",
          "--full-refresh",
          "--vars", json.dumps({"raw_root": str(sample_raw), "analytics_as_of_date": as_of.strftime("%Y-%m-%d")})],
         env={"C360_BUILD_DB": str(db)},
@@ -291,7 +291,7 @@ def test_daily_runs_late_in_a_month_equal_a_full_refresh(sample_raw, tmp_path):
         " where history_processed_at = (select max(history_processed_at) from marketing.customer_rfm_history)"
     ).fetchone()[0]
     newest_as_of = con.execute("select max(as_of_date) from marketing.churn_features").fetchone()[0]
-    data_end = con.execute("select max(purchase_date) from marketing.customer_purchase_days").fetchone()[0]
+    data_end = con.execute("select max(purchase_date) from marketing.int_customers__purchase_days").fetchone()[0]
     con.close()
     assert months_written == 1, "the last day rewrote more than the current month"
     assert newest_as_of == data_end.replace(day=1), "the month's settled churn features are missing"
@@ -472,7 +472,8 @@ def test_lifetime_purchase_day_rfm_equals_pandas_ntile(warehouse, orders, sample
     db = tmp_path / "lifetime.duckdb"
     shutil.copy(warehouse, db)
     variables = {"rfm_window_days": "lifetime", "rfm_frequency_unit": "purchase_days"}
-    models = ["--select", "customer_rfm_history", "customer_rfm"]
+    # the conventions shape the monthly totals, which the history scores
+    models = ["--select", "int_customers__monthly_totals", "customer_rfm_history", "customer_rfm"]
     result = dbt_with_vars("run", sample_raw, db, variables, *models, "--full-refresh")
     assert result.returncode == 0, result.stdout[-3000:]
 

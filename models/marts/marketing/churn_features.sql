@@ -58,7 +58,7 @@ purchase_days as (
         purchase_date,
         order_count,
         loaded_date
-    from {{ ref('customer_purchase_days') }}
+    from {{ ref('int_customers__purchase_days') }}
     {% if is_incremental() %}
         where purchase_date >= {{ plan.read_from }}
     {% endif %}

@@ -120,7 +120,7 @@ def model(dbt, session):
     holdout_end = dbt.ref("customer_btyd_summary").aggregate("max(as_of_date)").fetchall()[0][0]
     holdout_days = (holdout_end - calibration_end).days
 
-    summary = dbt.ref("customer_purchase_days").query(
+    summary = dbt.ref("int_customers__purchase_days").query(
         "purchase_days", CALIBRATION_HOLDOUT_SQL.format(calibration_end=calibration_end, holdout_end=holdout_end)
     ).df()
     summary["predicted"] = predicted_purchase_days(summary, fit, holdout_days)

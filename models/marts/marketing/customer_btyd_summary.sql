@@ -5,11 +5,11 @@
 -- frequency = purchase days after the first; recency = days from the first to the last purchase day;
 -- T = days from the first purchase day to the as-of date; monetary_value = mean of the repeat
 -- purchase days' summed net amounts (0 without repeat purchases).
--- A view over the per-customer state of customer_order_summary (same as-of date): T moves for every
+-- A view over the per-customer state of int_customers__order_summary (same as-of date): T moves for every
 -- customer every day, so it is derived from the buyers' small rows, not from their purchase days;
 -- customer_clv stores these columns with the scores made from them.
 -- var('clv_calibration_end') is checked here, the last SQL model before customer_clv_fits uses it.
-{%- do clv_calibration_end(ref('customer_purchase_days')) %}
+{%- do clv_calibration_end(ref('int_customers__purchase_days')) %}
 with
 
 order_summary as (
@@ -19,11 +19,11 @@ order_summary as (
         last_order_date,
         purchase_day_count,
         repeat_sales_amount
-    from {{ ref('customer_order_summary') }}
+    from {{ ref('int_customers__order_summary') }}
 ),
 
 as_of as (
-    select {{ analytics_as_of_date(ref('customer_purchase_days')) }} as as_of_date
+    select {{ analytics_as_of_date(ref('int_customers__purchase_days')) }} as as_of_date
 ),
 
 final as (

@@ -32,7 +32,7 @@ contacts as (
     where
         group_name = 'target'
         and customer_id is not null
-        and campaign_start_date < {{ analytics_as_of_date(ref('customer_purchase_days')) }}
+        and campaign_start_date < {{ analytics_as_of_date(ref('int_customers__purchase_days')) }}
 ),
 
 events as (
@@ -44,7 +44,7 @@ events as (
         event_type in (
             'order', 'app_open', 'product_view', 'add_to_cart', 'campaign_open', 'campaign_click', 'campaign_convert'
         )
-        and cast(event_at as date) < {{ analytics_as_of_date(ref('customer_purchase_days')) }}
+        and cast(event_at as date) < {{ analytics_as_of_date(ref('int_customers__purchase_days')) }}
 ),
 
 -- the rank breaks ties of the best channel (a segment that never converted on two channels gives its

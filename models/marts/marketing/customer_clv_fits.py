@@ -13,7 +13,7 @@ without repeat purchase days, or whose repeat days are all zero-value purchases,
 and counted in customers_left_out_of_spend_fit.
 
 Model validation: with var('clv_calibration_end') set, the fit is made on the purchases up to that
-date instead (read from customer_purchase_days, so no --full-refresh is needed) and clv_model_validation
+date instead (read from int_customers__purchase_days, so no --full-refresh is needed) and clv_model_validation
 compares its predictions with the purchases after it.
 """
 # dbt writes this model's config into its code as a Python literal: a date var given unquoted in
@@ -138,7 +138,7 @@ def model(dbt, session):
 
     import pandas as pd
 
-    summary = dbt.ref("customer_purchase_days").query("purchase_days", CALIBRATION_SQL.format(end=end)).df()
+    summary = dbt.ref("int_customers__purchase_days").query("purchase_days", CALIBRATION_SQL.format(end=end)).df()
     repeat_spenders = int(((summary["frequency"] > 0) & (summary["monetary_value"] > 0)).sum())
     if repeat_spenders < MIN_REPEAT_CUSTOMERS:
         # too little repeat buying to estimate dropout and spend: no fit rather than a wild one

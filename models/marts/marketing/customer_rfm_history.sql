@@ -3,47 +3,54 @@
         materialized='incremental',
         unique_key=['customer_id', 'calendar_month_end_date'],
         incremental_strategy='delete+insert',
-        pre_hook="{{ delete_reopened_history_rows() }}"
+        pre_hook="{{ delete_vanished_rfm_history_rows() }}"
     )
 }}
+-- depends_on: {{ ref('int_customers__purchase_days') }}
 -- depends_on: {{ ref('customer_id_merges') }}
--- depends_on: {{ ref('bridge_customer_identity') }}
--- One row per customer with a purchase and month: recency, frequency and monetary value (window and
--- lifetime), 1-5 scores (quintiles of the month, or the fixed thresholds of
--- seeds/rfm_score_thresholds.csv with var('rfm_scoring') = 'thresholds'), RFM segment and lifecycle
--- stage as of the month's last day (the as-of date for the current month, which customer_rfm
--- serves). Incremental by customer and month: a run recomputes the customers whose purchase days
--- customer_purchase_days rewrote from the month of the earliest such day (late orders reopen exactly
--- the months they change, and every later month), and every customer in the months whose as-of date
--- moved; the other customers' rows of reopened months keep their values and are only ranked again.
--- Only rows that differ are written. Lifetime values are carried forward from the stored month
--- before, so the cost does not grow with the history.
--- Conventions (macro rfm_conventions): the window is var('rfm_window_days') days or 'lifetime', the
--- frequency counts var('rfm_frequency_unit') (orders or purchase days); a change of either needs
--- --full-refresh of this model and its children (stored totals are in the old convention).
+-- One row per customer with a purchase and month: the month's RFM inputs (int_customers__monthly_totals)
+-- with 1-5 scores (quintiles of the month, or the fixed thresholds of seeds/rfm_score_thresholds.csv
+-- with var('rfm_scoring') = 'thresholds'), RFM segment and lifecycle stage as of the month's last day
+-- (the as-of date for the current month, which customer_rfm serves). Quintiles rank a month's whole
+-- population, so a run ranks again every month from the first one the totals reopened since it last
+-- ran (first_reopened_rfm_history_month), and writes the rewritten rows and the rows whose scores
+-- moved; the pre-hook deletes the rows of those months that have no totals any more (merged-away
+-- ids, purchases that vanished).
+-- Conventions (macro rfm_conventions): a change needs --full-refresh of this model, the totals and
+-- their children.
 {%- set rfm = rfm_conventions() %}
 with
 
-purchase_days as (
+monthly_totals as (
     select
         customer_id,
-        purchase_date,
-        order_count,
-        web_order_count,
-        store_order_count,
-        app_order_count,
-        net_amount,
-        loaded_date,
+        calendar_month_end_date,
+        month_end_date,
+        first_purchase_date,
+        last_purchase_date,
+        previous_purchase_date,
+        frequency_window,
+        frequency_lifetime,
+        web_orders_lifetime,
+        store_orders_lifetime,
+        app_orders_lifetime,
+        monetary_window,
+        monetary_lifetime,
+        source_loaded_date,
         processed_at
-    from {{ ref('customer_purchase_days') }}
+    from {{ ref('int_customers__monthly_totals') }}
 ),
 
 {% if is_incremental() %}
-merges as (
+stored_scores as (
     select
-        new_customer_id,
-        merged_at
-    from {{ ref('customer_id_merges') }}
+        customer_id,
+        calendar_month_end_date,
+        recency_score,
+        frequency_score,
+        monetary_score,
+        history_processed_at
+    from {{ this }}
 ),
 {% endif %}
 
@@ -83,447 +90,22 @@ segment_cells as (
         on frequency_scores.score between segments.frequency_score_min and segments.frequency_score_max
 ),
 
-as_of as (
-    select {{ analytics_as_of_date(ref('customer_purchase_days')) }} as as_of_date
-),
-
 {% if is_incremental() %}
-reopening_days as (
-    {{ history_reopening_days('purchase_days', 'merges') }}
+last_run as (
+    select max(history_processed_at) as history_processed_at from stored_scores
 ),
-
-changed_customers as (
-    select distinct customer_id from reopening_days
-),
-{% endif %}
-
-months as (
-    select distinct
-        {{ month_end('purchase_days.purchase_date') }} as calendar_month_end_date,
-        as_of.as_of_date
-    from purchase_days
-    cross join as_of
-    where purchase_days.purchase_date <= as_of.as_of_date
-),
-
-month_ends as (
-    select
-        calendar_month_end_date,
-        least(calendar_month_end_date, as_of_date) as month_end_date
-    from months
-    {% if is_incremental() %}
-    where calendar_month_end_date >= (select {{ month_end('min(purchase_date)') }} from reopening_days)
-    -- the current month again when the as-of date moved on
-    or (
-        calendar_month_end_date >= (select max(calendar_month_end_date) from {{ this }})
-        and least(calendar_month_end_date, as_of_date) > (select max(month_end_date) from {{ this }})
-    )
-    {% endif %}
-),
-
--- Lifetime totals are running sums over each customer's months. An incremental run starts them
--- from the totals this table holds for the customer's base month (see base_months), so it reads
--- only the purchase days after that month. A month's RFM window (the
--- var('rfm_window_days') days to its end) is its running total minus the total at the window's
--- start; only the start's own month is read day by day. So the cost follows the months and
--- customers written, not months x purchase days, and a daily run does not grow with the history.
-{% if is_incremental() %}
-stored_months as (
-    select distinct
-        calendar_month_end_date,
-        month_end_date
-    from {{ this }}
-),
-
-moved_months as (
-    -- months whose as-of date moved (or that are new): every customer is recomputed in them
-    select month_ends.calendar_month_end_date
-    from month_ends
-    left join stored_months on month_ends.calendar_month_end_date = stored_months.calendar_month_end_date
-    where stored_months.month_end_date is distinct from month_ends.month_end_date
-),
-
-base_months as (
-    -- the stored month whose totals a customer's running sums start from: the month before the first
-    -- reopened one for the customers whose days changed, the month before the moved months for the
-    -- others (none when no month moved: their rows are only ranked again)
-    select
-        coalesce(
-            (
-                select max(stored_months.calendar_month_end_date) from stored_months
-                where stored_months.calendar_month_end_date < (select min(month_ends.calendar_month_end_date) from month_ends)
-            ),
-            cast('1900-01-01' as date)
-        ) as changed_base_month_end_date,
-        case
-            when (select count(*) from moved_months) > 0
-                then coalesce(
-                    (
-                        select max(stored_months.calendar_month_end_date) from stored_months
-                        where stored_months.calendar_month_end_date < (select min(moved_months.calendar_month_end_date) from moved_months)
-                    ),
-                    cast('1900-01-01' as date)
-                )
-        end as unchanged_base_month_end_date,
-        coalesce(
-            (select min(moved_months.calendar_month_end_date) from moved_months), cast('9999-12-31' as date)
-        ) as first_moved_month_end_date
-),
-
-{% set base_month_of -%}
-    case
-        when {customer} in (select changed_customers.customer_id from changed_customers)
-            then base_months.changed_base_month_end_date
-        else base_months.unchanged_base_month_end_date
-    end
-{%- endset %}
-base_month_list as (
-    -- the base months (one when both are the same)
-    select changed_base_month_end_date as base_month_end_date from base_months
-    union
-    select unchanged_base_month_end_date from base_months
-),
-
-kept_base as (
-    select
-        processed.customer_id,
-        processed.first_purchase_date,
-        processed.last_purchase_date,
-        processed.previous_purchase_date,
-        processed.frequency_lifetime,
-        processed.web_orders_lifetime,
-        processed.store_orders_lifetime,
-        processed.app_orders_lifetime,
-        processed.monetary_lifetime
-    from {{ this }} as processed
-    -- the join prunes the stored months read to the two base months
-    inner join base_month_list on processed.calendar_month_end_date = base_month_list.base_month_end_date
-    cross join base_months
-    where processed.calendar_month_end_date = {{ base_month_of | replace('{customer}', 'processed.customer_id') }}
-),
-
-base as (
-    select * from kept_base
-    union all
-    -- refund-only days before a customer's first purchase (an identity or data defect) count in the
-    -- lifetime spend, as on a full refresh, although the base month has no row of the customer yet
-    select
-        purchase_days.customer_id,
-        cast(null as date) as first_purchase_date,
-        cast(null as date) as last_purchase_date,
-        cast(null as date) as previous_purchase_date,
-        0 as frequency_lifetime,
-        0 as web_orders_lifetime,
-        0 as store_orders_lifetime,
-        0 as app_orders_lifetime,
-        sum(purchase_days.net_amount) as monetary_lifetime
-    from purchase_days
-    cross join base_months
-    where
-        purchase_days.purchase_date <= {{ base_month_of | replace('{customer}', 'purchase_days.customer_id') }}
-        and purchase_days.customer_id not in (select kept_base.customer_id from kept_base)
-    group by purchase_days.customer_id
-),
-
-{% else %}
-    {% set base_month_of = "cast('1900-01-01' as date)" %}
-    base_months as (
-        select cast('9999-12-31' as date) as first_moved_month_end_date
-    ),
-
-    base as (
-        select
-            cast(null as varchar) as customer_id,
-            cast(null as date) as first_purchase_date,
-            cast(null as date) as last_purchase_date,
-            cast(null as date) as previous_purchase_date,
-            cast(null as bigint) as frequency_lifetime,
-            cast(null as bigint) as web_orders_lifetime,
-            cast(null as bigint) as store_orders_lifetime,
-            cast(null as bigint) as app_orders_lifetime,
-            cast(null as decimal(18, 2)) as monetary_lifetime
-        where false
-    ),
-
-{% endif %}
-computed_days as (
-    -- the purchase days after the base month (all of them on a full refresh)
-    select
-        purchase_days.customer_id,
-        purchase_days.purchase_date,
-        {{ month_end('purchase_days.purchase_date') }} as calendar_month_end_date,
-        purchase_days.order_count,
-        purchase_days.web_order_count,
-        purchase_days.store_order_count,
-        purchase_days.app_order_count,
-        purchase_days.net_amount
-    from purchase_days
-    cross join as_of
-    cross join base_months
-    where
-        purchase_days.purchase_date <= as_of.as_of_date
-        and purchase_days.purchase_date > {{ base_month_of | replace('{customer}', 'purchase_days.customer_id') }}
-),
-
-purchase_predecessors as (
-    -- the purchase day before each one (null before the first day computed: the base has it)
-    select
-        customer_id,
-        purchase_date,
-        lag(purchase_date) over (partition by customer_id order by purchase_date) as previous_purchase_date
-    from computed_days
-    where order_count > 0
-),
-
-customer_month_sums as (
-    select
-        customer_id,
-        calendar_month_end_date,
-        min(case when order_count > 0 then purchase_date end) as first_purchase_in_month,
-        max(case when order_count > 0 then purchase_date end) as last_purchase_in_month,
-        sum({{ rfm_frequency_units('order_count') }}) as order_count,
-        {% for channel in ['web', 'store', 'app'] %}
-            sum({{ channel }}_order_count) as {{ channel }}_order_count,
-        {% endfor %}
-        sum(net_amount) as net_amount
-    from computed_days
-    group by customer_id, calendar_month_end_date
-),
-
-customer_first_months as (
-    -- the base's customers from the month after their base month, the others from their first month
-    -- with orders or refunds
-    select
-        customer_id,
-        min(calendar_month_end_date) as first_month_end_date
-    from customer_month_sums
-    where customer_id not in (select base.customer_id from base)
-    group by customer_id
-    union all
-    select
-        base.customer_id,
-        {{ month_end(dbt.dateadd('day', 1, base_month_of | replace('{customer}', 'base.customer_id'))) }}
-            as first_month_end_date
-    from base
-    cross join base_months
-),
-
-running_totals as (
-    select
-        month_ends.calendar_month_end_date,
-        month_ends.month_end_date,
-        customer_first_months.customer_id,
-        min(customer_month_sums.first_purchase_in_month) over customer_so_far as first_purchase_after_base,
-        max(customer_month_sums.last_purchase_in_month) over customer_so_far as last_purchase_after_base,
-        sum(coalesce(customer_month_sums.order_count, 0)) over customer_so_far as frequency_after_base,
-        {% for channel in ['web', 'store', 'app'] %}
-            sum(coalesce(customer_month_sums.{{ channel }}_order_count, 0))
-                over customer_so_far as {{ channel }}_orders_after_base,
-        {% endfor %}
-        sum(coalesce(customer_month_sums.net_amount, 0)) over customer_so_far as monetary_after_base
-    from customer_first_months
-    inner join month_ends on customer_first_months.first_month_end_date <= month_ends.calendar_month_end_date
-    left join customer_month_sums
-        on
-            customer_first_months.customer_id = customer_month_sums.customer_id
-            and month_ends.calendar_month_end_date = customer_month_sums.calendar_month_end_date
-    window customer_so_far as (
-        partition by customer_first_months.customer_id
-        order by month_ends.calendar_month_end_date
-        rows between unbounded preceding and current row
-    )
-),
-
-customer_totals as (
-    select
-        running_totals.calendar_month_end_date,
-        running_totals.month_end_date,
-        running_totals.customer_id,
-        coalesce(base.first_purchase_date, running_totals.first_purchase_after_base) as first_purchase_date,
-        coalesce(running_totals.last_purchase_after_base, base.last_purchase_date) as last_purchase_date,
-        case
-            when running_totals.last_purchase_after_base is not null
-                then coalesce(purchase_predecessors.previous_purchase_date, base.last_purchase_date)
-            else base.previous_purchase_date
-        end as previous_purchase_date,
-        coalesce(base.frequency_lifetime, 0) + running_totals.frequency_after_base as frequency_lifetime,
-        {% for channel in ['web', 'store', 'app'] %}
-            coalesce(base.{{ channel }}_orders_lifetime, 0)
-            + running_totals.{{ channel }}_orders_after_base as {{ channel }}_orders_lifetime,
-        {% endfor %}
-        coalesce(base.monetary_lifetime, 0) + running_totals.monetary_after_base as monetary_lifetime
-    from running_totals
-    left join base on running_totals.customer_id = base.customer_id
-    left join purchase_predecessors
-        on
-            running_totals.customer_id = purchase_predecessors.customer_id
-            and running_totals.last_purchase_after_base = purchase_predecessors.purchase_date
-),
-
-window_starts as (
-    -- a month's window starts after window_start_date; the totals before it are those of the
-    -- latest month with data up to the start's month (the totals month), less that month's days
-    -- after the start
-    select
-        month_ends.calendar_month_end_date,
-        {{ rfm_window_start_date('month_ends.month_end_date') }} as window_start_date,
-        max(months.calendar_month_end_date) as totals_month_end_date
-    from month_ends
-    left join months
-        on months.calendar_month_end_date <= {{ month_end(rfm_window_start_date('month_ends.month_end_date')) }}
-    group by month_ends.calendar_month_end_date, month_ends.month_end_date
-),
-
-window_start_totals as (
-    -- lifetime totals at the totals months computed in this run...
-    select
-        window_starts.calendar_month_end_date,
-        customer_totals.customer_id,
-        customer_totals.frequency_lifetime,
-        customer_totals.monetary_lifetime
-    from window_starts
-    inner join customer_totals on window_starts.totals_month_end_date = customer_totals.calendar_month_end_date
-    {% if is_incremental() %}
-        union all
-        -- ...and at the months kept, from this table
-        select
-            window_starts.calendar_month_end_date,
-            processed.customer_id,
-            processed.frequency_lifetime,
-            processed.monetary_lifetime
-        from window_starts
-        cross join base_months
-        inner join {{ this }} as processed
-            on window_starts.totals_month_end_date = processed.calendar_month_end_date
-        where window_starts.totals_month_end_date <= {{ base_month_of | replace('{customer}', 'processed.customer_id') }}
-    {% endif %}
-),
-
-window_start_month_days as (
-    -- the days of the totals month after the window's start
-    select
-        window_starts.calendar_month_end_date,
-        purchase_days.customer_id,
-        sum({{ rfm_frequency_units('purchase_days.order_count') }}) as order_count,
-        sum(purchase_days.net_amount) as net_amount
-    from window_starts
-    cross join as_of
-    inner join purchase_days
-        on
-            window_starts.totals_month_end_date = {{ month_end('purchase_days.purchase_date') }}
-            and window_starts.window_start_date < purchase_days.purchase_date
-            and as_of.as_of_date >= purchase_days.purchase_date
-    group by window_starts.calendar_month_end_date, purchase_days.customer_id
-),
-
-buyer_months as (
-    select customer_totals.*
-    from customer_totals
-    -- a customer's history starts at their first purchase
-    where customer_totals.last_purchase_date is not null
-),
-
-{% if is_incremental() %}
-days_before_untotalled_window_starts as (
-    -- customers without totals at their window's totals month (not buyers by then, so not kept) can
-    -- still have refunds dated before the window (an identity or data defect; usually none)
-    select
-        buyer_months.calendar_month_end_date,
-        buyer_months.customer_id,
-        sum({{ rfm_frequency_units('purchase_days.order_count') }}) as order_count,
-        sum(purchase_days.net_amount) as net_amount
-    from buyer_months
-    inner join window_starts on buyer_months.calendar_month_end_date = window_starts.calendar_month_end_date
-    inner join purchase_days
-        on
-            buyer_months.customer_id = purchase_days.customer_id
-            and window_starts.window_start_date >= purchase_days.purchase_date
-    where not exists (
-        select 1 from window_start_totals
-        where
-            window_start_totals.calendar_month_end_date = buyer_months.calendar_month_end_date
-            and window_start_totals.customer_id = buyer_months.customer_id
-    )
-    group by buyer_months.calendar_month_end_date, buyer_months.customer_id
-),
-{% endif %}
-
-customer_months as (
-    select
-        buyer_months.calendar_month_end_date,
-        buyer_months.month_end_date,
-        buyer_months.customer_id,
-        buyer_months.first_purchase_date,
-        buyer_months.last_purchase_date,
-        buyer_months.previous_purchase_date,
-        buyer_months.frequency_lifetime - coalesce(
-            window_start_totals.frequency_lifetime - coalesce(window_start_month_days.order_count, 0),
-            {% if is_incremental() %}days_before_untotalled_window_starts.order_count,{% endif %}
-            0
-        ) as frequency_window,
-        buyer_months.frequency_lifetime,
-        {% for channel in ['web', 'store', 'app'] %}
-            buyer_months.{{ channel }}_orders_lifetime,
-        {% endfor %}
-        cast(
-            buyer_months.monetary_lifetime - coalesce(
-                window_start_totals.monetary_lifetime - coalesce(window_start_month_days.net_amount, 0),
-                {% if is_incremental() %}days_before_untotalled_window_starts.net_amount,{% endif %}
-                0
-            ) as decimal(18, 2)
-        ) as monetary_window,
-        cast(buyer_months.monetary_lifetime as decimal(18, 2)) as monetary_lifetime
-    from buyer_months
-    left join window_start_totals
-        on
-            buyer_months.customer_id = window_start_totals.customer_id
-            and buyer_months.calendar_month_end_date = window_start_totals.calendar_month_end_date
-    left join window_start_month_days
-        on
-            buyer_months.customer_id = window_start_month_days.customer_id
-            and buyer_months.calendar_month_end_date = window_start_month_days.calendar_month_end_date
-    {% if is_incremental() %}
-        left join days_before_untotalled_window_starts
-            on
-                buyer_months.customer_id = days_before_untotalled_window_starts.customer_id
-                and buyer_months.calendar_month_end_date = days_before_untotalled_window_starts.calendar_month_end_date
-    {% endif %}
-),
-
-{% set month_columns = [
-    'calendar_month_end_date', 'month_end_date', 'customer_id', 'first_purchase_date', 'last_purchase_date',
-    'previous_purchase_date', 'frequency_window', 'frequency_lifetime', 'web_orders_lifetime',
-    'store_orders_lifetime', 'app_orders_lifetime', 'monetary_window', 'monetary_lifetime'
-] %}
-{% if is_incremental() %}
-kept_months as (
-    -- rows of reopened months before the moved ones, of customers whose days did not change: their
-    -- values stand and are only ranked again with the recomputed rows
-    select
-        {% for column in month_columns %}
-            processed.{{ column }},
-        {% endfor %}
-        processed.recency_score,
-        processed.frequency_score,
-        processed.monetary_score
-    from {{ this }} as processed
-    inner join month_ends on processed.calendar_month_end_date = month_ends.calendar_month_end_date
-    cross join base_months
-    where
-        processed.calendar_month_end_date < base_months.first_moved_month_end_date
-        and processed.customer_id not in (select changed_customers.customer_id from changed_customers)
-),
-{% endif %}
 
 ranked_months as (
-    select {{ month_columns | join(', ') }}
-    from customer_months
-    {% if is_incremental() %}
-        union all
-        select {{ month_columns | join(', ') }}
-        from kept_months
-    {% endif %}
+    -- every month from the first reopened one: their populations changed
+    select monthly_totals.*
+    from monthly_totals
+    where monthly_totals.calendar_month_end_date >= {{ first_reopened_rfm_history_month() }}
 ),
+{% else %}
+    ranked_months as (
+        select * from monthly_totals
+    ),
+{% endif %}
 
 with_recency as (
     select
@@ -585,12 +167,11 @@ final as (
         scored.last_purchase_date,
         scored.previous_purchase_date,
         scored.recency_days,
-        -- running sums are HUGEINT in DuckDB, which few BI drivers read: counts are BIGINT
-        cast(scored.frequency_window as bigint) as frequency_window,
-        cast(scored.frequency_lifetime as bigint) as frequency_lifetime,
-        cast(scored.web_orders_lifetime as bigint) as web_orders_lifetime,
-        cast(scored.store_orders_lifetime as bigint) as store_orders_lifetime,
-        cast(scored.app_orders_lifetime as bigint) as app_orders_lifetime,
+        scored.frequency_window,
+        scored.frequency_lifetime,
+        scored.web_orders_lifetime,
+        scored.store_orders_lifetime,
+        scored.app_orders_lifetime,
         scored.monetary_window,
         scored.monetary_lifetime,
         scored.recency_score,
@@ -598,45 +179,27 @@ final as (
         scored.monetary_score,
         segment_cells.rfm_segment,
         scored.lifecycle_stage,
-        (select max(purchase_days.loaded_date) from purchase_days) as source_loaded_date,
+        (select max(monthly_totals.source_loaded_date) from monthly_totals) as source_loaded_date,
         {{ utc_now() }} as history_processed_at
     from scored
     left join segment_cells
         on scored.recency_score = segment_cells.recency_score and scored.frequency_score = segment_cells.frequency_score
-),
+    {% if is_incremental() %}
+        -- only rows that differ: the rewritten totals, and the other rows whose scores moved
+        left join stored_scores
+            on
+                scored.customer_id = stored_scores.customer_id
+                and scored.calendar_month_end_date = stored_scores.calendar_month_end_date
+        where
+            scored.processed_at > (select last_run.history_processed_at from last_run)
+            or stored_scores.customer_id is null
+            or scored.recency_score is distinct from stored_scores.recency_score
+            or scored.frequency_score is distinct from stored_scores.frequency_score
+            or scored.monetary_score is distinct from stored_scores.monetary_score
+    {% endif %}
+)
 
-{% if is_incremental() %}
-written as (
-    -- the recomputed rows (the pre-hook deleted the changed customers' rows of the reopened months)
-    -- and the rows of moved months, all new or different...
-    select final.*
-    from final
-    cross join base_months
-    where
-        final.customer_id in (select changed_customers.customer_id from changed_customers)
-        or final.calendar_month_end_date >= base_months.first_moved_month_end_date
-    union all
-    -- ...and the kept rows whose scores moved (nothing else of theirs can)
-    select final.*
-    from final
-    inner join kept_months
-        on
-            final.customer_id = kept_months.customer_id
-            and final.calendar_month_end_date = kept_months.calendar_month_end_date
-    where
-        final.recency_score is distinct from kept_months.recency_score
-        or final.frequency_score is distinct from kept_months.frequency_score
-        or final.monetary_score is distinct from kept_months.monetary_score
-),
-{% else %}
-    written as (
-        select * from final
-    ),
-{% endif %}
-
--- stored month by month: the months an incremental run rewrites are then contiguous row groups,
--- mostly at the table's end, cheap to delete and rewrite (scattered, they made DuckDB rewrite
--- the whole table at checkpoint: 0.75 s against 0.08 s at 100k customers), and readers of
--- one month skip the others
-select * from written
+-- stored month by month: the months a run rewrites are then contiguous row groups at the table's
+-- end, and readers of one month skip the others
+select * from final
 order by calendar_month_end_date

@@ -1,25 +1,25 @@
-{#- Pre-hook of customer_rfm_history: on an incremental run, delete the rows the run recomputes for
-    the customers whose days changed (their reopened months: a row they no longer have, such as a
-    month before a first purchase that moved, must not stay) and every row of customer ids merged
-    away by identity resolution since the last run. The model writes row by row, so rows it does not
-    write otherwise stay. The first reopened month is asked first and written as a literal, so the
-    delete reads only the months from it (the table is stored month by month); the whole table is
-    read only when ids were merged since the last run. -#}
-{% macro delete_reopened_history_rows() -%}
+{#- Pre-hook of int_customers__monthly_totals: on an incremental run, delete the rows the run recomputes
+    for the customers whose days changed (their reopened months: a row they no longer have, such as a
+    month before a first purchase that moved, must not stay) and every row of customer ids merged away
+    by identity resolution since the last run. The model writes row by row, so rows it does not write
+    otherwise stay. The first reopened month is asked first and written as a literal, so the delete
+    reads only the months from it (the table is stored month by month); the whole table is read only
+    when ids were merged since the last run. -#}
+{% macro delete_reopened_monthly_totals() -%}
     {%- if is_incremental() -%}
         {%- set reopening_days -%}
-            {{ history_reopening_days(ref('customer_purchase_days'), ref('customer_id_merges')) }}
+            {{ monthly_totals_reopening_days(ref('int_customers__purchase_days'), ref('customer_id_merges')) }}
         {%- endset -%}
         {%- set merged_away -%}
             select old_customer_id from {{ ref('customer_id_merges') }}
             where
-                merged_at > (select max(history_processed_at) from {{ this }})
+                merged_at > (select max(processed_at) from {{ this }})
                 and old_customer_id not in (select customer_id from {{ ref('bridge_customer_identity') }})
         {%- endset -%}
         {%- set bounds = run_query(
             'select (select ' ~ month_end('min(purchase_date)') ~ ' from (' ~ reopening_days ~ ') as reopening_days),'
             ~ ' (select count(*) from ' ~ ref('customer_id_merges')
-            ~ ' where merged_at > (select max(history_processed_at) from ' ~ this ~ '))'
+            ~ ' where merged_at > (select max(processed_at) from ' ~ this ~ '))'
         ).rows[0] -%}
         delete from {{ this }}
         where

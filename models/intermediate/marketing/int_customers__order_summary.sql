@@ -25,7 +25,7 @@ purchase_days as (
         sales_amount,
         net_amount,
         processed_at
-    from {{ ref('customer_purchase_days') }}
+    from {{ ref('int_customers__purchase_days') }}
 ),
 
 -- Without the var, the as-of date is the last purchase day, so every day counts: no filter, which
@@ -40,7 +40,7 @@ day_changes as (
         customer_id,
         purchase_date,
         processed_at
-    from {{ ref('customer_purchase_days') }}
+    from {{ ref('int_customers__purchase_days') }}
 ),
 
 -- Days re-processed since the last run, and days after the stored last order day that the as-of

@@ -7,16 +7,16 @@
         delete from {{ this }}
         where
             as_of_date in (
-                select distinct cast(calendar_month_end_date + interval '1 day' as date)
-                from {{ ref('customer_rfm_history') }}
+                select as_of_date
+                from {{ ref('int_customers__churn_as_of_dates') }}
                 where history_processed_at > (select max(features_processed_at) from {{ this }})
             )
             and not exists (
                 select 1
-                from {{ ref('customer_rfm_history') }} as history
+                from {{ ref('int_customers__purchase_history_features') }} as history_features
                 where
-                    history.customer_id = {{ this }}.customer_id
-                    and history.calendar_month_end_date = cast({{ this }}.as_of_date - interval '1 day' as date)
+                    history_features.customer_id = {{ this }}.customer_id
+                    and history_features.as_of_date = {{ this }}.as_of_date
             )
     {%- endif -%}
 {%- endmacro %}

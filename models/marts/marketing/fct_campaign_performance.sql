@@ -146,12 +146,12 @@ rates as (
 
 final as (
     select
-        cast({{ surrogate_key(['rates.campaign_id', 'rates.rfm_segment']) }} as varchar) as campaign_segment_id,
-        cast(rates.campaign_id as varchar) as campaign_id,
-        cast(campaigns.campaign_name as varchar) as campaign_name,
-        cast(campaigns.channel as varchar) as channel,
+        cast({{ surrogate_key(['rates.campaign_id', 'rates.rfm_segment']) }} as string) as campaign_segment_id,
+        cast(rates.campaign_id as string) as campaign_id,
+        cast(campaigns.campaign_name as string) as campaign_name,
+        cast(campaigns.channel as string) as channel,
         cast(campaigns.start_date as date) as start_date,
-        cast(rates.rfm_segment as varchar) as rfm_segment,
+        cast(rates.rfm_segment as string) as rfm_segment,
         rates.rfm_segment = 'All segments' as is_all_segments,
         cast(campaigns.start_date + {{ window_days }} as date) as attribution_end_date,
         campaigns.start_date + {{ window_days }} <= data_end.last_order_date as is_window_complete,

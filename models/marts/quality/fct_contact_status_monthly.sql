@@ -11,7 +11,7 @@ with
             '{{ table_name }}' as table_name,
             load_date,
             {{ email_status }} as email_status,
-            {{ phone_status if phone_status else 'cast(null as varchar)' }} as phone_status
+            {{ phone_status if phone_status else 'cast(null as string)' }} as phone_status
         from {{ ref(model) }}
     ),
 

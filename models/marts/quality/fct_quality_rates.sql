@@ -26,7 +26,7 @@ quarantined_rows as (
             '{{ source_name }}' as source_name,
             '{{ table_name }}' as table_name,
             {{ email_status }},
-            {{ phone_status if phone_status else 'cast(null as varchar)' }}
+            {{ phone_status if phone_status else 'cast(null as string)' }}
         from {{ ref(model) }}
     ),
 

@@ -32,7 +32,7 @@ monthly_rates as (
             '{{ measure }}' as measure,
             {{ measure }} as outcome,
             count(*) as row_count,
-            count(*) * 1.0 / sum(count(*)) over (
+            cast(count(*) as double) / sum(count(*)) over (
                 partition by date_trunc('month', load_date), source_name, table_name
             ) as row_share
         from contact_statuses

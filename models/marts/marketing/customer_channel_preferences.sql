@@ -136,7 +136,7 @@ hour_counts as (
     select
         customer_id,
         extract(hour from event_at) as event_hour,
-        isodow(event_at) as event_weekday,
+        {{ iso_weekday('event_at') }} as event_weekday,
         count(*) as event_count
     from events
     group by 1, 2, 3
@@ -157,8 +157,8 @@ hour_totals as (
 active_times as (
     select
         customer_id,
-        arg_max(event_hour, hour_total * 24 + 23 - event_hour) as most_active_hour,
-        arg_max(event_weekday, weekday_total * 8 + 7 - event_weekday) as most_active_isodow,
+        max_by(event_hour, hour_total * 24 + 23 - event_hour) as most_active_hour,
+        max_by(event_weekday, weekday_total * 8 + 7 - event_weekday) as most_active_isodow,
         sum(event_count) as activity_count
     from hour_totals
     group by 1

@@ -165,10 +165,10 @@ final as (
         -- Newcombe's hybrid score interval of p_t - p_c (from the two Wilson intervals)
         case when rates.is_measurable then cast(rates.p_t - rates.p_c as double) end as absolute_lift,
         case when rates.is_measurable then cast(rates.p_t - rates.p_c - sqrt(
-            (rates.p_t - rates.p_t_lower) ** 2 + (rates.p_c_upper - rates.p_c) ** 2
+            power(rates.p_t - rates.p_t_lower, 2) + power(rates.p_c_upper - rates.p_c, 2)
         ) as double) end as absolute_lift_lower,
         case when rates.is_measurable then cast(rates.p_t - rates.p_c + sqrt(
-            (rates.p_t_upper - rates.p_t) ** 2 + (rates.p_c - rates.p_c_lower) ** 2
+            power(rates.p_t_upper - rates.p_t, 2) + power(rates.p_c - rates.p_c_lower, 2)
         ) as double) end as absolute_lift_upper,
         case when rates.is_measurable then cast(rates.p_t / nullif(rates.p_c, 0) - 1 as double) end as relative_lift,
         case when rates.is_measurable and rates.log_ratio_se is not null then cast(

@@ -128,9 +128,10 @@ def row_counts(path: Path) -> dict[str, int]:
 
 
 def declared_types() -> dict[str, dict[str, str]]:
-    """model -> {column: data_type} as the marts' YAML declares them."""
+    """model -> {column: data_type} as the models' YAML declares them (the BI view customer_btyd_summary
+    reads intermediate building blocks that live in schema marketing, so they reach the BI file too)."""
     declared: dict[str, dict[str, str]] = {}
-    for path in (REPO / "models" / "marts").rglob("_*__models.yml"):
+    for path in (REPO / "models").rglob("_*__models.yml"):
         for model in yaml.safe_load(path.read_text()).get("models", []):
             declared[model["name"]] = {column["name"]: column.get("data_type")
                                        for column in model.get("columns", [])}

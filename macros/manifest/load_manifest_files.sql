@@ -42,7 +42,8 @@
     {%- endfor %}
 {%- endmacro %}
 
-{#- Engines without file-system functions (Spark reads registered tables) list the files from the data. -#}
+{#- Other engines without file-system functions list the files from the data of their sources (Spark reads
+    its files directly: spark__load_manifest_files below). -#}
 {% macro default__load_manifest_files(source_name, table_name) -%}
     select
         cast(null as string) as source_name,

@@ -14,13 +14,13 @@
         {%- endfor -%}
     {%- endif -%}
     select
-        cast(null as varchar) as source_name,
-        cast(null as varchar) as table_name,
+        cast(null as string) as source_name,
+        cast(null as string) as table_name,
         cast(null as date) as load_date,
-        cast(null as varchar) as filename,
+        cast(null as string) as filename,
         cast(null as bigint) as row_count,
         cast(null as bigint) as file_size,
-        cast(null as varchar) as fingerprint
+        cast(null as string) as fingerprint
     where 1 = 0
     {%- for raw in available %}
         {%- set pattern = env_var('C360_RAW_ROOT', var('raw_root')) ~ '/' ~ raw.source ~ '/' ~ raw.table ~ '/*/*.parquet' %}
@@ -42,16 +42,17 @@
     {%- endfor %}
 {%- endmacro %}
 
-{#- Engines without file-system functions (Spark reads registered tables) list the files from the data. -#}
+{#- Other engines without file-system functions list the files from the data of their sources (Spark reads
+    its files directly: spark__load_manifest_files below). -#}
 {% macro default__load_manifest_files(source_name, table_name) -%}
     select
-        cast(null as varchar) as source_name,
-        cast(null as varchar) as table_name,
+        cast(null as string) as source_name,
+        cast(null as string) as table_name,
         cast(null as date) as load_date,
-        cast(null as varchar) as filename,
+        cast(null as string) as filename,
         cast(null as bigint) as row_count,
         cast(null as bigint) as file_size,
-        cast(null as varchar) as fingerprint
+        cast(null as string) as fingerprint
     where 1 = 0
     {%- for raw in raw_tables() if var(raw.source ~ '_enabled', true)
         and (source_name is none or raw.source == source_name) and (table_name is none or raw.table == table_name) %}
@@ -63,8 +64,37 @@
         filename,
         count(*) as row_count,
         cast(null as bigint) as file_size,
-        md5(cast(count(*) as varchar)) as fingerprint
+        md5(cast(count(*) as string)) as fingerprint
     from {{ source(raw.source, raw.table) }}
     group by load_date, filename
+    {%- endfor %}
+{%- endmacro %}
+
+{#- Spark: one pass over each table's files (raw_table_files) with the file metadata Spark keeps beside
+    every row (size and modification time), so the fingerprint changes when DuckDB's does. The row count
+    is counted, not read from the footer. -#}
+{% macro spark__load_manifest_files(source_name, table_name) -%}
+    select
+        cast(null as string) as source_name,
+        cast(null as string) as table_name,
+        cast(null as date) as load_date,
+        cast(null as string) as filename,
+        cast(null as bigint) as row_count,
+        cast(null as bigint) as file_size,
+        cast(null as string) as fingerprint
+    where 1 = 0
+    {%- for raw in raw_tables() if (source_name is none or raw.source == source_name)
+        and (table_name is none or raw.table == table_name) and source_is_available(raw.source, raw.table) %}
+    union all
+    select
+        '{{ raw.source }}' as source_name,
+        '{{ raw.table }}' as table_name,
+        cast(raw_files.load_date as date) as load_date,
+        raw_files.filename,
+        count(*) as row_count,
+        max(raw_files.file_size) as file_size,
+        md5(concat_ws('|', max(raw_files.file_size), max(raw_files.file_modified_at), count(*))) as fingerprint
+    from {{ raw_table_files(raw.source, raw.table) }} as raw_files
+    group by raw_files.load_date, raw_files.filename
     {%- endfor %}
 {%- endmacro %}

@@ -3,6 +3,10 @@
     removed file, or rows past the end of a redelivered one; delete+insert already replaced the others),
     then records the manifest's files of the table as processed by this model. -#}
 {% macro manifest_record_progress() -%}
+    {{ return(adapter.dispatch('manifest_record_progress', 'customer360')()) }}
+{%- endmacro %}
+
+{% macro default__manifest_record_progress() -%}
     {%- set source_name = model.name.split('__')[0][5:] -%}
     {%- set table_name = model.name.split('__')[1] -%}
     {#- a first build of a base model selected without the manifest models records nothing: its next
@@ -34,4 +38,11 @@
         {{ utc_now() }}
     from ({{ load_manifest_files(source_name, table_name) }}) as current_files
     where source_name = '{{ source_name }}' and table_name = '{{ table_name }}'
+{%- endmacro %}
+
+{#- Spark: the base models are tables rebuilt from every file on each run (its parquet tables have no
+    row-level delete, dbt_project.yml), so there are no stored rows of vanished files to delete and no
+    progress an incremental run would read. -#}
+{% macro spark__manifest_record_progress() -%}
+    {{ return('') }}
 {%- endmacro %}

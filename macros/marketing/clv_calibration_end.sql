@@ -24,7 +24,7 @@
         {{ exceptions.raise_compiler_error("var clv_calibration_end must be a date YYYY-MM-DD, got '" ~ value ~ "'") }}
     {%- endif -%}
     {%- if execute -%}
-        {%- set as_of = run_query('select cast(' ~ analytics_as_of_date(purchase_days_relation) ~ ' as varchar)').columns[0].values()[0] -%}
+        {%- set as_of = run_query('select cast(' ~ analytics_as_of_date(purchase_days_relation) ~ ' as string)').columns[0].values()[0] -%}
         {%- if as_of is not none and text >= as_of -%}
             {{ exceptions.raise_compiler_error(
                 "var clv_calibration_end (" ~ text ~ ") must be before the as-of date (" ~ as_of

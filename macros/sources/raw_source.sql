@@ -20,15 +20,15 @@
         {%- if source_is_available(source_name, table_name) and model.resource_type == 'model' and is_incremental() -%}
             {{ raw_source_increment(source_name, table_name, columns) }}
         {%- elif source_is_available(source_name, table_name) -%}
-            {{ adapter.dispatch('raw_contract_columns', 'customer360')(relation, columns) }}
+            {{ adapter.dispatch('raw_contract_columns', 'customer360')(raw_table_files(source_name, table_name), columns) }}
         {%- else -%}
             (
                 select
                 {%- for column in columns %}
-                    cast(null as {{ column.data_type }}) as {{ column.name }},
+                    cast(null as {{ sql_type(column.data_type) }}) as {{ column.name }},
                 {%- endfor %}
                     cast(null as date) as load_date,
-                    cast(null as varchar) as filename,
+                    cast(null as string) as filename,
                     cast(null as bigint) as file_row_number
                 where 1 = 0
             )
@@ -36,10 +36,25 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Engines without DuckDB's union by name (Spark reads registered tables with a declared schema)
-    read the relation as it is: their tables carry every column with the contract's types. -#}
+{#- Engines without DuckDB's union by name (Spark): the relation's columns are asked of the engine once
+    (a query with no rows), and each contract column is cast to its type, or is a typed null when no file
+    has it. -#}
 {% macro default__raw_contract_columns(relation, columns) -%}
-    {{ relation }}
+    {%- set present = run_query('select * from ' ~ relation ~ ' as probe limit 0').column_names | map('lower') | list -%}
+    (
+        select
+        {%- for column in columns %}
+            {%- if column.name | lower in present %}
+            cast({{ column.name }} as {{ sql_type(column.data_type) }}) as {{ column.name }},
+            {%- else %}
+            cast(null as {{ sql_type(column.data_type) }}) as {{ column.name }},
+            {%- endif %}
+        {%- endfor %}
+            load_date,
+            filename,
+            file_row_number
+        from {{ relation }} as contract_columns
+    )
 {%- endmacro %}
 
 {#- read_parquet(union_by_name) fills a column that some files lack, but not one that every file lacks;

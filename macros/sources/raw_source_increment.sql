@@ -18,10 +18,10 @@
         (
             select
             {%- for column in columns %}
-                cast(null as {{ column.data_type }}) as {{ column.name }},
+                cast(null as {{ sql_type(column.data_type) }}) as {{ column.name }},
             {%- endfor %}
                 cast(null as date) as load_date,
-                cast(null as varchar) as filename,
+                cast(null as string) as filename,
                 cast(null as bigint) as file_row_number
             where 1 = 0
         )

@@ -11,7 +11,8 @@
     )
 {%- endmacro %}
 
-{#- Engines that read registered tables (Spark) filter the table by file instead. -#}
+{#- Other engines filter the source by file. Spark never gets here: its base models are tables that read
+    every file (dbt_project.yml), so they have no incremental work list. -#}
 {% macro default__read_raw_files(files) -%}
     (select * from {{ source(model.name.split('__')[0][5:], model.name.split('__')[1]) }}
      where filename in ({{ manifest_file_literals(files) }}))

@@ -8,7 +8,8 @@
 {%- endmacro %}
 
 {% macro default__raw_files_exist(source_name, table_name) -%}
-    {#- Engines without a file-glob function (Spark reads registered tables) trust the var. -#}
+    {#- Engines without a file-glob function in SQL (Spark) trust the var: a table switched on must have
+        its folder under the raw root. -#}
     {{ return(true) }}
 {%- endmacro %}
 

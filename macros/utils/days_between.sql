@@ -10,3 +10,8 @@
 {% macro duckdb__days_between(start_date, end_date) -%}
     date_diff('day', {{ start_date }}, {{ end_date }})
 {%- endmacro %}
+
+{#- Spark's datediff is an int; bigint as DuckDB's date_diff, so contracts and comparisons see one type. -#}
+{% macro spark__days_between(start_date, end_date) -%}
+    cast(datediff({{ end_date }}, {{ start_date }}) as bigint)
+{%- endmacro %}

@@ -10,3 +10,9 @@
 {% macro duckdb__regexp_full_match(expression, pattern) -%}
     regexp_full_match({{ expression }}, {{ pattern }})
 {%- endmacro %}
+
+{#- Spark reads a backslash in a string literal as an escape ('\.' is '.'): the pattern literal's
+    backslashes are doubled so the regular expression gets them as DuckDB does. -#}
+{% macro spark__regexp_full_match(expression, pattern) -%}
+    ({{ expression }} rlike concat('^(', {{ pattern | replace('\\', '\\\\') }}, ')$'))
+{%- endmacro %}

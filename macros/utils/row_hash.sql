@@ -10,7 +10,7 @@
 {%- endmacro %}
 
 {% macro duckdb__row_hash(columns) -%}
-    cast(hash({{ columns | join(', ') }}) as varchar)
+    cast(hash({{ columns | join(', ') }}) as string)
 {%- endmacro %}
 
 {% macro spark__row_hash(columns) -%}

@@ -2,7 +2,7 @@
 {% macro surrogate_key(columns) -%}
     md5(
         {%- for column in columns %}
-        coalesce(cast({{ column }} as varchar), ''){% if not loop.last %} || '|' ||{% endif %}
+        coalesce(cast({{ column }} as string), ''){% if not loop.last %} || '|' ||{% endif %}
         {%- endfor %}
     )
 {%- endmacro %}

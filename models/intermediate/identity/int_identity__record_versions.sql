@@ -101,14 +101,14 @@ unioned as (
         cast(null as timestamp) as email_verified_at,
         cast(null as timestamp) as email_bounced_at,
         phone,
-        cast(null as varchar) as street_address,
-        cast(null as varchar) as city,
+        cast(null as string) as street_address,
+        cast(null as string) as city,
         postal_code,
         is_postal_code_valid,
         country_code,
         cast(null as date) as birth_date,
-        cast(null as varchar) as gender,
-        cast(null as varchar) as linked_web_account_id
+        cast(null as string) as gender,
+        cast(null as string) as linked_web_account_id
     from web_accounts
     union all
     select

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key=['customer_id', 'calendar_month_end_date'],
         incremental_strategy='delete+insert',
         pre_hook="{{ delete_reopened_monthly_totals() }}"

@@ -73,13 +73,13 @@ final as (
         -- a difference of two DECIMAL(18, 2) widens to (19, 2): money stays DECIMAL(18, 2)
         cast(history_with_trend.monetary_window_change_3m as decimal(18, 2)) as monetary_window_change_3m,
         coalesce(
-            history_with_trend.web_orders_lifetime * 1.0 / nullif(history_with_trend.orders_lifetime, 0), 0
+            cast(history_with_trend.web_orders_lifetime as double) / nullif(history_with_trend.orders_lifetime, 0), 0
         ) as web_order_share,
         coalesce(
-            history_with_trend.store_orders_lifetime * 1.0 / nullif(history_with_trend.orders_lifetime, 0), 0
+            cast(history_with_trend.store_orders_lifetime as double) / nullif(history_with_trend.orders_lifetime, 0), 0
         ) as store_order_share,
         coalesce(
-            history_with_trend.app_orders_lifetime * 1.0 / nullif(history_with_trend.orders_lifetime, 0), 0
+            cast(history_with_trend.app_orders_lifetime as double) / nullif(history_with_trend.orders_lifetime, 0), 0
         ) as app_order_share
     from history_with_trend
     inner join as_of_dates on history_with_trend.calendar_month_end_date = as_of_dates.calendar_month_end_date

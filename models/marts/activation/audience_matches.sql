@@ -61,7 +61,7 @@ selected as (
         {% if not loop.last %}union all{% endif %}
     {%- else %}
         select
-            cast(null as varchar) as audience_name,
+            cast(null as string) as audience_name,
             customer_id
         from attributes
         where false

@@ -44,9 +44,9 @@ latest_changes as (
         from history
     {% else %}
         select
-            cast(null as varchar) as audience_name,
-            cast(null as varchar) as customer_id,
-            cast(null as varchar) as change_type,
+            cast(null as string) as audience_name,
+            cast(null as string) as customer_id,
+            cast(null as string) as change_type,
             1 as change_rank
         where false
     {% endif %}

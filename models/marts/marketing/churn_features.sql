@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key='churn_feature_id',
         incremental_strategy='delete+insert',
         pre_hook="{{ delete_vanished_churn_features() }}"

@@ -136,7 +136,7 @@ hour_counts as (
     select
         customer_id,
         extract(hour from event_at) as event_hour,
-        isodow(event_at) as event_weekday,
+        {{ iso_weekday('event_at') }} as event_weekday,
         count(*) as event_count
     from events
     group by 1, 2, 3
@@ -157,8 +157,8 @@ hour_totals as (
 active_times as (
     select
         customer_id,
-        arg_max(event_hour, hour_total * 24 + 23 - event_hour) as most_active_hour,
-        arg_max(event_weekday, weekday_total * 8 + 7 - event_weekday) as most_active_isodow,
+        max_by(event_hour, hour_total * 24 + 23 - event_hour) as most_active_hour,
+        max_by(event_weekday, weekday_total * 8 + 7 - event_weekday) as most_active_isodow,
         sum(event_count) as activity_count
     from hour_totals
     group by 1
@@ -166,17 +166,17 @@ active_times as (
 
 final as (
     select
-        cast(shrunk.customer_id || '|' || shrunk.channel as varchar) as customer_channel_id,
-        cast(shrunk.customer_id as varchar) as customer_id,
-        cast(shrunk.channel as varchar) as channel,
-        cast(shrunk.rfm_segment as varchar) as rfm_segment,
+        cast(shrunk.customer_id || '|' || shrunk.channel as string) as customer_channel_id,
+        cast(shrunk.customer_id as string) as customer_id,
+        cast(shrunk.channel as string) as channel,
+        cast(shrunk.rfm_segment as string) as rfm_segment,
         cast(shrunk.contact_count as bigint) as contact_count,
         cast(shrunk.response_count as bigint) as response_count,
         cast(shrunk.response_count / nullif(shrunk.contact_count, 0) as double) as observed_response_rate,
         cast(shrunk.prior_rate as double) as segment_response_rate,
         cast(shrunk.shrunk_response_rate as double) as shrunk_response_rate,
         coalesce(shrunk.has_consent, false) as has_consent,
-        cast(best_channels.best_channel as varchar) as best_channel,
+        cast(best_channels.best_channel as string) as best_channel,
         coalesce(shrunk.channel = best_channels.best_channel, false) as is_best_channel,
         cast(active_times.most_active_hour as bigint) as most_active_hour,
         cast(active_times.most_active_isodow as bigint) as most_active_isodow,

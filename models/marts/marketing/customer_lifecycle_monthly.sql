@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         incremental_strategy='append',
         pre_hook="{{ delete_changed_history_months() }}"
     )
@@ -104,7 +104,7 @@ final as (
         months.month_end_date,
         stages.lifecycle_stage,
         coalesce(stage_counts.customers, 0) as customers,
-        coalesce(stage_counts.customers, 0) * 1.0 / months.month_customers as share_of_customers,
+        cast(coalesce(stage_counts.customers, 0) as double) / months.month_customers as share_of_customers,
         coalesce(entries.entered_customers, 0) as entered_customers,
         months.history_processed_at
     from months

@@ -32,9 +32,9 @@ current_month as (
 final as (
     select
         *,
-        cast(recency_score as varchar)
-        || cast(frequency_score as varchar)
-        || cast(monetary_score as varchar) as rfm_cell
+        cast(recency_score as string)
+        || cast(frequency_score as string)
+        || cast(monetary_score as string) as rfm_cell
     from current_month
 )
 

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key=['customer_id', 'calendar_month_end_date'],
         incremental_strategy='delete+insert',
         pre_hook="{{ delete_vanished_rfm_history_rows() }}"
@@ -140,19 +140,19 @@ scored as (
         {% else %}
             -- quintiles of the month's population (NTILE(5): the first n mod 5 scores get one customer
             -- more); equal values are ordered by customer_id (a hash, so arbitrary but deterministic)
-            -- so that a rebuild and an incremental run agree
-            ntile(5) over (
+            -- so that a rebuild and an incremental run agree; bigint on every engine (Spark's NTILE is int)
+            cast(ntile(5) over (
                 partition by with_recency.month_end_date
                 order by with_recency.last_purchase_date asc, with_recency.customer_id asc
-            ) as recency_score,
-            ntile(5) over (
+            ) as bigint) as recency_score,
+            cast(ntile(5) over (
                 partition by with_recency.month_end_date
                 order by with_recency.frequency_window asc, with_recency.customer_id asc
-            ) as frequency_score,
-            ntile(5) over (
+            ) as bigint) as frequency_score,
+            cast(ntile(5) over (
                 partition by with_recency.month_end_date
                 order by with_recency.monetary_window asc, with_recency.customer_id asc
-            ) as monetary_score
+            ) as bigint) as monetary_score
         {% endif %}
     from with_recency
 ),

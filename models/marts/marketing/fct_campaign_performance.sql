@@ -146,12 +146,12 @@ rates as (
 
 final as (
     select
-        cast({{ surrogate_key(['rates.campaign_id', 'rates.rfm_segment']) }} as varchar) as campaign_segment_id,
-        cast(rates.campaign_id as varchar) as campaign_id,
-        cast(campaigns.campaign_name as varchar) as campaign_name,
-        cast(campaigns.channel as varchar) as channel,
+        cast({{ surrogate_key(['rates.campaign_id', 'rates.rfm_segment']) }} as string) as campaign_segment_id,
+        cast(rates.campaign_id as string) as campaign_id,
+        cast(campaigns.campaign_name as string) as campaign_name,
+        cast(campaigns.channel as string) as channel,
         cast(campaigns.start_date as date) as start_date,
-        cast(rates.rfm_segment as varchar) as rfm_segment,
+        cast(rates.rfm_segment as string) as rfm_segment,
         rates.rfm_segment = 'All segments' as is_all_segments,
         cast(campaigns.start_date + {{ window_days }} as date) as attribution_end_date,
         campaigns.start_date + {{ window_days }} <= data_end.last_order_date as is_window_complete,
@@ -165,10 +165,10 @@ final as (
         -- Newcombe's hybrid score interval of p_t - p_c (from the two Wilson intervals)
         case when rates.is_measurable then cast(rates.p_t - rates.p_c as double) end as absolute_lift,
         case when rates.is_measurable then cast(rates.p_t - rates.p_c - sqrt(
-            (rates.p_t - rates.p_t_lower) ** 2 + (rates.p_c_upper - rates.p_c) ** 2
+            power(rates.p_t - rates.p_t_lower, 2) + power(rates.p_c_upper - rates.p_c, 2)
         ) as double) end as absolute_lift_lower,
         case when rates.is_measurable then cast(rates.p_t - rates.p_c + sqrt(
-            (rates.p_t_upper - rates.p_t) ** 2 + (rates.p_c - rates.p_c_lower) ** 2
+            power(rates.p_t_upper - rates.p_t, 2) + power(rates.p_c - rates.p_c_lower, 2)
         ) as double) end as absolute_lift_upper,
         case when rates.is_measurable then cast(rates.p_t / nullif(rates.p_c, 0) - 1 as double) end as relative_lift,
         case when rates.is_measurable and rates.log_ratio_se is not null then cast(

@@ -10,9 +10,9 @@ settings as (
         select
             '{{ name }}' as setting_name,
             {% if var(name) is none or var(name) == '' -%}
-                cast(null as varchar)
+                cast(null as string)
             {%- else -%}
-                cast('{{ var(name) }}' as varchar)
+                cast('{{ var(name) }}' as string)
             {%- endif %} as setting_value
         {% if not loop.last %}union all{% endif %}
     {% endfor %}

@@ -108,8 +108,8 @@ crm_stale as (
                     last_verified_at is null
                     or last_verified_at
                     < month_start_date + interval '1 month' - interval '{{ var("stale_contact_days") }} days'
-                    then 1.0
-                else 0.0
+                    then 1
+                else 0
             end
         ) as stale_share
     from crm_verification_history
@@ -127,7 +127,7 @@ final as (
         coalesce(changes.changed_record_count, 0) as changed_record_count,
         case
             when active_records.active_record_count > 0
-                then coalesce(changes.changed_record_count, 0) * 1.0 / active_records.active_record_count
+                then cast(coalesce(changes.changed_record_count, 0) as double) / active_records.active_record_count
         end as decay_rate,
         case
             when active_records.source_name = 'crm' and fields.field_name = 'email' then crm_stale.stale_share

@@ -11,7 +11,7 @@ with
             '{{ table_name }}' as table_name,
             load_date,
             {{ email_status }} as email_status,
-            {{ phone_status if phone_status else 'cast(null as varchar)' }} as phone_status
+            {{ phone_status if phone_status else 'cast(null as string)' }} as phone_status
         from {{ ref(model) }}
     ),
 
@@ -32,7 +32,7 @@ monthly_rates as (
             '{{ measure }}' as measure,
             {{ measure }} as outcome,
             count(*) as row_count,
-            count(*) * 1.0 / sum(count(*)) over (
+            cast(count(*) as double) / sum(count(*)) over (
                 partition by date_trunc('month', load_date), source_name, table_name
             ) as row_share
         from contact_statuses

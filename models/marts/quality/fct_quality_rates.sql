@@ -26,7 +26,7 @@ quarantined_rows as (
             '{{ source_name }}' as source_name,
             '{{ table_name }}' as table_name,
             {{ email_status }},
-            {{ phone_status if phone_status else 'cast(null as varchar)' }}
+            {{ phone_status if phone_status else 'cast(null as string)' }}
         from {{ ref(model) }}
     ),
 
@@ -45,7 +45,7 @@ quarantine_rates as (
         'quarantine_reason' as measure,
         quarantined_rows.quarantine_reason as outcome,
         count(*) as row_count,
-        count(*) * 1.0 / max(reconciliation.raw_row_count) as row_share
+        cast(count(*) as double) / max(reconciliation.raw_row_count) as row_share
     from quarantined_rows
     inner join reconciliation
         on
@@ -62,7 +62,7 @@ status_rates as (
             '{{ measure }}' as measure,
             {{ measure }} as outcome,
             count(*) as row_count,
-            count(*) * 1.0 / sum(count(*)) over (partition by source_name, table_name) as row_share
+            cast(count(*) as double) / sum(count(*)) over (partition by source_name, table_name) as row_share
         from contact_statuses
         where {{ measure }} is not null
         group by source_name, table_name, {{ measure }}

@@ -29,7 +29,7 @@ final as (
         || '-' || cast(row_number() over (
             partition by source_name, table_name, filename, source_record_id, quarantine_reason
             order by load_date
-        ) as varchar) as quarantined_row_id,
+        ) as string) as quarantined_row_id,
         source_name,
         table_name,
         source_record_id,

@@ -8,12 +8,12 @@ with
 
 final as (
     select
-        cast(null as varchar) as model_name,
-        cast(null as varchar) as source_name,
-        cast(null as varchar) as table_name,
+        cast(null as string) as model_name,
+        cast(null as string) as source_name,
+        cast(null as string) as table_name,
         cast(null as date) as load_date,
-        cast(null as varchar) as filename,
-        cast(null as varchar) as fingerprint,
+        cast(null as string) as filename,
+        cast(null as string) as fingerprint,
         cast(null as bigint) as row_count,
         cast(null as timestamp) as processed_at
     where 1 = 0

@@ -136,6 +136,7 @@ test-spark: setup setup-spark
 
 # sqlfluff renders the models through dbt, and the PII hash macro needs a salt to render.
 lint: setup
+	@mkdir -p build/ci  # the templater's dbt opens the ci target's file
 	C360_PII_SALT=$${C360_PII_SALT:-lint-only} $(BIN)/sqlfluff lint models analyses
 
 docs: setup

@@ -222,9 +222,12 @@ class Runner:
 def restore_state(build_db: Path, warehouse: Path, full_refresh: bool) -> str:
     """Start the build file from the last published state, never from what a previous run left."""
     build_db.parent.mkdir(parents=True, exist_ok=True)
-    for leftover in (build_db, build_db.with_name(build_db.name + ".wal"), publishing.audit_mark(build_db)):
-        leftover.unlink(missing_ok=True)
     state = publishing.Publication.at(warehouse).state
+    publishing.audit_mark(build_db).unlink(missing_ok=True)
+    if not full_refresh and state.is_file() and publishing.holds_published_state(build_db, state):
+        return f"the published state {state} (the build file still holds it, unchanged since it was published)"
+    for leftover in (build_db, build_db.with_name(build_db.name + ".wal"), publishing.published_mark(build_db)):
+        leftover.unlink(missing_ok=True)
     if full_refresh or not state.is_file():
         return "empty (full refresh)" if full_refresh else "empty (nothing published yet)"
     shutil.copyfile(state, build_db)

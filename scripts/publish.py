@@ -273,19 +273,12 @@ def copy_schemas(con: duckdb.DuckDBPyConnection, source: str, dest_path: Path, s
 
 
 def copy_build_file(build_db: Path, dest_path: Path) -> int:
-    """Copy the build file whole (its WAL folded in first) to `dest_path`, owner-only, without dbt temp
-    tables, fsynced; returns the number of relations it holds."""
-    if build_db.with_name(build_db.name + ".wal").exists():
-        con = connect(build_db)
-        con.execute("checkpoint")
-        con.close()
-    dest_path.unlink(missing_ok=True)
-    descriptor = os.open(dest_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with open(build_db, "rb") as source, os.fdopen(descriptor, "wb") as dest:
-        shutil.copyfileobj(source, dest, 16 * 2**20)
-    con = connect(dest_path)
+    """Copy the build file whole to `dest_path`, owner-only, fsynced; returns the number of relations it
+    holds. The temp tables a killed dbt run left are dropped from the build file first (nothing the next
+    build may start from) and its WAL folded in, so that the build file and the copy are the same bytes
+    and the next build can start from the build file as it is (`holds_published_state`)."""
+    con = connect(build_db)
     try:
-        # a temp table a killed dbt run left is nothing the next build may start from
         for schema, name in con.execute("select schema_name, table_name from duckdb_tables() "
                                         "where regexp_matches(table_name, ?)", [DBT_TEMP_TABLE.pattern]).fetchall():
             con.execute(f"drop table {quote(schema)}.{quote(name)}")
@@ -294,9 +287,40 @@ def copy_build_file(build_db: Path, dest_path: Path) -> int:
                             " + (select count(*) from duckdb_views() where not internal)").fetchone()[0]
     finally:
         con.close()
-    with open(dest_path, "rb+") as handle:
-        os.fsync(handle.fileno())
+    dest_path.unlink(missing_ok=True)
+    descriptor = os.open(dest_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with open(build_db, "rb") as source, os.fdopen(descriptor, "wb") as dest:
+        shutil.copyfileobj(source, dest, 16 * 2**20)
+        dest.flush()
+        os.fsync(dest.fileno())
     return count
+
+
+def published_mark(build_db: Path) -> Path:
+    return build_db.with_name(build_db.name + ".published")
+
+
+def same_file(path: Path) -> dict:
+    """What tells a file from any other and from itself after a write: inode, size and mtime."""
+    stat = path.stat()
+    return {"inode": [stat.st_dev, stat.st_ino], "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def mark_published(build_db: Path, state: Path) -> None:
+    published_mark(build_db).write_text(json.dumps({"build": same_file(build_db), "state": same_file(state)}))
+
+
+def holds_published_state(build_db: Path, state: Path) -> bool:
+    """Whether the build file is still the very bytes of the published state: both unchanged since the
+    publish that copied one into the other (no write, no WAL, no rollback since). The next build then
+    starts from the build file as it is, saving a copy of the state (8.4 GB, about 36 s at 1M customers)."""
+    mark = published_mark(build_db)
+    try:
+        recorded = json.loads(mark.read_text())
+        return (not build_db.with_name(build_db.name + ".wal").exists()
+                and recorded == {"build": same_file(build_db), "state": same_file(state)})
+    except (OSError, ValueError):
+        return False
 
 
 def assert_bi_types(con: duckdb.DuckDBPyConnection, source: str, schemas: list[str]) -> None:
@@ -477,6 +501,7 @@ def publish(build_db: Path, warehouse: Path, require_audit: bool = True) -> dict
                 os.link(path, keep)  # the old inode becomes the previous file, atomically
                 os.replace(keep, previous_of(path))
             os.replace(path.with_name(path.name + ".publishing"), path)
+        mark_published(build_db, target.state)
         scrubbed = [path for path, done in (
             (previous_of(target.restricted),
              scrub_previous(previous_of(target.restricted), erased, target.storage_version(target.restricted))),

@@ -272,3 +272,28 @@ def test_publish_leaves_no_temporary_files(tmp_path):
     assert names == ["customer360.duckdb", "customer360.previous.duckdb", "customer360.publish.lock",
                      "customer360.state.duckdb", "customer360.state.previous.duckdb",
                      "customer360_restricted.duckdb", "customer360_restricted.previous.duckdb"], names
+
+
+def test_the_next_build_starts_from_the_build_file_only_while_it_holds_the_published_state(tmp_path):
+    """After publishing, the build file and the state are the same bytes, so the next build need not
+    copy the state back; any write to the build file, or a rollback of the state, makes it copy again."""
+    from scripts.build import restore_state
+
+    warehouse, build = tmp_path / "warehouse" / "customer360.duckdb", tmp_path / "build.duckdb"
+    state = publishing.Publication.at(warehouse).state
+    publishing.publish(make_build_file(build, tag="first"), warehouse)
+    assert build.read_bytes() == state.read_bytes()
+    assert "still holds it" in restore_state(build, warehouse, full_refresh=False)
+    assert tag_of(build) == "first"
+
+    con = duckdb.connect(str(build))  # a failed or manual dbt run after the publish
+    con.execute("update core.dim_customers set build_tag = 'scratch'")
+    con.close()
+    assert "still holds it" not in restore_state(build, warehouse, full_refresh=False)
+    assert build.read_bytes() == state.read_bytes() and tag_of(build) == "first"
+
+    publishing.publish(make_build_file(build, tag="second"), warehouse)
+    publishing.rollback(warehouse)  # the state is the first build's again
+    assert "still holds it" not in restore_state(build, warehouse, full_refresh=False)
+    assert tag_of(build) == "first"
+    assert "empty" in restore_state(build, warehouse, full_refresh=True) and not build.exists()

@@ -3,6 +3,7 @@ and what it accepts (exit 2), never a traceback."""
 from __future__ import annotations
 
 import argparse
+import os
 from datetime import date
 from pathlib import Path
 
@@ -58,3 +59,20 @@ def add_progress_argument(parser: argparse.ArgumentParser) -> None:
     so that CI logs and captured output stay clean."""
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="progress bars (step, count, ETA) on stderr (default: only when stderr is a terminal)")
+
+
+def apply_duckdb_settings(con, default_memory_limit: str) -> None:
+    """The build's DuckDB threads and memory limit (C360_DUCKDB_THREADS, C360_DUCKDB_MEMORY_LIMIT) on `con`,
+    for the steps outside dbt (audit, publish); a bad value is a ValueError of one line."""
+    import duckdb
+
+    threads = os.environ.get("C360_DUCKDB_THREADS", "2")
+    memory = os.environ.get("C360_DUCKDB_MEMORY_LIMIT", default_memory_limit)
+    if not threads.isdigit() or int(threads) < 1:
+        raise ValueError(f"C360_DUCKDB_THREADS must be a positive whole number, not {threads!r}")
+    try:
+        con.execute(f"set threads = {int(threads)}")
+        con.execute("set memory_limit = '" + memory.replace("'", "''") + "'")
+    except duckdb.Error as exc:
+        raise ValueError(f"C360_DUCKDB_MEMORY_LIMIT {memory!r} is not a DuckDB memory limit (e.g. 4GB): "
+                         f"{str(exc).splitlines()[0]}") from None

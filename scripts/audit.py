@@ -51,7 +51,7 @@ import warnings  # noqa: E402
 import duckdb  # noqa: E402
 import yaml  # noqa: E402
 
-from scripts.arguments import iso_date_value, missing_file  # noqa: E402
+from scripts.arguments import apply_duckdb_settings, iso_date_value, missing_file  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DB = Path("build/customer360.build.duckdb")
@@ -288,17 +288,11 @@ def not_applicable(rule: Any, table: str, delivery: Delivery, where: str) -> str
 def configure(con: duckdb.DuckDBPyConnection) -> None:
     """DuckDB settings of the build (profiles.yml): the same threads, and a memory limit below the 8 GiB of a
     step. The audit's largest query is the GROUP BY of a uniqueness check, which spills past the limit."""
-    threads = os.environ.get("C360_DUCKDB_THREADS", "2")
-    memory = os.environ.get("C360_DUCKDB_MEMORY_LIMIT", AUDIT_MEMORY_LIMIT)
-    if not threads.isdigit() or int(threads) < 1:
-        raise AuditError(f"C360_DUCKDB_THREADS must be a positive whole number, not {threads!r}")
     try:
-        con.execute(f"set threads = {int(threads)}")
-        con.execute("set memory_limit = " + sql_literal(memory))
-        con.execute("set preserve_insertion_order = false")
-    except duckdb.Error as exc:
-        raise AuditError(f"C360_DUCKDB_MEMORY_LIMIT {memory!r} is not a DuckDB memory limit (e.g. 4GB): "
-                         f"{str(exc).splitlines()[0]}") from None
+        apply_duckdb_settings(con, AUDIT_MEMORY_LIMIT)
+    except ValueError as exc:
+        raise AuditError(str(exc)) from None
+    con.execute("set preserve_insertion_order = false")
 
 
 def run_source_freshness(raw_root: Path, raw_tables: list[str], work_dir: Path) -> dict[str, dt.date]:

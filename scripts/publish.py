@@ -46,6 +46,8 @@ from pathlib import Path
 
 import duckdb
 
+from scripts.arguments import apply_duckdb_settings
+
 DEFAULT_BUILD = Path("build/customer360.build.duckdb")
 DEFAULT_WAREHOUSE = Path("warehouse/customer360.duckdb")
 
@@ -438,18 +440,12 @@ def current_database(con: duckdb.DuckDBPyConnection) -> str:
 def connect(path: Path | None = None) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with the build's threads and a memory limit (C360_DUCKDB_MEMORY_LIMIT,
     default 4GB): copying a table streams, so DuckDB's default of 80 % of RAM would only fill its cache."""
-    memory = os.environ.get("C360_DUCKDB_MEMORY_LIMIT", PUBLISH_MEMORY_LIMIT)
-    threads = os.environ.get("C360_DUCKDB_THREADS", "2")
-    if not threads.isdigit() or int(threads) < 1:
-        raise PublishError(f"C360_DUCKDB_THREADS must be a positive whole number, not {threads!r}")
     con = duckdb.connect(str(path) if path else ":memory:")
     try:
-        con.execute(f"set threads = {int(threads)}")
-        con.execute("set memory_limit = " + literal(memory))
-    except duckdb.Error as exc:
+        apply_duckdb_settings(con, PUBLISH_MEMORY_LIMIT)
+    except ValueError as exc:
         con.close()
-        raise PublishError(f"C360_DUCKDB_MEMORY_LIMIT {memory!r} is not a DuckDB memory limit (e.g. 4GB): "
-                           f"{str(exc).splitlines()[0]}") from None
+        raise PublishError(str(exc)) from None
     return con
 
 

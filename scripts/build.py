@@ -319,6 +319,9 @@ def run(args: argparse.Namespace) -> int:
     except AsOfError as exc:
         print(f"build: ERROR {exc}", file=sys.stderr)
         return 2
+    except publishing.ScrubError as exc:
+        print(f"build: FAILED after publishing: {exc}", file=sys.stderr)
+        return 2
     except (BuildError, publishing.PublishError) as exc:
         print(f"build: FAILED: {exc}; nothing was published, {args.warehouse} is unchanged", file=sys.stderr)
         return 2

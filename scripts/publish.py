@@ -70,6 +70,11 @@ class PublishError(Exception):
     """A reason not to publish, said in one line."""
 
 
+class ScrubError(PublishError):
+    """The new files are published, but a previous file could not be cleared of erased customers: it was
+    deleted rather than kept with them, which leaves no previous version of it to roll back to."""
+
+
 @dataclass(frozen=True)
 class Publication:
     """The files one publish writes, derived from the BI file's path."""
@@ -498,12 +503,24 @@ def publish(build_db: Path, warehouse: Path, require_audit: bool = True) -> dict
                 os.replace(keep, previous_of(path))
             os.replace(path.with_name(path.name + ".publishing"), path)
         mark_published(build_db, target.state)
-        scrubbed = [path for path, done in (
-            (previous_of(target.restricted),
-             scrub_previous(previous_of(target.restricted), erased, target.storage_version(target.restricted))),
-            (previous_of(target.state), scrub_previous_state(previous_of(target.state), erased))) if done]
+        scrubbed, failed = [], []
+        for previous, scrub in (
+                (previous_of(target.restricted),
+                 lambda path: scrub_previous(path, erased, target.storage_version(target.restricted))),
+                (previous_of(target.state), lambda path: scrub_previous_state(path, erased))):
+            try:
+                if scrub(previous):
+                    scrubbed.append(previous)
+            except (duckdb.Error, OSError) as exc:  # disk full, say: an erased person must not stay in it
+                for leftover in [previous, *previous.parent.glob(previous.name + ".*ing")]:
+                    leftover.unlink(missing_ok=True)
+                failed.append(f"{previous} ({(str(exc).splitlines() or [type(exc).__name__])[0]})")
     if require_audit:
         audit_mark(build_db).unlink(missing_ok=True)
+    if failed:
+        raise ScrubError(f"{target.bi} and its restricted and state files are published, but the previous "
+                         f"{' and '.join(failed)} could not be cleared of {len(erased)} erased customers and "
+                         f"was deleted: there is no previous version of it to roll back to")
     return {"counts": counts, "erased": len(erased), "scrubbed": scrubbed, "publication": target,
             "seconds": time.monotonic() - started}
 

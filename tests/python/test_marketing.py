@@ -13,7 +13,8 @@ import pytest
 
 from conftest import dbt, run
 
-MARKETING_MODELS = ["int_customers__purchase_days", "int_customers__order_summary", "customer_btyd_summary", "customer_rfm",
+MARKETING_MODELS = ["int_customers__purchase_days", "int_customers__order_summary", "int_customers__monthly_running_totals",
+                    "int_customers__monthly_totals", "customer_btyd_summary", "customer_rfm",
                     "customer_lifecycle", "customer_rfm_history", "customer_lifecycle_transitions", "churn_features"]
 # Fitted once per month (calibration month, newly labelled month) and kept: a full refresh refits on data
 # that late orders and identity merges have touched since, so these agree within a tolerance, not exactly.
@@ -148,8 +149,9 @@ def test_history_ends_where_the_current_models_are(con):
 
 def marketing_rows(db, model: str) -> set[tuple]:
     con = duckdb.connect(str(db), read_only=True)
-    columns = [c[0] for c in con.execute(f"describe marketing.{model}").fetchall() if c[0] not in RUN_METADATA]
-    rows = set(con.execute(f"select {', '.join(columns)} from marketing.{model}").fetchall())
+    schema = con.execute("select table_schema from information_schema.tables where table_name = ?", [model]).fetchone()[0]
+    columns = [c[0] for c in con.execute(f"describe {schema}.{model}").fetchall() if c[0] not in RUN_METADATA]
+    rows = set(con.execute(f"select {', '.join(columns)} from {schema}.{model}").fetchall())
     con.close()
     return rows
 

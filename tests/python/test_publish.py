@@ -297,3 +297,26 @@ def test_the_next_build_starts_from_the_build_file_only_while_it_holds_the_publi
     assert "still holds it" not in restore_state(build, warehouse, full_refresh=False)
     assert tag_of(build) == "first"
     assert "empty" in restore_state(build, warehouse, full_refresh=True) and not build.exists()
+
+
+def test_a_previous_file_that_cannot_be_scrubbed_is_deleted_and_said_in_one_line(tmp_path, monkeypatch):
+    """The new files are in place when the previous ones are scrubbed: if a scrub fails (disk full), the
+    previous file goes rather than keep an erased person, and the error says what was published."""
+    warehouse = tmp_path / "warehouse" / "customer360.duckdb"
+    build = tmp_path / "build.duckdb"
+    publishing.publish(make_build_file(build), warehouse)
+
+    def disk_full(path, erased):
+        raise duckdb.IOException("No space left on device\nsecond line")
+
+    monkeypatch.setattr(publishing, "scrub_previous_state", disk_full)
+    with pytest.raises(publishing.ScrubError) as failure:
+        publishing.publish(make_build_file(build, erased=("C2",), tag="second"), warehouse)
+    message = str(failure.value)
+    files = publishing.Publication.at(warehouse)
+    assert "\n" not in message and "No space left on device" in message and "are published" in message
+    assert not publishing.previous_of(files.state).exists()
+    assert not list(warehouse.parent.glob("*.*ing"))
+    assert tag_of(files.bi) == "second"
+    # the other previous file was scrubbed as usual
+    assert b"c2@example.com" not in publishing.previous_of(files.restricted).read_bytes()

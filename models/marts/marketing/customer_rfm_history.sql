@@ -3,7 +3,7 @@
         materialized=incremental_materialization(),
         unique_key=['customer_id', 'calendar_month_end_date'],
         incremental_strategy='delete+insert',
-        pre_hook="{{ delete_vanished_rfm_history_rows() }}"
+        pre_hook="{{ delete_vanished_monthly_rows(ref('int_customers__monthly_totals'), 'history_processed_at') }}"
     )
 }}
 -- depends_on: {{ ref('int_customers__purchase_days') }}
@@ -13,7 +13,7 @@
 -- with var('rfm_scoring') = 'thresholds'), RFM segment and lifecycle stage as of the month's last day
 -- (the as-of date for the current month, which customer_rfm serves). Quintiles rank a month's whole
 -- population, so a run ranks again every month from the first one the totals reopened since it last
--- ran (first_reopened_rfm_history_month), and writes the rewritten rows and the rows whose scores
+-- ran (first_reopened_month), and writes the rewritten rows and the rows whose scores
 -- moved; the pre-hook deletes the rows of those months that have no totals any more (merged-away
 -- ids, purchases that vanished).
 -- Conventions (macro rfm_conventions): a change needs --full-refresh of this model, the totals and
@@ -99,7 +99,7 @@ ranked_months as (
     -- every month from the first reopened one: their populations changed
     select monthly_totals.*
     from monthly_totals
-    where monthly_totals.calendar_month_end_date >= {{ first_reopened_rfm_history_month() }}
+    where monthly_totals.calendar_month_end_date >= {{ first_reopened_month(ref('int_customers__monthly_totals'), 'history_processed_at') }}
 ),
 {% else %}
     ranked_months as (

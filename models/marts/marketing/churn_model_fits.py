@@ -79,19 +79,28 @@ def no_fit(session):
     return session.sql("select " + ", ".join(f"cast(null as {t}) as {c}" for c, t in COLUMNS.items()) + " limit 0")
 
 
+def split_dates(dates, horizon: int):
+    """(test dates, training dates) of the sorted labelled as-of dates, or None when there are too few."""
+    import pandas as pd
+
+    if len(dates) <= TEST_MONTHS:
+        return None
+    test_dates = list(dates[-TEST_MONTHS:])
+    # training labels look horizon days ahead: keep them clear of the test period
+    train_end = pd.Timestamp(test_dates[0]) - pd.Timedelta(days=horizon)
+    return test_dates, [d for d in dates if pd.Timestamp(d) <= train_end][-TRAIN_MONTHS:]
+
+
 def train(labelled, horizon: int) -> dict | None:
     import numpy as np
     import pandas as pd
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.metrics import roc_auc_score
 
-    dates = np.sort(labelled["as_of_date"].unique())
-    if len(dates) <= TEST_MONTHS:
+    split = split_dates(np.sort(labelled["as_of_date"].unique()), horizon)
+    if split is None:
         return None
-    test_dates = dates[-TEST_MONTHS:]
-    # training labels look horizon days ahead: keep them clear of the test period
-    train_end = pd.Timestamp(test_dates[0]) - pd.Timedelta(days=horizon)
-    train_dates = [d for d in dates if pd.Timestamp(d) <= train_end][-TRAIN_MONTHS:]
+    test_dates, train_dates = split
     # a fixed row order makes the sample, and so the model, the same on every rebuild
     train_rows = labelled[labelled["as_of_date"].isin(train_dates)].sort_values(["as_of_date", "customer_id"])
     if len(train_rows) > MAX_TRAINING_ROWS:
@@ -138,7 +147,16 @@ def model(dbt, session):
 
     import pandas as pd
 
-    labelled = features.filter("is_churned_next_horizon is not null").df()
+    # only the as-of dates and columns train() uses reach pandas: every labelled row of every column
+    # was gigabytes at 1M customers, on top of DuckDB's own memory
+    labelled = features.filter("is_churned_next_horizon is not null")
+    dates = [row[0] for row in labelled.project("as_of_date").distinct().order("as_of_date").fetchall()]
+    split = split_dates(dates, horizon)
+    if split is None:
+        return no_fit(session)
+    kept = ", ".join(f"date '{d}'" for d in split[0] + split[1])
+    columns = ["customer_id", "as_of_date", "is_churned_next_horizon", "lifecycle_stage", "has_bounced_email_before"]
+    labelled = labelled.filter(f"as_of_date in ({kept})").project(", ".join(columns + NUMERIC_FEATURES)).df()
     labelled["is_churned_next_horizon"] = labelled["is_churned_next_horizon"].astype(bool)
     fitted = train(labelled, horizon)
     if fitted is None:

@@ -82,67 +82,12 @@ data_end as (
 ),
 
 {% if is_incremental() %}
-processed_dates as (
-    select
-        as_of_date,
-        -- the newest load a date's features were computed with (relabelled rows carry later ones)
-        min(source_loaded_date) as source_loaded_date,
-        count(case when is_churned_next_horizon is null then 1 end) > 0 as has_unknown_labels
-    from processed
-    group by as_of_date
-),
-
-run_state as (
-    select
-        (select max(processed.as_of_date) from processed) as last_as_of_date,
-        (select max(processed.features_processed_at) from processed) as last_processed_at,
-        -- loads after this were not all checked by the last run (its newest load, less the lookback)
-        (select cast(max(processed_dates.source_loaded_date) - {{ lookback }} as date) from processed_dates)
-        as loaded_since,
-        -- the first as-of date whose known label an order loaded in the lookback can change
-        (
-            select cast(min(purchase_date) - {{ horizon }} as date)
-            from purchase_days
-            where order_count > 0 and loaded_date > (select max(source_loaded_date) - {{ lookback }} from processed)
-        ) as relabel_from
-),
-
-rows_to_relabel as (
-    -- a known label changes only by the customer's own orders: those loaded since it was computed
-    -- inside its horizon relabel that row alone (loads before the last run were checked by that run)
-    select distinct processed.churn_feature_id
-    from processed
-    cross join run_state
-    inner join purchase_days
-        on
-            processed.customer_id = purchase_days.customer_id
-            and purchase_days.order_count > 0
-            and purchase_days.loaded_date > run_state.loaded_since
-            and purchase_days.loaded_date > processed.source_loaded_date
-            and purchase_days.purchase_date >= processed.as_of_date
-            and purchase_days.purchase_date < processed.as_of_date + {{ horizon }}
-    where processed.is_churned_next_horizon is not null and processed.as_of_date >= run_state.relabel_from
-),
+{{ churn_features_work_lists('processed', 'as_of_dates', 'purchase_days', 'data_end', horizon, lookback) }}
+{% else %}
+    dates_to_compute as (
+        select as_of_date from as_of_dates
+    ),
 {% endif %}
-
-dates_to_compute as (
-    select as_of_dates.as_of_date
-    from as_of_dates
-    {% if is_incremental() %}
-        cross join run_state
-        left join processed_dates on as_of_dates.as_of_date = processed_dates.as_of_date
-        where
-            -- months completed since the last run, or rewritten by customer_rfm_history since
-            as_of_dates.as_of_date > run_state.last_as_of_date
-            or as_of_dates.history_processed_at > run_state.last_processed_at
-            -- dates computed before a load with inputs dated before them (a re-read of a load they
-            -- already saw redoes nothing)
-            or (
-                as_of_dates.newest_input_load_date > run_state.loaded_since
-                and as_of_dates.newest_input_load_date > processed_dates.source_loaded_date
-            )
-    {% endif %}
-),
 
 computed as (
     select
@@ -185,17 +130,7 @@ rows_to_write as (
             {%- endfor %}
             processed.features_hash
         from processed
-        cross join data_end
-        inner join processed_dates on processed.as_of_date = processed_dates.as_of_date
-        left join rows_to_relabel on processed.churn_feature_id = rows_to_relabel.churn_feature_id
-        where
-            processed.as_of_date not in (select dates_to_compute.as_of_date from dates_to_compute)
-            and (
-                -- the date's horizon is now covered by the data: every row of the date is labelled
-                processed_dates.has_unknown_labels
-                and processed.as_of_date + {{ horizon }} <= data_end.data_end_date + interval '1 day'
-                or rows_to_relabel.churn_feature_id is not null
-            )
+        inner join rows_to_relabel on processed.churn_feature_id = rows_to_relabel.churn_feature_id
     {% endif %}
 ),
 

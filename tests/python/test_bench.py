@@ -198,6 +198,8 @@ def test_a_tiny_run_writes_every_field(tmp_path):
     btyd = history["btyd"]
     assert set(btyd["models"]) & {"customer_purchase_days", "int_customers__purchase_days"}
     assert btyd["query_mismatches"] == 0 and btyd["customers"] > 0 and btyd["query_seconds"] > 0
+    # the same models rebuilt alone, on a copy that is gone afterwards
+    assert set(btyd["models_alone"]) == set(btyd["models"]) and all(v > 0 for v in btyd["models_alone"].values())
     lifetimes = btyd["lifetimes"]
     assert lifetimes.get("mismatches") == 0 or "not installed" in lifetimes.get("error", ""), lifetimes
     assert history["monthly_days"] == {} and entry["doubled_history"] is None

@@ -204,25 +204,7 @@ final as (
     select
         {{ surrogate_key(['source_name', 'source_record_id', 'version_at']) }} as record_version_id,
         source_name || ':' || source_record_id as record_key,
-        source_name,
-        source_record_id,
-        record_created_at,
-        version_at,
-        load_date,
-        first_name,
-        last_name,
-        email,
-        email_verified_at,
-        email_bounced_at,
-        phone,
-        street_address,
-        city,
-        postal_code,
-        is_postal_code_valid,
-        country_code,
-        birth_date,
-        gender,
-        linked_web_account_id
+        *
     from unioned
 )
 

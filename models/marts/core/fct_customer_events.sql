@@ -10,30 +10,25 @@
 -- depends_on: {{ ref('load_manifest_progress') }}
 -- depends_on: {{ ref('customer_identity_snapshot') }}
 -- One row per customer activity across channels: orders and refunds, app sessions and browsing,
--- record sign-ups, support tickets, campaign responses and consent changes. The timeline marketing
--- reads to see what a customer did, in one place, in UTC.
--- Incremental by event (delete+insert): a run redoes the events of loads whose files changed since its
--- last run (new, redelivered or vanished: the load manifest), the events of records whose customer
--- changed since (merges, splits, records new or gone: the identity snapshot) and every sign-up (few, and
--- a record's versions in any load set its creation time), and writes only events that differ from the
--- stored ones. A stored event that is gone is written as a tombstone (null customer) that the post-hook
--- deletes. So a run equals a full refresh and writes about a day's events, not the history.
+-- record sign-ups, support tickets, campaign responses and consent changes, in UTC: the timeline.
+-- Incremental by event: a run redoes the events of loads whose files changed since its last run (load
+-- manifest), of records whose customer changed since (identity snapshot) and every sign-up (few), writes
+-- those that differ from the stored ones, and a tombstone (null customer, deleted by the post-hook) for
+-- each stored one that is gone. So it equals a full refresh and writes about a day's events.
 {% set signup_types = "('account_created', 'loyalty_card_enrolled', 'app_installed', 'crm_contact_created')" %}
 {% set event_columns = ['customer_id', 'event_at', 'channel', 'event_type', 'amount', 'load_date'] %}
+{% set view_columns = 'event_id, source_name, source_record_id, event_at, channel, event_type, amount, load_date' %}
+{% if is_incremental() %}
+    {#- the loads to redo, asked of the warehouse when the model runs (as the base models' work list is),
+        so that the dates reach the scans of the sources under the view as literals -#}
+    {%- set changed_dates = [] -%}
+    {%- if execute -%}
+        {%- for row in run_query(manifest_changed_load_dates()).rows -%}
+            {%- do changed_dates.append(sql_date(row[0])) -%}
+        {%- endfor -%}
+    {%- endif %}
+{% endif %}
 with
-
-source_events as (
-    select
-        event_id,
-        source_name,
-        source_record_id,
-        event_at,
-        channel,
-        event_type,
-        amount,
-        load_date
-    from {{ ref('int_customer_events__unioned') }}
-),
 
 customer_ids as (
     select
@@ -44,8 +39,28 @@ customer_ids as (
 ),
 
 {% if is_incremental() %}
-changed_loads as (
-    {{ manifest_changed_load_dates() }}
+-- four reads of the events, one per reason to redo one, each reaching only the rows it needs: one read
+-- filtered by all four reasons would compute every event
+changed_load_events as (
+    select {{ view_columns }}
+    from {{ ref('int_customer_events__unioned') }}
+    where load_date in {{ sql_in_list(changed_dates) }}
+),
+
+signup_events as (
+    select {{ view_columns }}
+    from {{ ref('int_customer_events__unioned') }}
+    where event_type in {{ signup_types }}
+),
+
+record_events as (
+    select {{ view_columns }}
+    from {{ ref('int_customer_events__unioned') }}
+),
+
+keyed_events as (
+    select {{ view_columns }}
+    from {{ ref('int_customer_events__unioned') }}
 ),
 
 last_run as (
@@ -56,7 +71,8 @@ last_run as (
 
 identity_history as (
     select
-        record_key,
+        source_name,
+        source_record_id,
         dbt_valid_from,
         dbt_valid_to
     from {{ ref('customer_identity_snapshot') }}
@@ -79,38 +95,44 @@ stored_events as (
 
 -- a record that got, lost or changed its customer since the last run: a snapshot row begun or ended since
 moved_records as (
-    select record_key
+    select distinct
+        source_name,
+        source_record_id
     from identity_history
     where
         dbt_valid_from > (select last_run.processed_at from last_run)
         or dbt_valid_to > (select last_run.processed_at from last_run)
 ),
 
+-- stored from a load whose file vanished or changed: the event may be gone, or older now
+reloaded_events as (
+    select event_id
+    from stored_loads
+    where load_date in {{ sql_in_list(changed_dates) }}
+),
+
 redone_events as (
-    select
-        event_id,
-        source_name,
-        source_record_id,
-        {{ event_columns[1:] | join(',\n        ') }}
-    from source_events
-    where
-        load_date in (select changed_loads.load_date from changed_loads)
-        or event_type in {{ signup_types }}
-        or source_name || ':' || source_record_id in (select moved_records.record_key from moved_records)
-        -- stored from a load whose file vanished or changed: the event may be gone, or older now
-        or event_id in (
-            select stored_loads.event_id from stored_loads
-            where stored_loads.load_date in (select changed_loads.load_date from changed_loads)
-        )
+    select {{ view_columns }} from changed_load_events
+    union
+    select {{ view_columns }} from signup_events
+    union
+    select {{ view_columns }}
+    from record_events
+    where exists (
+        select 1 from moved_records
+        where
+            record_events.source_name = moved_records.source_name
+            and record_events.source_record_id = moved_records.source_record_id
+    )
+    union
+    select {{ view_columns }}
+    from keyed_events
+    where keyed_events.event_id in (select reloaded_events.event_id from reloaded_events)
 ),
 {% else %}
     redone_events as (
-        select
-            event_id,
-            source_name,
-            source_record_id,
-            {{ event_columns[1:] | join(',\n            ') }}
-        from source_events
+        select {{ view_columns }}
+        from {{ ref('int_customer_events__unioned') }}
     ),
 {% endif %}
 
@@ -140,7 +162,7 @@ replaced_events as (
     where
         event_id in (select resolved_events.event_id from resolved_events)
         or event_type in {{ signup_types }}
-        or load_date in (select changed_loads.load_date from changed_loads)
+        or load_date in {{ sql_in_list(changed_dates) }}
 ),
 
 compared_events as (

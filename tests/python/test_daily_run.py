@@ -217,3 +217,75 @@ def test_e_reconciliation_holds_after_the_daily_run(daily):
             if files else 0
         assert raw_rows == delivered == accounted, (source, table, raw_rows, delivered, accounted)
     con.close()
+
+
+def customer_events_build(raw: Path, db: Path, *extra) -> None:
+    result = dbt("build", raw, db, "--select", "+fct_customer_events", "--exclude-resource-type", "unit_test",
+                 "--indirect-selection", "cautious", *extra)
+    assert result.returncode == 0, result.stdout[-5000:]
+
+
+def customer_events_differences(db: Path, other: Path) -> tuple[int, int]:
+    con = duckdb.connect(str(db), read_only=True)
+    con.execute(f"attach '{other}' as other (read_only)")
+    main = con.execute("select current_database()").fetchone()[0]
+    found = tuple(con.execute(f"select count(*) from (select * from {one}.core.fct_customer_events except all"
+                              f" select * from {two}.core.fct_customer_events)").fetchone()[0]
+                  for one, two in ((main, "other"), ("other", main)))
+    con.close()
+    return found
+
+
+def test_f_customer_events_write_only_the_days_events_and_equal_a_full_refresh(sample_raw, tmp_path):
+    """fct_customer_events on a day's load writes the day's events and those whose customer changed, not the
+    history; after the day, and after a redelivered accounts file and a removed events file, it equals a
+    full refresh."""
+    raw, db, before, full = tmp_path / "raw", tmp_path / "events.duckdb", tmp_path / "before.duckdb", tmp_path / "full.duckdb"
+    shutil.copytree(sample_raw, raw)
+    customer_events_build(raw, db)
+    appended = run([sys.executable, "-m", "scripts", "generate", "--out", raw, "--append-days", "1"])
+    assert appended.returncode == 0, appended.stderr[-3000:]
+    # everything upstream first, then the rows the model's incremental select writes, on a copy
+    customer_events_build(raw, db, "--exclude", "fct_customer_events")
+    shutil.copy(db, before)
+    compiled = dbt("compile", raw, before, "--select", "fct_customer_events", "--target-path", str(tmp_path / "target"))
+    assert compiled.returncode == 0, compiled.stdout[-3000:]
+    sql = next((tmp_path / "target" / "compiled").rglob("fct_customer_events.sql")).read_text()
+    customer_events_build(raw, db, "--select", "fct_customer_events")
+    con = duckdb.connect(str(before), read_only=True)
+    con.execute(f"attach '{db}' as after (read_only)")
+    con.execute(f"create temp table written as {sql}")
+    total, written, tombstones = con.execute(
+        "select (select count(*) from core.fct_customer_events), count(*), count(*) - count(customer_id) from written"
+    ).fetchone()
+    day_rows = con.execute("select sum(row_count) from staging.load_manifest"
+                           " where load_date = (select max(load_date) from staging.load_manifest)").fetchone()[0]
+    # events whose customer changed (identity merges and splits of the day) may be rewritten beyond the day
+    moved = con.execute("select count(*) from core.fct_customer_events as stored"
+                        " inner join after.core.fct_customer_events as current using (event_id)"
+                        " where stored.customer_id != current.customer_id").fetchone()[0]
+    unchanged = con.execute("select count(*) from (select * from written where customer_id is not null"
+                            " intersect all select * from core.fct_customer_events)").fetchone()[0]
+    con.close()
+    print(f"\nfct_customer_events: {written} rows written ({tombstones} deleted) of {total};"
+          f" the day's raw rows {day_rows}, events moved to another customer {moved}")
+    assert 0 < written <= day_rows + moved and written < total / 20, (written, day_rows, moved, total)
+    assert unchanged == 0, "rows rewritten unchanged"
+    customer_events_build(raw, full, "--full-refresh")
+    assert customer_events_differences(db, full) == (0, 0)
+
+    # a redelivered accounts file without its first 5 accounts, and a removed events file
+    con = duckdb.connect(str(db), read_only=True)
+    accounts_file, events_file = (con.execute(
+        f"select filename from staging.{model} group by filename order by count(*) desc, filename limit 1"
+    ).fetchone()[0] for model in ("base_web__accounts", "base_app__app_events"))
+    con.close()
+    copy = tmp_path / "redelivery.parquet"
+    duckdb.sql(f"copy (select * from read_parquet('{accounts_file}', file_row_number = true) where file_row_number >= 5"
+               f" order by file_row_number) to '{copy}' (format parquet)")
+    duckdb.sql(f"copy (select * exclude (file_row_number) from read_parquet('{copy}')) to '{accounts_file}'"
+               " (format parquet)")
+    Path(events_file).unlink()
+    customer_events_build(raw, db)
+    customer_events_build(raw, full, "--full-refresh")
+    assert customer_events_differences(db, full) == (0, 0)

@@ -164,6 +164,13 @@ def assert_same_marketing_rows(db: Path, full_db: Path, build: str) -> None:
         assert full_rows - rows == set(), f"{model}: rows only in the full refresh"
 
 
+def customer_events(db) -> set[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    rows = set(con.execute("select * from core.fct_customer_events").fetchall())
+    con.close()
+    return rows
+
+
 def churn_feature_rows(db) -> set[tuple]:
     """Feature values per (customer, as-of date), without the label (it legitimately becomes known later)."""
     con = duckdb.connect(str(db), read_only=True)
@@ -228,6 +235,9 @@ def test_incremental_equals_full_refresh(sample_raw, tmp_path):
     assert full.returncode == 0, full.stdout[-3000:]
 
     assert_same_marketing_rows(incremental_db, full_db, "incremental")
+    # the customer timeline is incremental too: ten days of loads, late records and identity merges
+    events, full_events = (customer_events(db) for db in (incremental_db, full_db))
+    assert events == full_events, (len(events - full_events), len(full_events - events))
 
     fitted = {model: (table(incremental_db, model), table(full_db, model)) for model in FITTED_MODELS}
     for model in ("customer_clv_fits", "churn_model_fits"):

@@ -1,71 +1,34 @@
+{{
+    config(
+        materialized=incremental_materialization(),
+        unique_key='event_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook=["{{ delete_tombstone_rows('customer_id') }}", "{{ manifest_record_downstream_progress() }}"]
+    )
+}}
+-- depends_on: {{ ref('load_manifest_progress') }}
+-- depends_on: {{ ref('customer_identity_snapshot') }}
 -- One row per customer activity across channels: orders and refunds, app sessions and browsing,
--- record sign-ups, support tickets, campaign responses and consent changes. The timeline marketing
--- reads to see what a customer did, in one place, in UTC.
+-- record sign-ups, support tickets, campaign responses and consent changes, in UTC: the timeline.
+-- Incremental by event: a run redoes the events of loads whose files changed since its last run (load
+-- manifest), of records whose customer changed since (identity snapshot) and every sign-up (few), writes
+-- those that differ from the stored ones, and a tombstone (null customer, deleted by the post-hook) for
+-- each stored one that is gone. So it equals a full refresh and writes about a day's events.
+{% set signup_types = "('account_created', 'loyalty_card_enrolled', 'app_installed', 'crm_contact_created')" %}
+{% set event_columns = ['customer_id', 'event_at', 'channel', 'event_type', 'amount', 'load_date'] %}
+{% set view_columns = 'event_id, source_name, source_record_id, event_at, channel, event_type, amount, load_date' %}
+{% if is_incremental() %}
+    {#- the loads to redo, asked of the warehouse when the model runs (as the base models' work list is),
+        so that the dates reach the scans of the sources under the view as literals -#}
+    {%- set changed_dates = [] -%}
+    {%- if execute -%}
+        {%- for row in run_query(manifest_changed_load_dates()).rows -%}
+            {%- do changed_dates.append(sql_date(row[0])) -%}
+        {%- endfor -%}
+    {%- endif %}
+{% endif %}
 with
-
-orders as (
-    select
-        order_id,
-        customer_id,
-        ordered_at,
-        channel,
-        is_refund,
-        net_amount
-    from {{ ref('fct_orders') }}
-    where customer_id is not null
-),
-
-app_events as (
-    select
-        event_id,
-        app_user_id,
-        event_type,
-        event_at
-    from {{ ref('stg_app__app_events') }}
-    where event_type != 'purchase'
-),
-
-tickets as (
-    select
-        ticket_id,
-        opened_at,
-        is_complaint
-    from {{ ref('stg_support__tickets') }}
-),
-
-campaign_members as (
-    select
-        campaign_member_id,
-        contact_id
-    from {{ ref('stg_marketing__campaign_members') }}
-),
-
-campaign_responses as (
-    select
-        response_id,
-        campaign_member_id,
-        response_type,
-        responded_at
-    from {{ ref('stg_marketing__campaign_responses') }}
-),
-
-consent_changes as (
-    select
-        consent_change_id,
-        contact_id,
-        channel,
-        is_granted,
-        changed_at
-    from {{ ref('stg_privacy__consent_changes') }}
-),
-
-source_records as (
-    select
-        source_name,
-        source_record_id,
-        record_created_at
-    from {{ ref('int_identity__source_records') }}
-),
 
 customer_ids as (
     select
@@ -75,89 +38,165 @@ customer_ids as (
     from {{ ref('int_identity__customer_ids') }}
 ),
 
-source_events as (
-    -- events recorded against a source record; the customer is looked up below
+{% if is_incremental() %}
+-- four reads of the events, one per reason to redo one, each reaching only the rows it needs: one read
+-- filtered by all four reasons would compute every event
+changed_load_events as (
+    select {{ view_columns }}
+    from {{ ref('int_customer_events__unioned') }}
+    where load_date in {{ sql_in_list(changed_dates) }}
+),
+
+signup_events as (
+    select {{ view_columns }}
+    from {{ ref('int_customer_events__unioned') }}
+    where event_type in {{ signup_types }}
+),
+
+record_events as (
+    select {{ view_columns }}
+    from {{ ref('int_customer_events__unioned') }}
+),
+
+keyed_events as (
+    select {{ view_columns }}
+    from {{ ref('int_customer_events__unioned') }}
+),
+
+last_run as (
+    select max(processed_at) as processed_at
+    from {{ ref('load_manifest_progress') }}
+    where model_name = '{{ this.name }}'
+),
+
+identity_history as (
     select
-        'app:' || event_id as event_id,
-        'app' as source_name,
-        app_user_id as source_record_id,
-        event_at,
-        'app' as channel,
-        event_type,
-        cast(null as decimal(18, 2)) as amount
-    from app_events
-    union all
-    select
-        'support:' || ticket_id,
-        'support',
-        ticket_id,
-        opened_at,
-        'support',
-        case when is_complaint then 'complaint_opened' else 'ticket_opened' end,
-        null
-    from tickets
-    union all
-    select
-        'response:' || campaign_responses.response_id,
-        'crm',
-        campaign_members.contact_id,
-        campaign_responses.responded_at,
-        'marketing',
-        'campaign_' || campaign_responses.response_type,
-        null
-    from campaign_responses
-    inner join campaign_members on campaign_responses.campaign_member_id = campaign_members.campaign_member_id
-    union all
-    select
-        'consent:' || consent_change_id,
-        'crm',
-        contact_id,
-        changed_at,
-        channel,
-        case when is_granted then 'consent_granted' else 'consent_withdrawn' end,
-        null
-    from consent_changes
-    where contact_id is not null
-    union all
-    select
-        'signup:' || source_name || ':' || source_record_id,
         source_name,
         source_record_id,
-        record_created_at,
-        source_name as signup_channel,
-        case source_name
-            when 'web' then 'account_created'
-            when 'store' then 'loyalty_card_enrolled'
-            when 'app' then 'app_installed'
-            when 'crm' then 'crm_contact_created'
-        end,
-        null
-    from source_records
-    where source_name != 'support'
+        dbt_valid_from,
+        dbt_valid_to
+    from {{ ref('customer_identity_snapshot') }}
 ),
+
+-- two narrow reads of the stored events: one CTE read twice would be materialized whole
+stored_loads as (
+    select
+        event_id,
+        load_date
+    from {{ this }}
+),
+
+stored_events as (
+    select
+        event_id,
+        {{ event_columns | join(',\n        ') }}
+    from {{ this }}
+),
+
+-- a record that got, lost or changed its customer since the last run: a snapshot row begun or ended since
+moved_records as (
+    select distinct
+        source_name,
+        source_record_id
+    from identity_history
+    where
+        dbt_valid_from > (select last_run.processed_at from last_run)
+        or dbt_valid_to > (select last_run.processed_at from last_run)
+),
+
+-- stored from a load whose file vanished or changed: the event may be gone, or older now
+reloaded_events as (
+    select event_id
+    from stored_loads
+    where load_date in {{ sql_in_list(changed_dates) }}
+),
+
+redone_events as (
+    select {{ view_columns }} from changed_load_events
+    union
+    select {{ view_columns }} from signup_events
+    union
+    select {{ view_columns }}
+    from record_events
+    where exists (
+        select 1 from moved_records
+        where
+            record_events.source_name = moved_records.source_name
+            and record_events.source_record_id = moved_records.source_record_id
+    )
+    union
+    select {{ view_columns }}
+    from keyed_events
+    where keyed_events.event_id in (select reloaded_events.event_id from reloaded_events)
+),
+{% else %}
+    redone_events as (
+        select {{ view_columns }}
+        from {{ ref('int_customer_events__unioned') }}
+    ),
+{% endif %}
+
+resolved_events as (
+    select
+        redone_events.event_id,
+        customer_ids.customer_id,
+        redone_events.event_at,
+        redone_events.channel,
+        redone_events.event_type,
+        redone_events.amount,
+        redone_events.load_date
+    from redone_events
+    left join customer_ids
+        on
+            redone_events.source_name = customer_ids.source_name
+            and redone_events.source_record_id = customer_ids.source_record_id
+),
+
+{% if is_incremental() %}
+-- the stored events a redone one may replace, and those of loads that changed (perhaps gone since)
+replaced_events as (
+    select
+        event_id,
+        {{ event_columns | join(',\n        ') }}
+    from stored_events
+    where
+        event_id in (select resolved_events.event_id from resolved_events)
+        or event_type in {{ signup_types }}
+        or load_date in {{ sql_in_list(changed_dates) }}
+),
+
+compared_events as (
+    select
+        coalesce(resolved_events.event_id, replaced_events.event_id) as event_id,
+        resolved_events.customer_id,
+        resolved_events.event_at,
+        resolved_events.channel,
+        resolved_events.event_type,
+        resolved_events.amount,
+        resolved_events.load_date
+    from resolved_events
+    full outer join replaced_events on resolved_events.event_id = replaced_events.event_id
+    where
+        (resolved_events.customer_id is not null or replaced_events.event_id is not null)
+        and (
+            {% for column in event_columns -%}
+                resolved_events.{{ column }} is distinct from replaced_events.{{ column }}
+                {{- ' or' if not loop.last }}
+            {% endfor %}
+        )
+),
+{% endif %}
 
 final as (
     select
-        'order:' || order_id as event_id,
-        customer_id,
-        ordered_at as event_at,
-        channel,
-        case when is_refund then 'refund' else 'order' end as event_type,
-        net_amount as amount
-    from orders
-    union all
-    select
-        source_events.event_id,
-        customer_ids.customer_id,
-        source_events.event_at,
-        source_events.channel,
-        source_events.event_type,
-        source_events.amount
-    from source_events
-    inner join customer_ids
-        on
-            source_events.source_name = customer_ids.source_name
-            and source_events.source_record_id = customer_ids.source_record_id
+        event_id,
+        {{ event_columns | join(',\n        ') }}
+    {% if is_incremental() %}
+        from compared_events
+    {% else %}
+        from resolved_events
+        where customer_id is not null
+    {% endif %}
 )
 
 select * from final

@@ -537,7 +537,7 @@ def btyd_comparison(run: Run, models: dict[str, float], lifetimes_python: Path, 
     try:
         # the settings of the dev profile the dbt models ran with
         con.execute(f"set threads = {int(os.environ.get('C360_DUCKDB_THREADS', '2'))}")
-        con.execute(f"set memory_limit = '{os.environ.get('C360_DUCKDB_MEMORY_LIMIT', '8GB')}'")
+        con.execute(f"set memory_limit = '{os.environ.get('C360_DUCKDB_MEMORY_LIMIT', '6GB')}'")
         con.execute("set preserve_insertion_order = false")
         con.execute("set TimeZone = 'UTC'")
         con.execute(f"attach '{run.build_db}' as build (read_only)")

@@ -485,7 +485,8 @@ def test_lifetime_purchase_day_rfm_equals_pandas_ntile(warehouse, orders, sample
     shutil.copy(warehouse, db)
     variables = {"rfm_window_days": "lifetime", "rfm_frequency_unit": "purchase_days"}
     # the conventions shape the monthly totals, which the history scores
-    models = ["--select", "int_customers__monthly_totals", "customer_rfm_history", "customer_rfm"]
+    models = ["--select", "int_customers__monthly_running_totals", "int_customers__monthly_totals", "customer_rfm_history",
+              "customer_rfm"]
     result = dbt_with_vars("run", sample_raw, db, variables, *models, "--full-refresh")
     assert result.returncode == 0, result.stdout[-3000:]
 

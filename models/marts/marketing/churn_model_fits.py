@@ -94,8 +94,15 @@ def split_dates(dates, horizon: int):
 def train(labelled, horizon: int) -> dict | None:
     import numpy as np
     import pandas as pd
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.metrics import roc_auc_score
+
+    # dbt runs two Python models at once, in threads of one process, and pymc-marketing imports scikit-learn:
+    # two threads importing scikit-learn at the same time can meet it half-initialized (ImportError). One
+    # lock, kept on the threading module so every model finds the same one, makes the imports take turns.
+    import threading
+
+    with threading.__dict__.setdefault("customer360_import_lock", threading.Lock()):
+        from sklearn.ensemble import HistGradientBoostingClassifier
+        from sklearn.metrics import roc_auc_score
 
     split = split_dates(np.sort(labelled["as_of_date"].unique()), horizon)
     if split is None:

@@ -70,8 +70,12 @@ def predicted_purchase_days(summary, fit, holdout_days: int):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import arviz as az
-        from pymc_marketing.clv import BetaGeoModel
+        # one import at a time across dbt's model threads: see churn_model_fits.py
+        import threading
+
+        with threading.__dict__.setdefault("customer360_import_lock", threading.Lock()):
+            import arviz as az
+            from pymc_marketing.clv import BetaGeoModel
 
         model = BetaGeoModel(data=summary[["customer_id", "frequency", "recency", "T"]])
         model.build_model()

@@ -103,8 +103,12 @@ def fit(summary) -> dict:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from pymc_extras.prior import Prior
-        from pymc_marketing.clv import BetaGeoModel, GammaGammaModel
+        # one import at a time across dbt's model threads: see churn_model_fits.py
+        import threading
+
+        with threading.__dict__.setdefault("customer360_import_lock", threading.Lock()):
+            from pymc_extras.prior import Prior
+            from pymc_marketing.clv import BetaGeoModel, GammaGammaModel
 
         flat = {name: Prior("HalfFlat") for name in ("a", "b", "alpha", "r")}
         purchases = BetaGeoModel(data=summary[["customer_id", "frequency", "recency", "T"]], model_config=flat)

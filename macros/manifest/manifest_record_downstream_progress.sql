@@ -7,21 +7,9 @@
 {%- endmacro %}
 
 {% macro default__manifest_record_downstream_progress() -%}
-    {%- set progress = ref('load_manifest_progress') -%}
-    delete from {{ progress }} where model_name = '{{ model.name }}';
-    insert into {{ progress }}
-        (model_name, source_name, table_name, load_date, filename, fingerprint, row_count, processed_at)
-    select
-        '{{ model.name }}',
-        source_name,
-        table_name,
-        load_date,
-        filename,
-        fingerprint,
-        row_count,
-        {{ utc_now() }}
-    from {{ progress }}
-    where model_name = 'base_' || source_name || '__' || table_name
+    {{ manifest_replace_progress(
+        ref('load_manifest_progress'), "files.model_name = 'base_' || files.source_name || '__' || files.table_name"
+    ) }}
 {%- endmacro %}
 
 {#- Spark: the models downstream of the base models are tables rebuilt whole on each run (no row-level

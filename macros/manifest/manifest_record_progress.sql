@@ -24,20 +24,10 @@
             and current_files.filename = stored.filename
             and stored.file_row_number < current_files.row_count
     );
-    delete from {{ ref('load_manifest_progress') }} where model_name = '{{ model.name }}';
-    insert into {{ ref('load_manifest_progress') }}
-        (model_name, source_name, table_name, load_date, filename, fingerprint, row_count, processed_at)
-    select
-        '{{ model.name }}',
-        source_name,
-        table_name,
-        load_date,
-        filename,
-        fingerprint,
-        row_count,
-        {{ utc_now() }}
-    from ({{ load_manifest_files(source_name, table_name) }}) as current_files
-    where source_name = '{{ source_name }}' and table_name = '{{ table_name }}'
+    {{ manifest_replace_progress(
+        '(' ~ load_manifest_files(source_name, table_name) ~ ')',
+        "source_name = '" ~ source_name ~ "' and table_name = '" ~ table_name ~ "'"
+    ) }}
 {%- endmacro %}
 
 {#- Spark: the base models are tables rebuilt from every file on each run (its parquet tables have no

@@ -54,6 +54,18 @@ def models(manifest: dict) -> dict[str, dict]:
     return {uid: node for uid, node in manifest["nodes"].items() if node["resource_type"] == "model"}
 
 
+def test_primary_key_fails_for_a_repeated_or_partly_null_key_only(tmp_path):
+    """The generic test primary_key (tests/generic) returns one failing row per repeated key and per key
+    with a null column, and none for a unique complete key."""
+    rows = "(values (1, 'x'), (1, 'x'), (2, null), (null, 'y'), (3, 'x'), (1, 'y')) as keys (a, b)"
+    sql = '{{ test_primary_key(model="(select * from ' + rows + ')", columns=["a", "b"]) }} order by a, b'
+    result = run([BIN / "dbt", "show", "--target", "ci", "--inline", sql, "--output", "json", "--quiet"],
+                 env={"DBT_TARGET_PATH": str(tmp_path), "C360_BUILD_DB": str(tmp_path / "keys.duckdb")})
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    failing = [(row["a"], row["b"], row["occurrences"]) for row in json.loads(result.stdout)["show"]]
+    assert failing == [(1, "x", 2), (2, None, 1), (None, "y", 1)]
+
+
 def test_selectors_resolve(tmp_path):
     env = {"DBT_TARGET_PATH": str(tmp_path)}
     full, daily, quality = (dbt_ls("--selector", name, env=env) for name in ("full", "daily", "quality"))

@@ -22,7 +22,7 @@ def test_docs_generate_and_every_model_is_documented_and_key_tested(sample_raw, 
     catalog = json.loads((REPO / "target" / "catalog.json").read_text())
     models = {k: v for k, v in manifest["nodes"].items() if v["resource_type"] == "model"}
     tested = {parent for node in manifest["nodes"].values() if node["resource_type"] == "test"
-              and node.get("test_metadata", {}).get("name") in {"unique", "unique_combination", "reconciles_with_source"}
+              and node.get("test_metadata", {}).get("name") in {"unique", "unique_combination", "primary_key", "reconciles_with_source"}
               for parent in node["depends_on"]["nodes"]}
     for unique_id, node in models.items():
         assert node["description"].strip(), f"{unique_id} has no description"

@@ -219,66 +219,72 @@ def test_e_reconciliation_holds_after_the_daily_run(daily):
     con.close()
 
 
-def customer_events_build(raw: Path, db: Path, *extra) -> None:
-    result = dbt("build", raw, db, "--select", "+fct_customer_events", "--exclude-resource-type", "unit_test",
+# the core facts incremental by row: model -> (key, the column null only on a tombstone)
+INCREMENTAL_FACTS = {"fct_customer_events": ("event_id", "customer_id"), "fct_orders": ("order_id", "channel")}
+
+
+def fact_build(model: str, raw: Path, db: Path, *extra) -> None:
+    result = dbt("build", raw, db, "--select", f"+{model}", "--exclude-resource-type", "unit_test",
                  "--indirect-selection", "cautious", *extra)
     assert result.returncode == 0, result.stdout[-5000:]
 
 
-def customer_events_differences(db: Path, other: Path) -> tuple[int, int]:
+def fact_differences(model: str, db: Path, other: Path) -> tuple[int, int]:
     con = duckdb.connect(str(db), read_only=True)
     con.execute(f"attach '{other}' as other (read_only)")
     main = con.execute("select current_database()").fetchone()[0]
-    found = tuple(con.execute(f"select count(*) from (select * from {one}.core.fct_customer_events except all"
-                              f" select * from {two}.core.fct_customer_events)").fetchone()[0]
+    found = tuple(con.execute(f"select count(*) from (select * from {one}.core.{model} except all"
+                              f" select * from {two}.core.{model})").fetchone()[0]
                   for one, two in ((main, "other"), ("other", main)))
     con.close()
     return found
 
 
-def test_f_customer_events_write_only_the_days_events_and_equal_a_full_refresh(sample_raw, tmp_path):
-    """fct_customer_events on a day's load writes the day's events and those whose customer changed, not the
-    history; after the day, and after a redelivered accounts file and a removed events file, it equals a
-    full refresh."""
-    raw, db, before, full = tmp_path / "raw", tmp_path / "events.duckdb", tmp_path / "before.duckdb", tmp_path / "full.duckdb"
+@pytest.mark.parametrize("model", sorted(INCREMENTAL_FACTS))
+def test_f_core_facts_write_only_the_days_rows_and_equal_a_full_refresh(model, sample_raw, tmp_path):
+    """fct_customer_events and fct_orders on a day's load write the day's rows and those whose customer
+    changed, not the history; after the day, and after a redelivered accounts file and a removed file of
+    app events (which hold the app orders), they equal a full refresh."""
+    key, tombstone = INCREMENTAL_FACTS[model]
+    raw, db, before, full = tmp_path / "raw", tmp_path / "facts.duckdb", tmp_path / "before.duckdb", tmp_path / "full.duckdb"
     shutil.copytree(sample_raw, raw)
-    customer_events_build(raw, db)
+    fact_build(model, raw, db)
     appended = run([sys.executable, "-m", "scripts", "generate", "--out", raw, "--append-days", "1"])
     assert appended.returncode == 0, appended.stderr[-3000:]
     # everything upstream first, then the rows the model's incremental select writes, on a copy
-    customer_events_build(raw, db, "--exclude", "fct_customer_events")
+    fact_build(model, raw, db, "--exclude", model)
     shutil.copy(db, before)
-    compiled = dbt("compile", raw, before, "--select", "fct_customer_events", "--target-path", str(tmp_path / "target"))
+    compiled = dbt("compile", raw, before, "--select", model, "--target-path", str(tmp_path / "target"))
     assert compiled.returncode == 0, compiled.stdout[-3000:]
-    sql = next((tmp_path / "target" / "compiled").rglob("fct_customer_events.sql")).read_text()
-    customer_events_build(raw, db, "--select", "fct_customer_events")
+    sql = next((tmp_path / "target" / "compiled").rglob(f"{model}.sql")).read_text()
+    fact_build(model, raw, db, "--select", model)
     con = duckdb.connect(str(before), read_only=True)
     con.execute(f"attach '{db}' as after (read_only)")
     con.execute(f"create temp table written as {sql}")
     total, written, tombstones = con.execute(
-        "select (select count(*) from core.fct_customer_events), count(*), count(*) - count(customer_id) from written"
+        f"select (select count(*) from core.{model}), count(*), count(*) - count({tombstone}) from written"
     ).fetchone()
     day_rows = con.execute("select sum(row_count) from staging.load_manifest"
                            " where load_date = (select max(load_date) from staging.load_manifest)").fetchone()[0]
-    # events whose customer changed (identity merges and splits of the day) may be rewritten beyond the day
-    moved = con.execute("select count(*) from core.fct_customer_events as stored"
-                        " inner join after.core.fct_customer_events as current using (event_id)"
-                        " where stored.customer_id != current.customer_id").fetchone()[0]
-    unchanged = con.execute("select count(*) from (select * from written where customer_id is not null"
-                            " intersect all select * from core.fct_customer_events)").fetchone()[0]
+    # rows whose customer changed (identity merges and splits of the day) may be rewritten beyond the day
+    moved = con.execute(f"select count(*) from core.{model} as stored"
+                        f" inner join after.core.{model} as current using ({key})"
+                        " where stored.customer_id is distinct from current.customer_id").fetchone()[0]
+    unchanged = con.execute(f"select count(*) from (select * from written where {tombstone} is not null"
+                            f" intersect all select * from core.{model})").fetchone()[0]
     con.close()
-    print(f"\nfct_customer_events: {written} rows written ({tombstones} deleted) of {total};"
-          f" the day's raw rows {day_rows}, events moved to another customer {moved}")
+    print(f"\n{model}: {written} rows written ({tombstones} deleted) of {total};"
+          f" the day's raw rows {day_rows}, rows moved to another customer {moved}")
     assert 0 < written <= day_rows + moved and written < total / 20, (written, day_rows, moved, total)
     assert unchanged == 0, "rows rewritten unchanged"
-    customer_events_build(raw, full, "--full-refresh")
-    assert customer_events_differences(db, full) == (0, 0)
+    fact_build(model, raw, full, "--full-refresh")
+    assert fact_differences(model, db, full) == (0, 0)
 
-    # a redelivered accounts file without its first 5 accounts, and a removed events file
+    # a redelivered accounts file without its first 5 accounts, and a removed app events file
     con = duckdb.connect(str(db), read_only=True)
     accounts_file, events_file = (con.execute(
-        f"select filename from staging.{model} group by filename order by count(*) desc, filename limit 1"
-    ).fetchone()[0] for model in ("base_web__accounts", "base_app__app_events"))
+        f"select filename from staging.{base} group by filename order by count(*) desc, filename limit 1"
+    ).fetchone()[0] for base in ("base_web__accounts", "base_app__app_events"))
     con.close()
     copy = tmp_path / "redelivery.parquet"
     duckdb.sql(f"copy (select * from read_parquet('{accounts_file}', file_row_number = true) where file_row_number >= 5"
@@ -286,6 +292,6 @@ def test_f_customer_events_write_only_the_days_events_and_equal_a_full_refresh(s
     duckdb.sql(f"copy (select * exclude (file_row_number) from read_parquet('{copy}')) to '{accounts_file}'"
                " (format parquet)")
     Path(events_file).unlink()
-    customer_events_build(raw, db)
-    customer_events_build(raw, full, "--full-refresh")
-    assert customer_events_differences(db, full) == (0, 0)
+    fact_build(model, raw, db)
+    fact_build(model, raw, full, "--full-refresh")
+    assert fact_differences(model, db, full) == (0, 0)

@@ -19,14 +19,7 @@
 {% set event_columns = ['customer_id', 'event_at', 'channel', 'event_type', 'amount', 'load_date'] %}
 {% set view_columns = 'event_id, source_name, source_record_id, event_at, channel, event_type, amount, load_date' %}
 {% if is_incremental() %}
-    {#- the loads to redo, asked of the warehouse when the model runs (as the base models' work list is),
-        so that the dates reach the scans of the sources under the view as literals -#}
-    {%- set changed_dates = [] -%}
-    {%- if execute -%}
-        {%- for row in run_query(manifest_changed_load_dates()).rows -%}
-            {%- do changed_dates.append(sql_date(row[0])) -%}
-        {%- endfor -%}
-    {%- endif %}
+    {% set changed_dates = manifest_changed_load_date_list() %}
 {% endif %}
 with
 
@@ -63,21 +56,6 @@ keyed_events as (
     from {{ ref('int_customer_events__unioned') }}
 ),
 
-last_run as (
-    select max(processed_at) as processed_at
-    from {{ ref('load_manifest_progress') }}
-    where model_name = '{{ this.name }}'
-),
-
-identity_history as (
-    select
-        source_name,
-        source_record_id,
-        dbt_valid_from,
-        dbt_valid_to
-    from {{ ref('customer_identity_snapshot') }}
-),
-
 -- two narrow reads of the stored events: one CTE read twice would be materialized whole
 stored_loads as (
     select
@@ -93,15 +71,8 @@ stored_events as (
     from {{ this }}
 ),
 
--- a record that got, lost or changed its customer since the last run: a snapshot row begun or ended since
 moved_records as (
-    select distinct
-        source_name,
-        source_record_id
-    from identity_history
-    where
-        dbt_valid_from > (select last_run.processed_at from last_run)
-        or dbt_valid_to > (select last_run.processed_at from last_run)
+    {{ manifest_moved_records() }}
 ),
 
 -- stored from a load whose file vanished or changed: the event may be gone, or older now
@@ -165,37 +136,22 @@ replaced_events as (
         or load_date in {{ sql_in_list(changed_dates) }}
 ),
 
-compared_events as (
-    select
-        coalesce(resolved_events.event_id, replaced_events.event_id) as event_id,
-        resolved_events.customer_id,
-        resolved_events.event_at,
-        resolved_events.channel,
-        resolved_events.event_type,
-        resolved_events.amount,
-        resolved_events.load_date
-    from resolved_events
-    full outer join replaced_events on resolved_events.event_id = replaced_events.event_id
-    where
-        (resolved_events.customer_id is not null or replaced_events.event_id is not null)
-        and (
-            {% for column in event_columns -%}
-                resolved_events.{{ column }} is distinct from replaced_events.{{ column }}
-                {{- ' or' if not loop.last }}
-            {% endfor %}
-        )
-),
 {% endif %}
 
-final as (
+-- an event of a record without a customer (an anonymous till sale, an erased person) is not in the timeline
+customer_events as (
     select
         event_id,
         {{ event_columns | join(',\n        ') }}
+    from resolved_events
+    where customer_id is not null
+),
+
+final as (
     {% if is_incremental() %}
-        from compared_events
+        {{ changed_rows('customer_events', 'replaced_events', 'event_id', event_columns) }}
     {% else %}
-        from resolved_events
-        where customer_id is not null
+        select * from customer_events
     {% endif %}
 )
 

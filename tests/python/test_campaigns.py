@@ -266,6 +266,34 @@ def test_channel_preferences_are_consistent(con):
     assert bad[:4] == (0, 0, 0, 0) and bad[4] > 1000, bad
 
 
+def test_most_active_hour_and_weekday_are_the_modes_with_the_earliest_on_ties(con):
+    """Recomputed in pandas from the timeline: the hour and the ISO weekday with most events before the
+    as-of date (CUT_OFF, the build's analytics_as_of_date; orders, app and campaign activity), the earliest on a tie, and the count of those events."""
+    events = con.execute("""
+        select customer_id, hour(event_at) as hour, isodow(event_at) as weekday
+        from core.fct_customer_events
+        where event_type in ('order', 'app_open', 'product_view', 'add_to_cart', 'campaign_open',
+                             'campaign_click', 'campaign_convert')
+          and cast(event_at as date) < cast(? as date)
+    """, [CUT_OFF]).df()
+    expected = {}
+    for column in ("hour", "weekday"):
+        counts = events.groupby(["customer_id", column]).size().rename("n").reset_index()
+        counts = counts.sort_values(["customer_id", "n", column], ascending=[True, False, True])
+        expected[column] = counts.drop_duplicates("customer_id").set_index("customer_id")[column]
+    expected["activity_count"] = events.groupby("customer_id").size()
+    found = con.execute("""
+        select customer_id, any_value(most_active_hour) as hour, any_value(most_active_isodow) as weekday,
+               any_value(activity_count) as activity_count
+        from marketing.customer_channel_preferences
+        where activity_count > 0
+        group by customer_id
+    """).df().set_index("customer_id")
+    assert len(found) == len(expected["activity_count"]) > 1000
+    for column, values in expected.items():
+        assert (found[column].sort_index() == values.sort_index().astype(found[column].dtype)).all(), column
+
+
 # The tie rule of best_channel (customer_channel_preferences): the cheapest channel to send first. The
 # next two tests read conftest's 2,000-customer build: its segments are small, so many never converted on
 # some channel and ties are common (about 80 customers); the 20,000-customer sample above has two.

@@ -1,13 +1,16 @@
 {#- The state logic of an incremental churn_features run, as CTEs for its WITH clause (each followed by a
     comma): processed_dates (per stored as-of date, the oldest load its rows were computed with and
     whether a label is still unknown), run_state (the last run's newest as-of date, run time and
-    checked loads), dates_to_compute (as-of dates whose features are computed again: months completed
-    since the last run, months customer_rfm_history rewrote since, dates computed before a load with
-    inputs dated before them) and rows_to_relabel (stored rows kept as they are but labelled again: every
+    checked loads), dates_to_compute (as-of dates whose features are computed again for every customer:
+    months completed since the last run, dates computed before a load with inputs dated before them, and
+    months customer_rfm_history rewrote since when recomputed_customers is none) and rows_to_relabel
+    (stored rows of other customers than recomputed_customers kept as they are but labelled again: every
     row of a date whose horizon the data now covers, and rows of customers with orders loaded since
     inside their horizon - a known label changes only by the customer's own orders). Takes the model's
     CTE names; horizon and lookback are SQL intervals. -#}
-{% macro churn_features_work_lists(processed, as_of_dates, purchase_days, data_end, horizon, lookback) -%}
+{% macro churn_features_work_lists(
+    processed, as_of_dates, purchase_days, data_end, horizon, lookback, recomputed_customers
+) -%}
 processed_dates as (
     select
         as_of_date,
@@ -39,7 +42,10 @@ dates_to_compute as (
     left join processed_dates on {{ as_of_dates }}.as_of_date = processed_dates.as_of_date
     where
         {{ as_of_dates }}.as_of_date > run_state.last_as_of_date
+        {%- if recomputed_customers is none %}
+        -- too many customers to recompute one by one (churn_features_recomputed_customers)
         or {{ as_of_dates }}.history_processed_at > run_state.last_processed_at
+        {%- endif %}
         -- a re-read of a load a date already saw redoes nothing
         or (
             {{ as_of_dates }}.newest_input_load_date > run_state.loaded_since
@@ -73,6 +79,7 @@ rows_to_relabel as (
     left join orders_since_labelled on {{ processed }}.churn_feature_id = orders_since_labelled.churn_feature_id
     where
         {{ processed }}.as_of_date not in (select dates_to_compute.as_of_date from dates_to_compute)
+        and {{ processed }}.customer_id not in {{ sql_in_list(recomputed_customers or []) }}
         and (
             processed_dates.has_unknown_labels
             and {{ processed }}.as_of_date + {{ horizon }} <= {{ data_end }}.data_end_date + interval '1 day'

@@ -281,6 +281,68 @@ def test_incremental_equals_full_refresh(sample_raw, tmp_path):
     assert marketing_rows(incremental_db, "churn_features") == marketing_rows(refreshed_db, "churn_features")
 
 
+def deliver_late_web_order(raw: Path, db: Path) -> str:
+    """A new load holding one web order dated six months before the latest churn as-of date, by an
+    account whose customer has features on every as-of date since; returns that customer."""
+    con = duckdb.connect(str(db), read_only=True)
+    customer_id, account_id, ordered_at = con.execute(
+        "select features.customer_id, any_value(ids.source_record_id),"
+        " strftime(max(features.as_of_date) - interval 6 month + interval 14 day, '%Y-%m-%d 10:00:00')"
+        " from marketing.churn_features as features"
+        " inner join core.bridge_customer_identity as ids"
+        "  on features.customer_id = ids.customer_id and ids.source_name = 'web'"
+        " group by features.customer_id"
+        " order by count(distinct features.as_of_date) desc, features.customer_id limit 1"
+    ).fetchone()
+    con.close()
+    loads = sorted((raw / "web" / "orders").glob("load_date=*"))
+    load_date = (pd.Timestamp(loads[-1].name.split("=")[1]) + pd.Timedelta(days=1)).date()
+    out = raw / "web" / "orders" / f"load_date={load_date}"
+    out.mkdir()
+    duckdb.sql(
+        f"copy (select 'WO999000001' as order_id, '{account_id}' as account_id, '{ordered_at}' as ordered_at,"
+        " 'sale' as order_type, cast(null as varchar) as refunded_order_id, 80.0 as total_amount, 'EUR' as currency,"
+        f" date '{load_date}' as load_date) to '{out / 'part-0.parquet'}' (format parquet)"
+    )
+    return customer_id
+
+
+def test_a_late_order_recomputes_its_customers_churn_features_not_whole_dates(sample_raw, tmp_path):
+    """An order six months late rewrites its customer's history from its month on (and the rows whose
+    scores it moves): churn_features recomputes those customers at every as-of date, not every customer
+    at the as-of dates after the order, and equals a full refresh."""
+    raw, db = tmp_path / "raw", tmp_path / "late_order.duckdb"
+    shutil.copytree(sample_raw, raw)
+    first = dbt("build", raw, db, "--exclude-resource-type", "unit_test")
+    assert first.returncode == 0, first.stdout[-3000:]
+    buyer = deliver_late_web_order(raw, db)
+    second = dbt("build", raw, db, "--exclude-resource-type", "unit_test")
+    assert second.returncode == 0, second.stdout[-3000:]
+
+    con = duckdb.connect(str(db), read_only=True)
+    customers, dates, rewritten = con.execute(
+        "select count(distinct customer_id), count(distinct as_of_date),"
+        " list(distinct customer_id) filter (where features_processed_at"
+        "  = (select max(features_processed_at) from marketing.churn_features))"
+        " from marketing.churn_features"
+    ).fetchone()
+    history_rewritten = con.execute(
+        "select count(distinct customer_id) from marketing.customer_rfm_history"
+        " where history_processed_at = (select max(history_processed_at) from marketing.customer_rfm_history)"
+    ).fetchone()[0]
+    con.close()
+    print(f"\nchurn_features: {len(rewritten)} of {customers} customers rewritten at {dates} as-of dates;"
+          f" customer_rfm_history rewrote {history_rewritten}")
+    assert buyer in rewritten
+    assert len(rewritten) <= history_rewritten < customers / 4, (len(rewritten), history_rewritten, customers)
+
+    refreshed = tmp_path / "refreshed.duckdb"
+    shutil.copy(db, refreshed)
+    refresh = dbt("run", raw, refreshed, "--select", "churn_features", "--full-refresh")
+    assert refresh.returncode == 0, refresh.stdout[-3000:]
+    assert marketing_rows(db, "churn_features") == marketing_rows(refreshed, "churn_features")
+
+
 def test_daily_runs_late_in_a_month_equal_a_full_refresh(sample_raw, tmp_path):
     """The usual daily run: late in a month, when late orders no longer reach the month before, the
     history recomputes only the customers whose days changed and the current month (both from the same

@@ -48,47 +48,49 @@ as_of_dates as (
     from {{ ref('int_customers__churn_as_of_dates') }}
 ),
 
-recent_activity as (
+-- one row per input a feature counts, so that the features are one grouping by customer and as-of date:
+-- a filter on the customer then reaches the scans of the inputs (churn_features recomputes a few
+-- customers' rows so: 2.2 s for 8,000 customers at 1M, against 17 s through joins of three groupings)
+feature_inputs as (
     select
         customer_events.customer_id,
         as_of_dates.as_of_date,
-        count(
-            case
-                when
-                    customer_events.event_type in ('app_open', 'product_view', 'add_to_cart')
-                    and customer_events.event_at >= as_of_dates.as_of_date - interval '30 days'
-                    then 1
-            end
-        ) as app_events_30d,
-        count(case when customer_events.event_type like 'campaign_%' then 1 end) as campaign_responses_90d,
-        count(case when customer_events.event_type = 'complaint_opened' then 1 end) as complaints_90d
+        customer_events.event_type in ('app_open', 'product_view', 'add_to_cart')
+        and customer_events.event_at >= as_of_dates.as_of_date - interval '30 days' as is_app_event_30d,
+        customer_events.event_type like 'campaign_%' as is_campaign_response,
+        customer_events.event_type = 'complaint_opened' as is_complaint,
+        cast(null as double) as csat_score,
+        false as is_email_bounce
     from as_of_dates
     inner join customer_events
         on
             as_of_dates.as_of_date > customer_events.event_at
             and customer_events.event_at >= as_of_dates.as_of_date - interval '90 days'
-    group by customer_events.customer_id, as_of_dates.as_of_date
-),
-
-csat_before as (
+    union all
     select
         customer_ids.customer_id,
         as_of_dates.as_of_date,
-        avg(tickets.csat_score) as average_csat_before
+        false,
+        false,
+        false,
+        tickets.csat_score,
+        false
     from as_of_dates
     inner join tickets on as_of_dates.as_of_date > tickets.opened_at
     inner join
         customer_ids
         on customer_ids.source_name = 'support' and tickets.ticket_id = customer_ids.source_record_id
-    group by customer_ids.customer_id, as_of_dates.as_of_date
-),
-
-bounces_before as (
-    select distinct
+    union all
+    select
         customer_ids.customer_id,
-        as_of_dates.as_of_date
+        as_of_dates.as_of_date,
+        false,
+        false,
+        false,
+        null,
+        -- known before the as-of date: the bounce and the record version that reported it
+        true
     from as_of_dates
-    -- known before the as-of date: the bounce and the record version that reported it
     inner join crm_contacts
         on
             as_of_dates.as_of_date > crm_contacts.email_bounced_at
@@ -98,45 +100,17 @@ bounces_before as (
         on customer_ids.source_name = 'crm' and crm_contacts.contact_id = customer_ids.source_record_id
 ),
 
-engaged_customer_dates as (
-    select
-        customer_id,
-        as_of_date
-    from recent_activity
-    union
-    select
-        customer_id,
-        as_of_date
-    from csat_before
-    union
-    select
-        customer_id,
-        as_of_date
-    from bounces_before
-),
-
 final as (
     select
-        engaged_customer_dates.customer_id,
-        engaged_customer_dates.as_of_date,
-        coalesce(recent_activity.app_events_30d, 0) as app_events_30d,
-        coalesce(recent_activity.campaign_responses_90d, 0) as campaign_responses_90d,
-        coalesce(recent_activity.complaints_90d, 0) as complaints_90d,
-        csat_before.average_csat_before,
-        bounces_before.customer_id is not null as has_bounced_email_before
-    from engaged_customer_dates
-    left join recent_activity
-        on
-            engaged_customer_dates.customer_id = recent_activity.customer_id
-            and engaged_customer_dates.as_of_date = recent_activity.as_of_date
-    left join csat_before
-        on
-            engaged_customer_dates.customer_id = csat_before.customer_id
-            and engaged_customer_dates.as_of_date = csat_before.as_of_date
-    left join bounces_before
-        on
-            engaged_customer_dates.customer_id = bounces_before.customer_id
-            and engaged_customer_dates.as_of_date = bounces_before.as_of_date
+        customer_id,
+        as_of_date,
+        count(case when is_app_event_30d then 1 end) as app_events_30d,
+        count(case when is_campaign_response then 1 end) as campaign_responses_90d,
+        count(case when is_complaint then 1 end) as complaints_90d,
+        avg(csat_score) as average_csat_before,
+        {{ dbt.bool_or('is_email_bounce') }} as has_bounced_email_before
+    from feature_inputs
+    group by customer_id, as_of_date
 )
 
 select * from final

@@ -6,13 +6,15 @@
         pre_hook="{{ delete_vanished_churn_features() }}"
     )
 }}
+-- depends_on: {{ ref('customer_identity_snapshot') }}
+-- depends_on: {{ ref('customer_rfm_history') }}
 -- One row per customer who had bought by then and as-of date (int_customers__churn_as_of_dates): the
 -- features from data before the as-of date, and the label - no purchase in the var('churn_horizon_days')
 -- days from the as-of date - once the data covers them.
--- Incremental (delete+insert by churn_feature_id): a run computes the features of newly settled
--- months, of months customer_rfm_history rewrote since (late orders, identity merges) and of as-of
--- dates computed before a load with earlier non-order inputs. Labels are set for a whole as-of date
--- when the data comes to cover its horizon, and afterwards only for the customers with orders loaded
+-- Incremental (delete+insert by churn_feature_id): every customer's features at newly settled as-of
+-- dates and at those computed before a load with earlier non-order inputs; at every date, the customers
+-- whose history rows were rewritten (late orders, merges, moved scores) or records moved since. Labels
+-- are set for a whole date when the data covers its horizon, then only for customers with orders loaded
 -- since inside it; those rows keep their features (they only use data before the as-of date).
 {%- set feature_columns = [
     'recency_days', 'frequency_window', 'frequency_lifetime', 'monetary_window', 'monetary_lifetime',
@@ -24,6 +26,19 @@
 {%- set horizon = "interval '" ~ var('churn_horizon_days') ~ " days'" %}
 {%- set lookback = "interval '" ~ var('incremental_lookback_days') ~ " days'" %}
 {%- set column_separator = ',\n        ' %}
+{#- the feature views, each read once per filter (one CTE read twice would be computed whole): on an
+    incremental run, at the dates computed for every customer, and for the recomputed customers at every
+    date, both as literals so that the filters reach the scans under the views -#}
+{%- set feature_reads = [('purchase_history_features', 'engagement_features', '')] %}
+{%- if is_incremental() %}
+    {%- set recomputed_customers = churn_features_recomputed_customers(var('churn_recompute_customer_limit')) %}
+    {%- set date_list = churn_features_date_list(horizon, lookback, recomputed_customers) %}
+    {%- set feature_reads = [
+        ('purchase_history_features', 'engagement_features', 'as_of_date in ' ~ sql_in_list(date_list)),
+        ('recomputed_history_features', 'recomputed_engagement_features',
+            'customer_id in ' ~ sql_in_list(recomputed_customers or []))
+    ] %}
+{%- endif %}
 with
 
 as_of_dates as (
@@ -34,22 +49,26 @@ as_of_dates as (
     from {{ ref('int_customers__churn_as_of_dates') }}
 ),
 
-purchase_history_features as (
-    select
-        customer_id,
-        as_of_date,
-        {{ history_columns | join(column_separator) }}
-    from {{ ref('int_customers__purchase_history_features') }}
-),
+{% for history, engagement, filter in feature_reads %}
+    {{ history }} as (
+        select
+            customer_id,
+            as_of_date,
+            {{ history_columns | join(',\n            ') }}
+        from {{ ref('int_customers__purchase_history_features') }}
+        {{ 'where ' ~ filter if filter }}
+    ),
 
-engagement_features as (
-    select
-        customer_id,
-        as_of_date,
-        {{ engagement_columns | join(column_separator) }}
-    from {{ ref('int_customers__engagement_features') }}
-),
+    {{ engagement }} as (
+        select
+            customer_id,
+            as_of_date,
+            {{ engagement_columns | join(',\n            ') }}
+        from {{ ref('int_customers__engagement_features') }}
+        {{ 'where ' ~ filter if filter }}
+    ),
 
+{% endfor %}
 purchase_days as (
     select
         customer_id,
@@ -82,31 +101,40 @@ data_end as (
 ),
 
 {% if is_incremental() %}
-{{ churn_features_work_lists('processed', 'as_of_dates', 'purchase_days', 'data_end', horizon, lookback) }}
+{{ churn_features_work_lists(
+    'processed', 'as_of_dates', 'purchase_days', 'data_end', horizon, lookback, recomputed_customers
+) }}
 {% else %}
     dates_to_compute as (
         select as_of_date from as_of_dates
     ),
 {% endif %}
 
+-- every customer at the dates to compute; on an incremental run also the recomputed customers at the others
 computed as (
-    select
-        purchase_history_features.customer_id,
-        purchase_history_features.as_of_date,
-        {%- for column in history_columns %}
-            purchase_history_features.{{ column }},
-        {%- endfor %}
-        coalesce(engagement_features.app_events_30d, 0) as app_events_30d,
-        coalesce(engagement_features.campaign_responses_90d, 0) as campaign_responses_90d,
-        coalesce(engagement_features.complaints_90d, 0) as complaints_90d,
-        engagement_features.average_csat_before,
-        coalesce(engagement_features.has_bounced_email_before, false) as has_bounced_email_before
-    from purchase_history_features
-    inner join dates_to_compute on purchase_history_features.as_of_date = dates_to_compute.as_of_date
-    left join engagement_features
-        on
-            purchase_history_features.customer_id = engagement_features.customer_id
-            and purchase_history_features.as_of_date = engagement_features.as_of_date
+    {%- for history, engagement, _ in feature_reads %}
+        select
+            {{ history }}.customer_id,
+            {{ history }}.as_of_date,
+            {%- for column in history_columns %}
+                {{ history }}.{{ column }},
+            {%- endfor %}
+            coalesce({{ engagement }}.app_events_30d, 0) as app_events_30d,
+            coalesce({{ engagement }}.campaign_responses_90d, 0) as campaign_responses_90d,
+            coalesce({{ engagement }}.complaints_90d, 0) as complaints_90d,
+            {{ engagement }}.average_csat_before,
+            coalesce({{ engagement }}.has_bounced_email_before, false) as has_bounced_email_before
+        from {{ history }}
+        left join {{ engagement }}
+            on
+                {{ history }}.customer_id = {{ engagement }}.customer_id
+                and {{ history }}.as_of_date = {{ engagement }}.as_of_date
+        where
+            {{ history }}.as_of_date {{ 'in' if loop.first else 'not in' }} (
+                select dates_to_compute.as_of_date from dates_to_compute
+            )
+        {{ 'union all' if not loop.last }}
+    {%- endfor %}
 ),
 
 rows_to_write as (

@@ -307,16 +307,22 @@ def deliver_late_web_order(raw: Path, db: Path) -> str:
     return customer_id
 
 
-def test_a_late_order_recomputes_its_customers_churn_features_not_whole_dates(sample_raw, tmp_path):
+@pytest.mark.parametrize("customer_limit", [None, 0])
+def test_a_late_order_recomputes_its_customers_churn_features_not_whole_dates(customer_limit, sample_raw, tmp_path):
     """An order six months late rewrites its customer's history from its month on (and the rows whose
     scores it moves): churn_features recomputes those customers at every as-of date, not every customer
-    at the as-of dates after the order, and equals a full refresh."""
+    at the as-of dates after the order, and equals a full refresh. Above churn_recompute_customer_limit
+    customers it recomputes every customer at those dates instead, and equals a full refresh too."""
+    import json
+
     raw, db = tmp_path / "raw", tmp_path / "late_order.duckdb"
     shutil.copytree(sample_raw, raw)
     first = dbt("build", raw, db, "--exclude-resource-type", "unit_test")
     assert first.returncode == 0, first.stdout[-3000:]
     buyer = deliver_late_web_order(raw, db)
-    second = dbt("build", raw, db, "--exclude-resource-type", "unit_test")
+    limit = [] if customer_limit is None else [
+        "--vars", json.dumps({"raw_root": str(raw), "churn_recompute_customer_limit": customer_limit})]
+    second = dbt("build", raw, db, "--exclude-resource-type", "unit_test", *limit)
     assert second.returncode == 0, second.stdout[-3000:]
 
     con = duckdb.connect(str(db), read_only=True)
@@ -334,7 +340,10 @@ def test_a_late_order_recomputes_its_customers_churn_features_not_whole_dates(sa
     print(f"\nchurn_features: {len(rewritten)} of {customers} customers rewritten at {dates} as-of dates;"
           f" customer_rfm_history rewrote {history_rewritten}")
     assert buyer in rewritten
-    assert len(rewritten) <= history_rewritten < customers / 4, (len(rewritten), history_rewritten, customers)
+    if customer_limit is None:
+        assert len(rewritten) <= history_rewritten < customers / 4, (len(rewritten), history_rewritten, customers)
+    else:
+        assert len(rewritten) > customers / 4 > history_rewritten, (len(rewritten), history_rewritten, customers)
 
     refreshed = tmp_path / "refreshed.duckdb"
     shutil.copy(db, refreshed)

@@ -2,7 +2,7 @@
 {% macro manifest_file_literals(files) -%}
     {%- set literals = [] -%}
     {%- for file in files -%}
-        {%- do literals.append("'" ~ (file | replace("'", "''")) ~ "'") -%}
+        {%- do literals.append(sql_string(file)) -%}
     {%- endfor -%}
     {{ literals | join(', ') }}
 {%- endmacro %}

@@ -3,6 +3,11 @@
     {{ "date '" ~ value ~ "'" if value is not none else 'cast(null as date)' }}
 {%- endmacro %}
 
+{#- A text value as a SQL string literal (a quote in it is doubled). -#}
+{% macro sql_string(value) -%}
+    {{ "'" ~ (value | string | replace("'", "''")) ~ "'" }}
+{%- endmacro %}
+
 {#- A list of SQL literals as the right side of IN; "(null)" matches nothing. -#}
 {% macro sql_in_list(literals) -%}
     ({{ literals | join(', ') if literals else 'null' }})

@@ -594,6 +594,8 @@ def test_lifetime_purchase_day_rfm_equals_pandas_ntile(warehouse, orders, sample
     ({"rfm_window_days": -30}, "var rfm_window_days must be a whole number of days (1-99999) or 'lifetime', got '-30'"),
     ({"rfm_frequency_unit": "visits"}, "var rfm_frequency_unit must be 'orders' or 'purchase_days', got 'visits'"),
     ({"rfm_scoring": "deciles"}, "var rfm_scoring must be 'quintiles' or 'thresholds', got 'deciles'"),
+    ({"churn_recompute_customer_limit": "many"},
+     "var churn_recompute_customer_limit must be a whole number of customers (0-999999999), got 'many'"),
 ])
 def test_invalid_rfm_var_stops_with_one_line(sample_raw, tmp_path, variables, message):
     result = dbt_with_vars("compile", sample_raw, tmp_path / "empty.duckdb", variables, "--select", "customer_rfm_history")

@@ -30,8 +30,9 @@
     incremental run, at the dates computed for every customer, and for the recomputed customers at every
     date, both as literals so that the filters reach the scans under the views -#}
 {%- set feature_reads = [('purchase_history_features', 'engagement_features', '')] %}
+{%- set customer_limit = churn_recompute_customer_limit() %}
 {%- if is_incremental() %}
-    {%- set recomputed_customers = churn_features_recomputed_customers(var('churn_recompute_customer_limit')) %}
+    {%- set recomputed_customers = churn_features_recomputed_customers(customer_limit) %}
     {%- set date_list = churn_features_date_list(horizon, lookback, recomputed_customers) %}
     {%- set feature_reads = [
         ('purchase_history_features', 'engagement_features', 'as_of_date in ' ~ sql_in_list(date_list)),

@@ -71,49 +71,109 @@ sources as (
     select distinct source_name from versions
 ),
 
+created_counts as (
+    select
+        source_name,
+        created_month_date,
+        count(*) as created_record_count
+    from records_created
+    group by source_name, created_month_date
+),
+
+-- records existing by each month: a running count of the months' creations (a join of months to
+-- records would cost months x records)
 active_records as (
     select
         months.month_start_date,
         sources.source_name,
-        count(records_created.record_id) as active_record_count
+        cast(coalesce(sum(created_counts.created_record_count), 0) as bigint) as active_record_count
     from months
     cross join sources
-    left join records_created
+    left join created_counts
         on
-            sources.source_name = records_created.source_name
-            and months.month_start_date >= records_created.created_month_date
+            sources.source_name = created_counts.source_name
+            and months.month_start_date >= created_counts.created_month_date
     group by months.month_start_date, sources.source_name
 ),
 
-crm_verification_history as (
-    -- the latest verification each CRM contact had by the end of each month
+crm_verified_by_month as (
+    -- each CRM contact's latest verification by the end of each month it has a version in
     select
-        months.month_start_date,
-        versions.record_id,
-        max(versions.email_verified_at) as last_verified_at
-    from months
-    inner join versions
-        on
-            versions.source_name = 'crm'
-            and cast(date_trunc('month', versions.updated_at) as date) <= months.month_start_date
-    group by months.month_start_date, versions.record_id
+        record_id,
+        month_start_date,
+        max(max(email_verified_at)) over (
+            partition by record_id order by month_start_date rows between unbounded preceding and current row
+        ) as last_verified_at
+    from (
+        select
+            record_id,
+            email_verified_at,
+            cast(date_trunc('month', updated_at) as date) as month_start_date
+        from versions
+        where source_name = 'crm'
+    ) as crm_versions
+    group by record_id, month_start_date
+),
+
+crm_stale_spans as (
+    -- a contact holds its verification until its next version's month; it is stale from the month whose
+    -- end is var('stale_contact_days') past the verification (at once when never verified)
+    select
+        record_id,
+        month_start_date as held_from_date,
+        lead(month_start_date) over (partition by record_id order by month_start_date) as held_until_date,
+        month_start_date = min(month_start_date) over (partition by record_id) as is_first_span,
+        greatest(
+            month_start_date,
+            coalesce(
+                cast(date_trunc('month', last_verified_at + interval '{{ var("stale_contact_days") }} days') as date),
+                month_start_date
+            )
+        ) as stale_from_date
+    from crm_verified_by_month
+),
+
+crm_count_changes as (
+    -- +1/-1 at the months a contact enters or leaves a count: of all contacts, and of the stale ones
+    select
+        held_from_date as month_start_date,
+        case when is_first_span then 1 else 0 end as contact_change,
+        0 as stale_change
+    from crm_stale_spans
+    union all
+    select
+        stale_from_date,
+        0,
+        1
+    from crm_stale_spans
+    where held_until_date is null or stale_from_date < held_until_date
+    union all
+    select
+        held_until_date,
+        0,
+        -1
+    from crm_stale_spans
+    where held_until_date is not null and stale_from_date < held_until_date
+),
+
+crm_monthly_changes as (
+    select
+        month_start_date,
+        sum(contact_change) as contact_change,
+        sum(stale_change) as stale_change
+    from crm_count_changes
+    group by month_start_date
 ),
 
 crm_stale as (
+    -- the counts at each month: the running sum of the changes up to it
     select
-        month_start_date,
-        avg(
-            case
-                when
-                    last_verified_at is null
-                    or last_verified_at
-                    < month_start_date + interval '1 month' - interval '{{ var("stale_contact_days") }} days'
-                    then 1
-                else 0
-            end
-        ) as stale_share
-    from crm_verification_history
-    group by month_start_date
+        months.month_start_date,
+        cast(sum(crm_monthly_changes.stale_change) as double)
+        / nullif(sum(crm_monthly_changes.contact_change), 0) as stale_share
+    from months
+    inner join crm_monthly_changes on months.month_start_date >= crm_monthly_changes.month_start_date
+    group by months.month_start_date
 ),
 
 final as (

@@ -19,23 +19,15 @@ quarantined_rows as (
     from {{ ref('fct_quarantined_rows') }}
 ),
 
-{% set contact_tables = contact_tables() %}
-{% for source_name, table_name, model, email_status, phone_status in contact_tables %}
-    {{ model }} as (
-        select
-            '{{ source_name }}' as source_name,
-            '{{ table_name }}' as table_name,
-            {{ email_status }},
-            {{ phone_status if phone_status else 'cast(null as string)' }}
-        from {{ ref(model) }}
-    ),
-
-{% endfor %}
-contact_statuses as (
-    {% for source_name, table_name, model, email_status, phone_status in contact_tables %}
-        select * from {{ model }}
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+monthly_statuses as (
+    -- the staged rows' statuses counted per load month already: the whole history is their sum
+    select
+        source_name,
+        table_name,
+        measure,
+        outcome,
+        row_count
+    from {{ ref('fct_contact_status_monthly') }}
 ),
 
 quarantine_rates as (
@@ -55,19 +47,16 @@ quarantine_rates as (
 ),
 
 status_rates as (
-    {% for measure in ['email_status', 'phone_status'] %}
-        select
-            source_name,
-            table_name,
-            '{{ measure }}' as measure,
-            {{ measure }} as outcome,
-            count(*) as row_count,
-            cast(count(*) as double) / sum(count(*)) over (partition by source_name, table_name) as row_share
-        from contact_statuses
-        where {{ measure }} is not null
-        group by source_name, table_name, {{ measure }}
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    select
+        source_name,
+        table_name,
+        measure,
+        outcome,
+        cast(sum(row_count) as bigint) as row_count,
+        cast(sum(row_count) as double) / sum(sum(row_count)) over (partition by source_name, table_name, measure)
+            as row_share
+    from monthly_statuses
+    group by source_name, table_name, measure, outcome
 ),
 
 final as (

@@ -320,3 +320,29 @@ def test_a_previous_file_that_cannot_be_scrubbed_is_deleted_and_said_in_one_line
     assert tag_of(files.bi) == "second"
     # the other previous file was scrubbed as usual
     assert b"c2@example.com" not in publishing.previous_of(files.restricted).read_bytes()
+
+
+@pytest.mark.parametrize("kernel_copy", ["whole", "stops_partway", "missing"])
+def test_the_state_copy_is_the_same_bytes_whatever_the_kernel_copies(tmp_path, monkeypatch, kernel_copy):
+    """copy_contents copies in the kernel (copy_file_range) and finishes through buffers where the kernel
+    cannot, from where it stopped: the copy is the same bytes either way."""
+    source = tmp_path / "source.bin"
+    source.write_bytes(os.urandom(3 * 2**20 + 12345))
+    real = os.copy_file_range
+    calls = []
+
+    def partway(src, dst, count, offset_src=None, offset_dst=None):
+        calls.append(count)
+        if len(calls) > 1:
+            raise OSError(18, "Invalid cross-device link")
+        return real(src, dst, min(count, 2**20 + 7), offset_src, offset_dst)
+
+    if kernel_copy == "stops_partway":
+        monkeypatch.setattr(publishing.os, "copy_file_range", partway)
+    elif kernel_copy == "missing":
+        monkeypatch.delattr(publishing.os, "copy_file_range")
+    dest = tmp_path / "dest.bin"
+    with open(source, "rb") as src, open(dest, "wb") as dst:
+        publishing.copy_contents(src, dst)
+    assert dest.read_bytes() == source.read_bytes()
+    assert kernel_copy != "stops_partway" or len(calls) == 2

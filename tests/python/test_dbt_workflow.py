@@ -66,6 +66,21 @@ def test_primary_key_fails_for_a_repeated_or_partly_null_key_only(tmp_path):
     assert failing == [(1, "x", 2), (2, None, 1), (None, "y", 1)]
 
 
+def test_primary_key_at_the_latest_date_tests_only_that_dates_rows(tmp_path):
+    """With latest_column and latest_from, primary_key tests the rows of the newest date of latest_from
+    only: a repeat at an older date passes, one at the newest date fails."""
+    rows = ("(values (1, date '2024-01-01'), (1, date '2024-01-01'), (2, date '2024-02-01'),"
+            " (2, date '2024-02-01'), (3, date '2024-02-01')) as keys (a, d)")
+    dates = "(select date '2024-01-01' as d union all select date '2024-02-01')"
+    sql = ('{{ test_primary_key(model="(select * from ' + rows + ')", columns=["a", "d"], latest_column="d",'
+           ' latest_from="' + dates + '") }} order by a')
+    result = run([BIN / "dbt", "show", "--target", "ci", "--inline", sql, "--output", "json", "--quiet"],
+                 env={"DBT_TARGET_PATH": str(tmp_path), "C360_BUILD_DB": str(tmp_path / "keys.duckdb")})
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    failing = [(row["a"], row["d"], row["occurrences"]) for row in json.loads(result.stdout)["show"]]
+    assert failing == [(2, "2024-02-01", 2)]
+
+
 def test_selectors_resolve(tmp_path):
     env = {"DBT_TARGET_PATH": str(tmp_path)}
     full, daily, quality = (dbt_ls("--selector", name, env=env) for name in ("full", "daily", "quality"))

@@ -10,7 +10,7 @@
 {%- set latest = none -%}
 {%- if latest_column and execute -%}
     {%- set latest = run_query(
-        'select cast(cast(max(' ~ latest_column ~ ') as date) as varchar) from ' ~ latest_from
+        'select cast(cast(max(' ~ latest_column ~ ') as date) as string) from ' ~ latest_from
     ).columns[0].values()[0] -%}
 {%- endif %}
 

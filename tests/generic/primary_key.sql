@@ -8,6 +8,9 @@
     the table built from it tests its key over every row it stores. -#}
 {% test primary_key(model, columns, latest_column=none, latest_from=none) %}
 {%- set latest = none -%}
+{%- if (latest_column is none) != (latest_from is none) -%}
+    {{ exceptions.raise_compiler_error('primary_key: latest_column and latest_from go together, got only one of them') }}
+{%- endif -%}
 {%- if latest_column and execute -%}
     {%- set latest = run_query(
         'select cast(cast(max(' ~ latest_column ~ ') as date) as string) from ' ~ latest_from

@@ -79,6 +79,11 @@ def test_primary_key_at_the_latest_date_tests_only_that_dates_rows(tmp_path):
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     failing = [(row["a"], row["d"], row["occurrences"]) for row in json.loads(result.stdout)["show"]]
     assert failing == [(2, "2024-02-01", 2)]
+    alone = sql.replace(' latest_from="' + dates + '"', "").replace('latest_column="d",', 'latest_column="d"')
+    result = run([BIN / "dbt", "show", "--target", "ci", "--inline", alone, "--quiet"],
+                 env={"DBT_TARGET_PATH": str(tmp_path), "C360_BUILD_DB": str(tmp_path / "keys.duckdb")})
+    assert result.returncode != 0
+    assert "latest_column and latest_from go together" in result.stdout + result.stderr
 
 
 def test_selectors_resolve(tmp_path):

@@ -19,7 +19,8 @@ like the others. Derived checks:
   raw root, the newest load is `dbt source freshness`'s max_loaded_at of the raw files (dbt's own verdict against
   "now" is ignored); without one (auditing a copied warehouse) it is max(load_date) of the staging table.
 - volume: with --previous-db, each table's row count must be within +/- settings.volume.max_change of the same
-  table in the previous (published) warehouse; skipped with a notice when there is no previous warehouse/table.
+  table in the previous warehouse; skipped with a notice when there is no previous warehouse/table. The build
+  passes the published state (the previous audited build file, which holds staging too), else the BI file.
 
 Prints one line per failed expectation (AUDIT FAIL [error] ... / AUDIT WARN [warn] ...) and per not-applicable
 suite or check (AUDIT N/A ...), writes Data Docs and audit_summary.json / audit_summary.html under --docs-dir, and

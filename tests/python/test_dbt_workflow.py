@@ -97,6 +97,17 @@ def test_selectors_resolve(tmp_path):
     assert not {"dim_customers", "customer_rfm", "customer_contacts"} & quality, "quality reaches beyond its marts"
 
 
+def test_the_build_runs_the_daily_selection(tmp_path):
+    """`make build` is a production run: it asks dbt for every resource but the unit tests, like the `daily`
+    selector (this suite's builds run them); a resource-type choice of the user's DBT_ARGS is kept."""
+    env = {"DBT_TARGET_PATH": str(tmp_path)}
+    unit_tests = dbt_ls("--resource-type", "unit_test", env=env)
+    assert unit_tests
+    assert dbt_ls(*building.without_unit_tests([]), env=env) == dbt_ls(env=env) - unit_tests
+    mine = ["--select", "customer_rfm", "--resource-type", "unit_test"]
+    assert building.without_unit_tests(mine) == mine
+
+
 def test_groups_access_and_exposures(manifest):
     nodes = models(manifest)
     groups = {group["name"] for group in manifest["groups"].values()}

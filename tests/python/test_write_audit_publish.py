@@ -84,6 +84,21 @@ def test_placeholder_flood_fails_the_audit(published, tmp_path):
     assert_refused(result, published, before, "AUDIT FAIL", "email")
 
 
+def test_a_raw_root_that_lost_most_of_a_tables_history_fails_the_volume_check(published, tmp_path):
+    """Two thirds of the ticket loads gone (an export cut short, a folder half copied): every file left is
+    sound, so only the row count tells. The audit compares staging with the published state, not with the
+    BI file (which holds no staging table), and refuses to publish."""
+    before = digest(published)
+    raw = tmp_path / "raw"
+    shutil.copytree(published.parent.parent / "raw", raw)
+    loads = sorted((raw / "support" / "tickets").glob("load_date=*"))
+    for load in loads[: len(loads) * 2 // 3]:
+        shutil.rmtree(load)
+    result = make_build(raw, tmp_path / "build.duckdb", published)
+    assert_refused(result, published, before, "AUDIT FAIL [error] staging.stg_support__tickets "
+                   "expect_table_row_count_to_be_between", "previous warehouse had")
+
+
 def test_a_load_delivered_twice_publishes_exactly_the_clean_result(sample_raw, published, tmp_path):
     raw = appended_copy(sample_raw, tmp_path, "duplicate-load")
     warehouse = tmp_path / "warehouse.duckdb"

@@ -250,6 +250,40 @@ def test_tiny_config_missing_required_table_and_metric_fail(tmp_path, capsys):
             in out), out
 
 
+def people_db(db: Path, rows: int) -> Path:
+    con = duckdb.connect(str(db))
+    con.execute("create table people as select i as person_id, i || '@x.com' as email, date '2025-12-31' as load_date "
+                f"from range({rows}) as t (i)")
+    con.close()
+    return db
+
+
+@pytest.mark.parametrize("before, after, passes", [(0, 3, True), (4, 1, True), (4, 0, False), (200, 99, False), (200, 301, False),
+                                                   (200, 250, True)])
+def test_volume_change_passes_within_half_or_min_rows(tmp_path, capsys, before, after, passes):
+    """Within +/-50 % or +/-3 rows (min_rows here) of the previous build passes: a small table's first rows are
+    growth. Beyond both it fails."""
+    config = tmp_path / "audit.yml"
+    config.write_text("settings:\n  volume: {max_change: 0.5, min_rows: 3}\n" + TINY_CONFIG)
+    previous, db = people_db(tmp_path / "previous.duckdb", before), people_db(tmp_path / "tiny.duckdb", after)
+    code, out = run_audit(capsys, db, tmp_path / "docs", "--as-of", "2025-12-31", "--previous-db", str(previous),
+                          "--suite", "main.people", config=config)
+    failed = "main.people expect_table_row_count_to_be_between" in out
+    assert failed != passes, out
+
+
+@pytest.mark.parametrize("value", ["'many'", "-1", "2.5", "true"])
+def test_a_bad_volume_setting_is_one_line(tmp_path, capsys, value):
+    config = tmp_path / "audit.yml"
+    config.write_text(f"settings:\n  volume: {{min_rows: {value}}}\n" + TINY_CONFIG)
+    db = tiny_db(tmp_path, ["a@x.com"])
+    code, out = run_audit(capsys, db, tmp_path / "docs", "--as-of", "2025-12-31", "--previous-db", str(db),
+                          config=config)
+    assert code != 0
+    assert "settings.volume.min_rows must be a non-negative whole number" in out, out
+    assert "Traceback" not in out
+
+
 def exports_of(sample_raw: Path, folder: Path) -> Path:
     """The sample as a user's exports: the same raw tables, but no _generator.json saying it is a sample."""
     folder.mkdir()

@@ -33,11 +33,14 @@ DBT_ARGS ?=
 export DBT_ARGS
 
 # AS_OF=YYYY-MM-DD: the marketing as-of date (empty: the last day with orders). AUDIT_AS_OF: the day the
-# audit treats as today (empty: AS_OF). Both reach the build through the environment like DBT_ARGS, so
-# no value can become shell syntax; the build checks them and says in one line what is wrong.
+# audit treats as today (empty: AS_OF). AUDIT_VOLUME_MAX_CHANGE: for one build, how far (a fraction) any
+# table's row count may move from the previous build's, after a deliberate backfill (empty: the audit
+# config's 0.5). They reach the build through the environment like DBT_ARGS, so no value can become
+# shell syntax; the build checks them and says in one line what is wrong.
 AS_OF ?=
 AUDIT_AS_OF ?=
-export AS_OF AUDIT_AS_OF
+AUDIT_VOLUME_MAX_CHANGE ?=
+export AS_OF AUDIT_AS_OF AUDIT_VOLUME_MAX_CHANGE
 
 .PHONY: help setup setup-spark sample preflight dbt-build audit publish rollback export report build test test-spark lint docs clean
 
@@ -46,6 +49,7 @@ help:
 	@echo "             AS_OF=YYYY-MM-DD  marketing as-of date (default: the last day with orders; an earlier one than"
 	@echo "                               the warehouse's needs DBT_ARGS=--full-refresh, the build says so)"
 	@echo "             AUDIT_AS_OF=YYYY-MM-DD  the day the audit treats as today (default: AS_OF)"
+	@echo "             AUDIT_VOLUME_MAX_CHANGE=20  after a deliberate backfill: row counts may move 20x (default 0.5)"
 	@echo "             DBT_ARGS='...'    extra dbt arguments, e.g. --full-refresh or --selector daily"
 	@echo "make test    run the whole test suite (pytest: generator, dbt build on a small sample, lint, docs)"
 	@echo "make test-spark  build a 2,000-customer sample on DuckDB and on a local Spark (.venv-spark, Java 17) and compare"
@@ -87,7 +91,8 @@ $(SAMPLE_DIR)/_generator.json: | $(BIN)/.installed
 sample: $(SAMPLE_DIR)/_generator.json
 
 BUILD := $(PY) -m scripts build --raw-root $(RAW) --build-db $(BUILD_DB) --warehouse $(WAREHOUSE) \
-	$(if $(AS_OF),--as-of "$$AS_OF") $(if $(AUDIT_AS_OF),--audit-as-of "$$AUDIT_AS_OF")
+	$(if $(AS_OF),--as-of "$$AS_OF") $(if $(AUDIT_AS_OF),--audit-as-of "$$AUDIT_AS_OF") \
+	$(if $(AUDIT_VOLUME_MAX_CHANGE),--audit-volume-max-change "$$AUDIT_VOLUME_MAX_CHANGE")
 
 # One locked process (scripts/build.py): preflight, the build file restored from the last published
 # state, dbt build (models and their tests), audit (Great Expectations, audit/expectations.yml), and

@@ -25,6 +25,17 @@ positive_int = int_at_least(1)
 non_negative_int = int_at_least(0)
 
 
+def non_negative_number(text: str) -> float:
+    """argparse type: a finite number >= 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r} (must be a number >= 0)") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text}")
+    return value
+
+
 def iso_date(text: str) -> str:
     """argparse type: a calendar date YYYY-MM-DD, returned in that form."""
     try:

@@ -54,7 +54,7 @@ import warnings  # noqa: E402
 import duckdb  # noqa: E402
 import yaml  # noqa: E402
 
-from scripts.arguments import apply_duckdb_settings, iso_date_value, missing_file  # noqa: E402
+from scripts.arguments import apply_duckdb_settings, iso_date_value, missing_file, non_negative_number  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DB = Path("build/customer360.build.duckdb")
@@ -79,6 +79,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--docs-dir", type=Path, default=DEFAULT_DOCS, help=f"Data Docs output directory (default {DEFAULT_DOCS})")
     parser.add_argument("--previous-db", type=Path, default=None,
                         help="currently published warehouse, for the volume check (default: none, check skipped; skipped too if the file is absent)")
+    parser.add_argument("--volume-max-change", type=non_negative_number, default=None, metavar="FRACTION",
+                        help="for this run, every table's row count may move by this fraction of the previous one, "
+                             "e.g. 20 after a deliberate backfill (default: settings.volume of --config)")
     parser.add_argument("--as-of", "--run-date", dest="audit_as_of", type=iso_date_value, default=None, metavar="YYYY-MM-DD",
                         help="reference date of freshness and date-relative thresholds (AUDIT_AS_OF); default: the end "
                              "date of a generated sample (<raw root>/_generator.json), else today")
@@ -445,6 +448,8 @@ def build_plan(config: dict, con: duckdb.DuckDBPyConnection, args: argparse.Name
                 else:
                     before = prev.execute(f"select count(*) from {quote_table(name)}").fetchone()[0]
                     change = setting(vol.get("max_change", max_change), float, f"tables.{name}.volume.max_change")
+                    if getattr(args, "volume_max_change", None) is not None:
+                        change = args.volume_max_change
                     slack = setting(vol.get("min_rows", min_rows), int, f"tables.{name}.volume.min_rows")
                     suite.checks.append(Check(
                         "expect_table_row_count_to_be_between",
@@ -924,7 +929,8 @@ def describe(check: Check, r: Any) -> str:
         if "meta_max_days_behind" in check.kwargs:
             text += f", i.e. more than {check.kwargs['meta_max_days_behind']} days behind the reference date"
         if "meta_previous_row_count" in check.kwargs:
-            text += f", previous warehouse had {check.kwargs['meta_previous_row_count']}"
+            text += (f", previous warehouse had {check.kwargs['meta_previous_row_count']} (if the change is "
+                     "deliberate, e.g. a backfill: AUDIT_VOLUME_MAX_CHANGE=<fraction> for this build)")
         return text
     return "failed"
 

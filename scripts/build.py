@@ -42,6 +42,7 @@ import duckdb
 import yaml
 
 from scripts import publish as publishing
+from scripts.arguments import non_negative_number
 
 STEPS = ("preflight", "dbt", "audit", "publish")
 # on request only: docs generates the docs site; parse writes target/manifest.json in the build's own
@@ -248,6 +249,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "else the last day with orders)")
     parser.add_argument("--audit-as-of", default=None, metavar="YYYY-MM-DD",
                         help="date the audit treats as today (make's AUDIT_AS_OF; default: --as-of)")
+    parser.add_argument("--audit-volume-max-change", type=non_negative_number, default=None, metavar="FRACTION",
+                        help="for this build, the audit lets every table's row count move by this fraction of the "
+                             "previous build's, e.g. 20 after a deliberate backfill (make's AUDIT_VOLUME_MAX_CHANGE; "
+                             "default: audit/expectations.yml)")
     parser.add_argument("--steps", default=",".join(STEPS),
                         help=f"comma-separated steps to run, of {', '.join(STEPS + EXTRA_STEPS)} "
                              f"(default: {','.join(STEPS)})")
@@ -270,12 +275,15 @@ def previous_build(warehouse: Path) -> Path:
     return state if state.is_file() else warehouse
 
 
-def run_audit(runner: Runner, build_db: Path, warehouse: Path, audit_as_of: date | None) -> None:
+def run_audit(runner: Runner, build_db: Path, warehouse: Path, audit_as_of: date | None,
+              volume_max_change: float | None = None) -> None:
     cmd = [sys.executable, "-m", "scripts", "audit", "--db", str(build_db),
            "--previous-db", str(previous_build(warehouse)),
            "--docs-dir", str(build_db.parent / "data_docs")]
     if audit_as_of is not None:
         cmd += [AUDIT_AS_OF_OPTION, audit_as_of.isoformat()]
+    if volume_max_change is not None:
+        cmd += ["--volume-max-change", repr(volume_max_change)]
     runner("audit", cmd)
 
 
@@ -321,7 +329,7 @@ def run(args: argparse.Namespace) -> int:
                 runner("dbt", [str(bin_dir / "dbt"), "build", "--target", "dev", *without_unit_tests(dbt_args)])
                 check_built_as_of(as_of, args.build_db)
             if "audit" in steps:
-                run_audit(runner, args.build_db, args.warehouse, audit_as_of)
+                run_audit(runner, args.build_db, args.warehouse, audit_as_of, args.audit_volume_max_change)
                 publishing.mark_audited(args.build_db)
             if "publish" in steps:
                 result = publishing.publish(args.build_db, args.warehouse)

@@ -301,7 +301,7 @@ def configure(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("set preserve_insertion_order = false")
 
 
-def import_great_expectations_meanwhile() -> threading.Thread:
+def import_great_expectations_meanwhile() -> None:
     """Import Great Expectations (about 4 s of one core) in a thread while `dbt source freshness` runs in its
     own process on the other core; validate() then finds it imported. A failed import is left to validate(),
     whose own import raises it where it is reported."""
@@ -310,9 +310,7 @@ def import_great_expectations_meanwhile() -> threading.Thread:
             import great_expectations  # noqa: F401
         except Exception:  # noqa: BLE001, S110: reported by validate()'s import
             pass
-    thread = threading.Thread(target=quietly, name="import-great-expectations", daemon=True)
-    thread.start()
-    return thread
+    threading.Thread(target=quietly, name="import-great-expectations", daemon=True).start()
 
 
 def run_source_freshness(raw_root: Path, raw_tables: list[str], work_dir: Path) -> dict[str, dt.date]:

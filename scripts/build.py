@@ -48,7 +48,9 @@ STEPS = ("preflight", "dbt", "audit", "publish")
 # on request only: docs generates the docs site; parse writes target/manifest.json in the build's own
 # environment (raw root, salt, as-of), the manifest to keep for `dbt ... --select state:modified+ --state`
 EXTRA_STEPS = ("parse", "docs")
-RESOURCE_TYPE_FLAGS = ("--resource-type", "--resource-types", "--exclude-resource-type", "--exclude-resource-types")
+# a user's own choice of what to run, which the build then leaves as it is (`--selector full` runs the unit tests)
+SELECTION_FLAGS = ("--resource-type", "--resource-types", "--exclude-resource-type", "--exclude-resource-types",
+                   "--selector")
 AS_OF_ENV = "C360_ANALYTICS_AS_OF"
 # scripts/audit.py's option for the date its checks treat as today (make's AUDIT_AS_OF, default AS_OF)
 AUDIT_AS_OF_OPTION = "--as-of"
@@ -261,8 +263,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def without_unit_tests(dbt_args: list[str]) -> list[str]:
     """The build is a production run: unit tests check SQL logic on fixed inputs, not the day's data, so they
     run in `make test` and CI (dbt's advice), not in every build (11 nodes, about 12 s of node time a day at
-    100k customers). A user's own resource-type choice in DBT_ARGS is left as it is."""
-    if any(arg.split("=")[0] in RESOURCE_TYPE_FLAGS for arg in dbt_args):
+    100k customers). A user's own resource-type or selector choice in DBT_ARGS is left as it is."""
+    if any(arg.split("=")[0] in SELECTION_FLAGS for arg in dbt_args):
         return dbt_args
     return [*dbt_args, "--exclude-resource-type", "unit_test"]
 

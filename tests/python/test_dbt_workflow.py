@@ -99,13 +99,13 @@ def test_selectors_resolve(tmp_path):
 
 def test_the_build_runs_the_daily_selection(tmp_path):
     """`make build` is a production run: it asks dbt for every resource but the unit tests, like the `daily`
-    selector (this suite's builds run them); a resource-type choice of the user's DBT_ARGS is kept."""
+    selector (this suite's builds run them); a resource-type or selector choice of DBT_ARGS is kept."""
     env = {"DBT_TARGET_PATH": str(tmp_path)}
     unit_tests = dbt_ls("--resource-type", "unit_test", env=env)
     assert unit_tests
     assert dbt_ls(*building.without_unit_tests([]), env=env) == dbt_ls(env=env) - unit_tests
-    mine = ["--select", "customer_rfm", "--resource-type", "unit_test"]
-    assert building.without_unit_tests(mine) == mine
+    for mine in (["--select", "customer_rfm", "--resource-type", "unit_test"], ["--selector", "full"]):
+        assert building.without_unit_tests(mine) == mine
 
 
 def test_groups_access_and_exposures(manifest):

@@ -272,3 +272,67 @@ def test_invalid_calibration_end_stops_with_one_line(warehouse, sample_raw, tmp_
     assert result.returncode != 0
     assert any(message in line for line in result.stdout.splitlines()), result.stdout[-2000:]
     assert "Traceback" not in result.stdout + result.stderr
+
+
+IMPORT_LOCK_PROBE = r"""
+import importlib.util, sys, threading, traceback
+import numpy as np, pandas as pd
+
+lock = threading.__dict__.setdefault("customer360_import_lock", threading.Lock())
+unlocked = []
+
+
+class Watched(list):
+    # every change of the list made while no model holds the import lock
+    def _note(self, change):
+        if not lock.locked():
+            unlocked.append(change + " by " + "".join(traceback.format_stack(limit=8)[:-2]))
+
+    def insert(self, *args):
+        self._note("insert"); super().insert(*args)
+
+    def remove(self, *args):
+        self._note("remove"); super().remove(*args)
+
+    def append(self, *args):
+        self._note("append"); super().append(*args)
+
+    def pop(self, *args):
+        self._note("pop"); return super().pop(*args)
+
+    def __setitem__(self, *args):
+        self._note("assignment"); super().__setitem__(*args)
+
+    def __delitem__(self, *args):
+        self._note("deletion"); super().__delitem__(*args)
+
+
+def model(name):
+    spec = importlib.util.spec_from_file_location(name, f"models/marts/marketing/{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+sys.meta_path, sys.path = Watched(sys.meta_path), Watched(sys.path)
+rng = np.random.default_rng(7)
+n = 400
+summary = pd.DataFrame({"customer_id": range(n), "frequency": rng.integers(0, 6, n), "T": rng.integers(60, 400, n)})
+summary["recency"] = np.where(summary["frequency"] > 0, (summary["T"] * rng.random(n)).round(), 0)
+summary["monetary_value"] = np.where(summary["frequency"] > 0, rng.gamma(2.0, 20.0, n), 0.0)
+model("customer_clv_fits").fit(summary)
+print("".join(unlocked) or "none")
+"""
+
+
+def test_the_clv_fit_changes_the_import_machinery_only_under_the_import_lock():
+    """dbt runs two Python models at once in threads of one process. pytensor's compile puts each module's
+    folder at the head of sys.path and deletes it again, and imports setuptools, whose distutils shim inserts
+    itself into sys.meta_path and removes itself: another model importing scikit-learn at that moment walks
+    a list that shrank under it, skips a finder and fails with "No module named 'sklearn._loss'" (seen in
+    CI). In a fresh process (this one has imported everything already), the CLV fit must change sys.path
+    and sys.meta_path only while it holds the lock the models import under. (clv_model_validation compiles
+    nothing: it only evaluates closed forms.)"""
+    result = run([BIN / "python", "-c", IMPORT_LOCK_PROBE])
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().splitlines()[-1] == "none", result.stdout[-3000:]

@@ -98,6 +98,7 @@ def train(labelled, horizon: int) -> dict | None:
     # dbt runs two Python models at once, in threads of one process, and pymc-marketing imports scikit-learn:
     # two threads importing scikit-learn at the same time can meet it half-initialized (ImportError). One
     # lock, kept on the threading module so every model finds the same one, makes the imports take turns.
+    # customer_clv_fits holds it for its whole fit, which changes sys.path and sys.meta_path as it goes.
     import threading
 
     with threading.__dict__.setdefault("customer360_import_lock", threading.Lock()):

@@ -103,19 +103,23 @@ def fit(summary) -> dict:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        # one import at a time across dbt's model threads: see churn_model_fits.py
+        # one import at a time across dbt's model threads: see churn_model_fits.py. The fits hold the lock
+        # too: pytensor's compile puts each compiled module's folder at the head of sys.path and deletes it
+        # again, and imports setuptools, whose distutils shim inserts itself into sys.meta_path and removes
+        # itself. A model importing in another thread meanwhile walks a list that shrank under it and misses
+        # a finder ("No module named 'sklearn._loss'", seen in CI).
         import threading
 
         with threading.__dict__.setdefault("customer360_import_lock", threading.Lock()):
             from pymc_extras.prior import Prior
             from pymc_marketing.clv import BetaGeoModel, GammaGammaModel
 
-        flat = {name: Prior("HalfFlat") for name in ("a", "b", "alpha", "r")}
-        purchases = BetaGeoModel(data=summary[["customer_id", "frequency", "recency", "T"]], model_config=flat)
-        purchases.fit(method="map", progressbar=False)
-        repeat = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
-        spend = GammaGammaModel(data=repeat[["customer_id", "frequency", "monetary_value"]])
-        spend.fit(method="map", progressbar=False)
+            flat = {name: Prior("HalfFlat") for name in ("a", "b", "alpha", "r")}
+            purchases = BetaGeoModel(data=summary[["customer_id", "frequency", "recency", "T"]], model_config=flat)
+            purchases.fit(method="map", progressbar=False)
+            repeat = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
+            spend = GammaGammaModel(data=repeat[["customer_id", "frequency", "monetary_value"]])
+            spend.fit(method="map", progressbar=False)
     bgnbd = {name: float(np.squeeze(purchases.fit_result[name].values)) for name in ("r", "alpha", "a", "b")}
     gamma_gamma = {name: float(np.squeeze(spend.fit_result[name].values)) for name in ("p", "q", "v")}
     return {

@@ -86,6 +86,63 @@ def test_primary_key_at_the_latest_date_tests_only_that_dates_rows(tmp_path):
     assert "latest_column and latest_from go together" in result.stdout + result.stderr
 
 
+def show(sql: str, tmp_path: Path) -> list[dict]:
+    result = run([BIN / "dbt", "show", "--target", "ci", "--inline", sql, "--output", "json", "--quiet", "--limit", "-1"],
+                 env={"DBT_TARGET_PATH": str(tmp_path), "C360_BUILD_DB": str(tmp_path / "keys.duckdb")})
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    return json.loads(result.stdout)["show"]
+
+
+def test_the_key_repeat_gate_opens_for_a_repeat_or_a_null_that_fails_only(tmp_path):
+    """key_repeat_gate (macros/utils), which the key tests put in front of their grouped query: closed for
+    keys that are all different, even when one column repeats; open for a repeated key, a repeated null
+    key, and a key with a null column when nulls fail."""
+    def gate(rows: str, columns: list[str], nulls_fail: bool = False) -> str:
+        model = f"(select * from (values {rows}) as keys (a, b))"
+        return f"{{{{ key_repeat_gate(model=\"{model}\", columns={columns}, nulls_fail={nulls_fail}) }}}}"
+    cases = {
+        "different": gate("(1, 'x'), (2, 'x'), (3, null)", ["a"]),
+        "different_pairs": gate("(1, 'x'), (1, 'y'), (2, 'x')", ["a", "b"]),
+        "repeat": gate("(1, 'x'), (2, 'x'), (1, 'y')", ["a"]),
+        "repeated_pair": gate("(1, 'x'), (1, 'y'), (1, 'x')", ["a", "b"]),
+        "repeated_null_pair": gate("(null, null), (1, 'y'), (null, null)", ["a", "b"]),
+        "null_not_failing": gate("(1, 'x'), (2, null)", ["a", "b"]),
+        "null_failing": gate("(1, 'x'), (2, null)", ["a", "b"], nulls_fail=True),
+    }
+    opened = show("select " + ", ".join(f"{sql} as {name}" for name, sql in cases.items()), tmp_path)[0]
+    assert opened == {"different": False, "different_pairs": False, "repeat": True, "repeated_pair": True,
+                      "repeated_null_pair": True, "null_not_failing": False, "null_failing": True}
+
+
+def test_the_gated_key_tests_fail_with_the_rows_of_the_grouped_queries(tmp_path):
+    """dbt's `unique` (on DuckDB duckdb__test_unique, behind the gate) returns exactly the failing rows of
+    dbt's own default__test_unique, and unique_combination those of the plain grouped query, for keys with
+    repeats and nulls and for keys without."""
+    inputs = {
+        "repeats": "(1, 'x'), (1, 'x'), (2, null), (null, 'y'), (3, 'x'), (1, 'y'), (null, null), (null, null)",
+        "none": "(1, 'x'), (2, 'x'), (3, null), (null, 'y')",
+    }
+    parts = []
+    for name, rows in inputs.items():
+        model = f"(select * from (values {rows}) as keys (a, b))"
+        for side, test in (("gated", "test_unique"), ("dbt", "dbt.default__test_unique")):
+            parts.append(f"select '{name}' as input, '{side}' as side, 'unique' as test, cast(unique_field as varchar)"
+                         f" as key, n_records as occurrences from ({{{{ {test}(model=\"{model}\", column_name='a') }}}})")
+        parts.append(f"select '{name}', 'gated', 'combination', cast(a as varchar) || '|' || coalesce(b, '-'), occurrences"
+                     f" from ({{{{ test_unique_combination(model=\"{model}\", columns=['a', 'b']) }}}})")
+        parts.append(f"select '{name}', 'dbt', 'combination', cast(a as varchar) || '|' || coalesce(b, '-'), count(*)"
+                     f" from {model} group by a, b having count(*) > 1")
+    rows = show(" union all ".join(parts), tmp_path)
+    found = {}
+    for row in rows:
+        found.setdefault((row["input"], row["test"], row["side"]), set()).add((row["key"], row["occurrences"]))
+    for test in ("unique", "combination"):
+        assert found.get(("repeats", test, "gated")) == found.get(("repeats", test, "dbt")), found
+        assert ("none", test, "gated") not in found and ("none", test, "dbt") not in found, found
+    assert found[("repeats", "unique", "dbt")] == {("1", 3)}
+    assert found[("repeats", "combination", "dbt")] == {("1|x", 2), (None, 2)}
+
+
 def test_selectors_resolve(tmp_path):
     env = {"DBT_TARGET_PATH": str(tmp_path)}
     full, daily, quality = (dbt_ls("--selector", name, env=env) for name in ("full", "daily", "quality"))

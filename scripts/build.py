@@ -150,16 +150,20 @@ def published_as_of(warehouse: Path) -> tuple[date | None, bool, date | None]:
               file=sys.stderr)
         return None, False, None
     try:
-        setting, last_purchase = con.execute(
-            "select (select try_cast(nullif(setting_value, '') as date) from quality.build_settings"
-            "        where setting_name = 'analytics_as_of_date'),"
-            " (select max(purchase_date) from marketing.int_customers__purchase_days)"
-        ).fetchone()
-    except duckdb.CatalogException:
+        # states published before 2026-12-04 hold the purchase days in schema marketing
+        for schema in ("intermediate", "marketing"):
+            try:
+                setting, last_purchase = con.execute(
+                    "select (select try_cast(nullif(setting_value, '') as date) from quality.build_settings"
+                    "        where setting_name = 'analytics_as_of_date'),"
+                    f" (select max(purchase_date) from {schema}.int_customers__purchase_days)"
+                ).fetchone()
+            except duckdb.CatalogException:
+                continue
+            return (setting or last_purchase), setting is not None, last_purchase
         return None, False, None
     finally:
         con.close()
-    return (setting or last_purchase), setting is not None, last_purchase
 
 
 def check_as_of(as_of: date | None, raw_root: Path, warehouse: Path, full_refresh: bool) -> None:
@@ -188,7 +192,7 @@ def check_built_as_of(as_of: date | None, build_db: Path) -> None:
         return
     con = duckdb.connect(str(build_db), read_only=True)
     try:
-        first = con.execute("select min(purchase_date) from marketing.int_customers__purchase_days").fetchone()[0]
+        first = con.execute("select min(purchase_date) from intermediate.int_customers__purchase_days").fetchone()[0]
     except duckdb.CatalogException:  # a --select that built no marketing mart
         return
     finally:

@@ -462,12 +462,13 @@ def test_sql_metrics_give_the_results_of_the_pandas_engine(warehouse, tmp_path, 
 
 
 class CountingConnection:
-    """A DuckDB connection that records how many rows each query hands to Python."""
+    """A DuckDB connection that records how many rows each query hands to Python, and the queries."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection):
-        self.con, self.fetched = con, []
+        self.con, self.fetched, self.queries = con, [], []
 
     def execute(self, sql: str, params=None):
+        self.queries.append(sql)
         cursor = self.con.execute(sql, params or {})
         counting = self
 
@@ -512,6 +513,36 @@ tables:
     assert results[0].result["unexpected_count"] == 100000, results[0].result  # 50,000 keys twice: every copy
     assert results[2].result["unexpected_count"] == 66667 and results[2].result["element_count"] == 200000
     assert max(counting.fetched) <= 5 and len(counting.fetched) <= 8, counting.fetched
+
+
+@pytest.mark.parametrize("values, duplicated", [
+    ("i", 0), ("i % 9999", 2), ("case when i < 3 then null else i end", 0), ("case when i < 3 then 7 else i end", 4)])
+def test_the_uniqueness_group_by_runs_only_when_the_hash_gate_opens(tmp_path, values, duplicated):
+    """A uniqueness check counts duplicates with a GROUP BY only when two of the values' sorted hashes are
+    equal; a column without a repeat (nulls do not repeat) costs the sort alone, and a repeat still gives
+    GE the exact count of the duplicated rows."""
+    db = tmp_path / "keys.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute(f"create table orders as select {values} as order_id, date '2025-12-31' as load_date"
+                " from range(10000) as t(i)")
+    con.close()
+    config = tmp_path / "audit.yml"
+    config.write_text("""
+tables:
+  main.orders:
+    freshness: {column: load_date}
+    expectations:
+      - {type: expect_column_values_to_be_unique, kwargs: {column: order_id}, severity: error}
+""")
+    con, plan = plan_of(db, config, "2025-12-31")
+    try:
+        counting = CountingConnection(con)
+        result = audit.sql_validation_results(counting, plan.suites[0])[0]
+    finally:
+        con.close()
+    assert result.success == (duplicated == 0) and result.result["unexpected_count"] == duplicated, result
+    grouped = [q for q in counting.queries if "group by" in q]  # the count, and the examples of a failure
+    assert len(grouped) == (2 if duplicated else 0), counting.queries
 
 
 @pytest.mark.parametrize("condition", [

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import BIN, REPO
+from conftest import BIN, REPO, dbt
 from scripts import build as building
 from scripts import publish as publishing
 from test_marketing import assert_same_marketing_rows
@@ -247,15 +247,16 @@ def one_error_line(result) -> str:
     return lines[-1]
 
 
-def publish_state(tmp_path: Path, setting: str | None, last_purchase: str) -> None:
-    """A published state file holding what the build reads of it: the as-of setting and the purchase days."""
+def publish_state(tmp_path: Path, setting: str | None, last_purchase: str, schema: str = "intermediate") -> None:
+    """A published state file holding what the build reads of it: the as-of setting and the purchase days
+    (in schema marketing in states published before 2026-12-04)."""
     state = publishing.Publication.at(tmp_path / "wh" / "c360.duckdb").state
     state.parent.mkdir(parents=True)
     con = duckdb.connect(str(state))
-    con.execute("create schema quality; create schema marketing")
+    con.execute(f"create schema quality; create schema {schema}")
     con.execute("create table quality.build_settings as select 'analytics_as_of_date' as setting_name,"
                 " cast(? as varchar) as setting_value", [setting])
-    con.execute("create table marketing.int_customers__purchase_days as select date '2024-01-05' as purchase_date"
+    con.execute(f"create table {schema}.int_customers__purchase_days as select date '2024-01-05' as purchase_date"
                 " union all select cast(? as date)", [last_purchase])
     con.close()
 
@@ -288,8 +289,9 @@ def test_as_of_before_the_published_one_needs_a_full_refresh(tmp_path):
     assert "disagree" in one_error_line(result)
 
 
-def test_dropping_an_as_of_set_after_the_data_end_is_refused(tmp_path):
-    publish_state(tmp_path, "2025-06-30", "2025-06-20")
+@pytest.mark.parametrize("schema", ["intermediate", "marketing"])
+def test_dropping_an_as_of_set_after_the_data_end_is_refused(tmp_path, schema):
+    publish_state(tmp_path, "2025-06-30", "2025-06-20", schema)
     line = one_error_line(build(tmp_path, "--steps", "dbt"))
     assert "as-of 2025-06-30 was set (AS_OF) after its last purchase day 2025-06-20" in line
     assert not (tmp_path / "build" / "c360.duckdb").exists(), "dbt ran"
@@ -340,3 +342,41 @@ def test_moving_the_as_of_forward_equals_a_full_refresh(sample_raw, tmp_path):
     con.close()
     assert as_of == date(2025, 5, 20)
     assert_same_marketing_rows(incremental_db, full_db, "as-of moved forward")
+
+
+def test_a_run_drops_the_mart_relations_no_model_defines_and_nothing_else(warehouse, sample_raw, tmp_path):
+    """A model removed or renamed must not go on being published: the mart schemas (copied whole into the
+    BI file) lose the relations no model defines at the end of a build or run; staging and intermediate
+    keep theirs, `dbt test` drops nothing, and the int_ building blocks are not in a mart schema."""
+    db = tmp_path / "customer360.duckdb"
+    shutil.copy(warehouse, db)
+    with duckdb.connect(str(db)) as con:
+        marts = [row[0] for row in con.execute("select distinct schema_name from duckdb_tables()"
+                                               " where schema_name in ('core', 'marketing', 'quality', 'privacy')"
+                                               ).fetchall()]
+        assert sorted(marts) == ["core", "marketing", "privacy", "quality"]
+        assert con.execute("select list(schema_name || '.' || table_name) from duckdb_tables()"
+                           " where table_name like 'int\\_%' escape '\\' and schema_name <> 'intermediate'"
+                           ).fetchone()[0] in (None, [])
+        con.execute("create table marketing.customer_rfm_old as select 1 as customer_id")
+        con.execute("create view core.dim_customers_v1 as select * from core.dim_customers")
+        con.execute("create table intermediate.kept_by_hand as select 1 as x")
+    relations = "select list(schema_name || '.' || table_name order by all) from duckdb_tables()"
+    views = "select list(schema_name || '.' || view_name order by all) from duckdb_views() where not internal"
+
+    def listed():
+        with duckdb.connect(str(db), read_only=True) as con:
+            return con.execute(relations).fetchone()[0], con.execute(views).fetchone()[0]
+
+    before_tables, before_views = listed()
+    target = ["--target-path", tmp_path / "target", "--log-path", tmp_path / "logs"]
+    tested = dbt("test --select customer_btyd_summary", sample_raw, db, *target)
+    assert tested.returncode == 0, tested.stdout[-3000:]
+    assert listed() == (before_tables, before_views)
+    ran = dbt("run --select customer_btyd_summary", sample_raw, db, *target)
+    assert ran.returncode == 0, ran.stdout[-3000:]
+    assert "dropping" in ran.stdout and "customer_rfm_old" in ran.stdout
+    after_tables, after_views = listed()
+    assert set(before_tables) - set(after_tables) == {"marketing.customer_rfm_old"}
+    assert set(before_views) - set(after_views) == {"core.dim_customers_v1"}
+    assert "intermediate.kept_by_hand" in after_tables

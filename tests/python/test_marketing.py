@@ -374,7 +374,7 @@ def test_daily_runs_late_in_a_month_equal_a_full_refresh(sample_raw, tmp_path):
         " where history_processed_at = (select max(history_processed_at) from marketing.customer_rfm_history)"
     ).fetchone()[0]
     newest_as_of = con.execute("select max(as_of_date) from marketing.churn_features").fetchone()[0]
-    data_end = con.execute("select max(purchase_date) from marketing.int_customers__purchase_days").fetchone()[0]
+    data_end = con.execute("select max(purchase_date) from intermediate.int_customers__purchase_days").fetchone()[0]
     con.close()
     assert months_written == 1, "the last day rewrote more than the current month"
     assert newest_as_of == data_end.replace(day=1), "the month's settled churn features are missing"

@@ -43,19 +43,19 @@ def test_incremental_run_restores_the_comments(sample_raw, warehouse, tmp_path):
     db = tmp_path / "customer360.duckdb"
     shutil.copy(warehouse, db)
     with duckdb.connect(str(db)) as connection:
-        connection.execute("comment on table marketing.int_customers__order_summary is 'stale'")
-        connection.execute("comment on column marketing.int_customers__order_summary.order_count is 'stale'")
+        connection.execute("comment on table intermediate.int_customers__order_summary is 'stale'")
+        connection.execute("comment on column intermediate.int_customers__order_summary.order_count is 'stale'")
     result = dbt("run --select int_customers__order_summary", sample_raw, db, "--log-path", tmp_path / "logs")
     assert result.returncode == 0, result.stdout[-3000:]
     manifest = json.loads((REPO / "target" / "manifest.json").read_text())
     node = manifest["nodes"]["model.customer360.int_customers__order_summary"]
     with duckdb.connect(str(db), read_only=True) as connection:
         table_comment = connection.execute(
-            "select comment from duckdb_tables() where schema_name = 'marketing' and table_name = 'int_customers__order_summary'"
+            "select comment from duckdb_tables() where schema_name = 'intermediate' and table_name = 'int_customers__order_summary'"
         ).fetchone()[0]
         column_comments = dict(connection.execute(
             "select column_name, comment from duckdb_columns()"
-            " where schema_name = 'marketing' and table_name = 'int_customers__order_summary'"
+            " where schema_name = 'intermediate' and table_name = 'int_customers__order_summary'"
         ).fetchall())
     assert table_comment == node["description"]
     assert column_comments == {name: spec["description"] for name, spec in node["columns"].items()}

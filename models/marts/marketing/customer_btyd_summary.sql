@@ -1,13 +1,13 @@
-{{ config(materialized='view') }}
 -- One row per customer with at least one purchase by the as-of date: the frequency / recency / T /
 -- monetary_value summary of the buy-till-you-die (BG/NBD, Gamma-Gamma) literature, with the
 -- conventions of lifetimes and pymc-marketing: purchases are non-refund orders grouped by UTC day;
 -- frequency = purchase days after the first; recency = days from the first to the last purchase day;
 -- T = days from the first purchase day to the as-of date; monetary_value = mean of the repeat
 -- purchase days' summed net amounts (0 without repeat purchases).
--- A view over the per-customer state of int_customers__order_summary (same as-of date): T moves for every
--- customer every day, so it is derived from the buyers' small rows, not from their purchase days;
--- customer_clv stores these columns with the scores made from them.
+-- A table rebuilt each run from the per-customer state of int_customers__order_summary (same as-of
+-- date): T moves for every customer every day, so it is derived from the buyers' small rows, not from
+-- their purchase days; customer_clv stores these columns with the scores made from them. Not a view: the
+-- BI file holds the marts only, and a view would read int_ models there.
 -- var('clv_calibration_end') is checked here, the last SQL model before customer_clv_fits uses it.
 {%- do clv_calibration_end(ref('int_customers__purchase_days')) %}
 with

@@ -54,15 +54,19 @@ def models(manifest: dict) -> dict[str, dict]:
     return {uid: node for uid, node in manifest["nodes"].items() if node["resource_type"] == "model"}
 
 
+def show(sql: str, tmp_path: Path) -> list[dict]:
+    result = run([BIN / "dbt", "show", "--target", "ci", "--inline", sql, "--output", "json", "--quiet", "--limit", "-1"],
+                 env={"DBT_TARGET_PATH": str(tmp_path), "C360_BUILD_DB": str(tmp_path / "keys.duckdb")})
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    return json.loads(result.stdout)["show"]
+
+
 def test_primary_key_fails_for_a_repeated_or_partly_null_key_only(tmp_path):
     """The generic test primary_key (tests/generic) returns one failing row per repeated key and per key
     with a null column, and none for a unique complete key."""
     rows = "(values (1, 'x'), (1, 'x'), (2, null), (null, 'y'), (3, 'x'), (1, 'y')) as keys (a, b)"
     sql = '{{ test_primary_key(model="(select * from ' + rows + ')", columns=["a", "b"]) }} order by a, b'
-    result = run([BIN / "dbt", "show", "--target", "ci", "--inline", sql, "--output", "json", "--quiet"],
-                 env={"DBT_TARGET_PATH": str(tmp_path), "C360_BUILD_DB": str(tmp_path / "keys.duckdb")})
-    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
-    failing = [(row["a"], row["b"], row["occurrences"]) for row in json.loads(result.stdout)["show"]]
+    failing = [(row["a"], row["b"], row["occurrences"]) for row in show(sql, tmp_path)]
     assert failing == [(1, "x", 2), (2, None, 1), (None, "y", 1)]
 
 
@@ -74,23 +78,13 @@ def test_primary_key_at_the_latest_date_tests_only_that_dates_rows(tmp_path):
     dates = "(select date '2024-01-01' as d union all select date '2024-02-01')"
     sql = ('{{ test_primary_key(model="(select * from ' + rows + ')", columns=["a", "d"], latest_column="d",'
            ' latest_from="' + dates + '") }} order by a')
-    result = run([BIN / "dbt", "show", "--target", "ci", "--inline", sql, "--output", "json", "--quiet"],
-                 env={"DBT_TARGET_PATH": str(tmp_path), "C360_BUILD_DB": str(tmp_path / "keys.duckdb")})
-    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
-    failing = [(row["a"], row["d"], row["occurrences"]) for row in json.loads(result.stdout)["show"]]
+    failing = [(row["a"], row["d"], row["occurrences"]) for row in show(sql, tmp_path)]
     assert failing == [(2, "2024-02-01", 2)]
     alone = sql.replace(' latest_from="' + dates + '"', "").replace('latest_column="d",', 'latest_column="d"')
     result = run([BIN / "dbt", "show", "--target", "ci", "--inline", alone, "--quiet"],
                  env={"DBT_TARGET_PATH": str(tmp_path), "C360_BUILD_DB": str(tmp_path / "keys.duckdb")})
     assert result.returncode != 0
     assert "latest_column and latest_from go together" in result.stdout + result.stderr
-
-
-def show(sql: str, tmp_path: Path) -> list[dict]:
-    result = run([BIN / "dbt", "show", "--target", "ci", "--inline", sql, "--output", "json", "--quiet", "--limit", "-1"],
-                 env={"DBT_TARGET_PATH": str(tmp_path), "C360_BUILD_DB": str(tmp_path / "keys.duckdb")})
-    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
-    return json.loads(result.stdout)["show"]
 
 
 def test_the_key_repeat_gate_opens_for_a_repeat_or_a_null_that_fails_only(tmp_path):

@@ -17,11 +17,12 @@
         {%- for schema in schemas | sort if adapter.check_schema_exists(target.database, schema) -%}
             {%- for name, relation_type in list_schema_relations(schema) -%}
                 {%- if (schema ~ '.' ~ name) | lower not in defined and '__dbt_' not in name -%}
-                    {%- set orphan = api.Relation.create(
-                        database=target.database, schema=schema, identifier=name, type=relation_type
-                    ) -%}
-                    {%- do log('drop_orphaned_relations: dropping ' ~ orphan ~ ', which no model defines', info=true) -%}
-                    {%- do adapter.drop_relation(orphan) -%}
+                    {#- quoted here, not by api.Relation, which leaves a quote inside a name as it is:
+                        a table named with one would break the statement, and every later run -#}
+                    {%- set orphan = quoted_identifier(schema) ~ '.' ~ quoted_identifier(name) -%}
+                    {%- do log('drop_orphaned_relations: dropping ' ~ relation_type ~ ' ' ~ orphan
+                        ~ ', which no model defines', info=true) -%}
+                    {%- do run_query('drop ' ~ relation_type ~ ' if exists ' ~ orphan) -%}
                 {%- endif -%}
             {%- endfor -%}
         {%- endfor -%}
@@ -36,8 +37,8 @@
 {% macro default__list_schema_relations(schema) -%}
     {%- set found = run_query(
         "select table_name, case when table_type = 'VIEW' then 'view' else 'table' end"
-        ~ " from information_schema.tables where table_catalog = '" ~ target.database
-        ~ "' and table_schema = '" ~ schema ~ "'"
+        ~ " from information_schema.tables where table_catalog = " ~ sql_string(target.database)
+        ~ " and table_schema = " ~ sql_string(schema)
     ) -%}
     {{ return(found.rows | map('list') | list) }}
 {%- endmacro %}
@@ -50,4 +51,17 @@
         {%- do relations.append([row['tableName'], 'view' if row['tableName'] | lower in views else 'table']) -%}
     {%- endfor -%}
     {{ return(relations) }}
+{%- endmacro %}
+
+{#- An identifier in the engine's quotes, a quote inside it doubled. -#}
+{% macro quoted_identifier(name) -%}
+    {{ return(adapter.dispatch('quoted_identifier')(name)) }}
+{%- endmacro %}
+
+{% macro default__quoted_identifier(name) -%}
+    {{ return('"' ~ name | replace('"', '""') ~ '"') }}
+{%- endmacro %}
+
+{% macro spark__quoted_identifier(name) -%}
+    {{ return('`' ~ name | replace('`', '``') ~ '`') }}
 {%- endmacro %}

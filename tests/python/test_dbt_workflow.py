@@ -353,6 +353,8 @@ def test_a_run_drops_the_mart_relations_no_model_defines_and_nothing_else(wareho
                            " where table_name like 'int\\_%' escape '\\' and schema_name <> 'intermediate'"
                            ).fetchone()[0] in (None, [])
         con.execute("create table marketing.customer_rfm_old as select 1 as customer_id")
+        # a quote in a name must not break the drop statement (and with it every later run)
+        con.execute('create table marketing."x""; drop table core.dim_customers; --" as select 1 as x')
         con.execute("create view core.dim_customers_v1 as select * from core.dim_customers")
         con.execute("create table intermediate.kept_by_hand as select 1 as x")
     relations = "select list(schema_name || '.' || table_name order by all) from duckdb_tables()"
@@ -371,6 +373,7 @@ def test_a_run_drops_the_mart_relations_no_model_defines_and_nothing_else(wareho
     assert ran.returncode == 0, ran.stdout[-3000:]
     assert "dropping" in ran.stdout and "customer_rfm_old" in ran.stdout
     after_tables, after_views = listed()
-    assert set(before_tables) - set(after_tables) == {"marketing.customer_rfm_old"}
+    assert set(before_tables) - set(after_tables) == {"marketing.customer_rfm_old",
+                                                      'marketing.x"; drop table core.dim_customers; --'}
     assert set(before_views) - set(after_views) == {"core.dim_customers_v1"}
     assert "intermediate.kept_by_hand" in after_tables

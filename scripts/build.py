@@ -34,6 +34,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -203,28 +204,45 @@ def check_built_as_of(as_of: date | None, build_db: Path) -> None:
 
 
 class Runner:
-    """Runs each step as a child process and stops it with us when we are told to stop."""
+    """Runs each step as a child process and stops it with us when we are told to stop (SIGTERM, SIGINT):
+    the step is terminated, killed if it is still running STOP_GRACE_SECONDS later (a second signal
+    kills it at once), and the build then exits with 128 + the signal's number.
+
+    The handler only sends signals and returns. It runs in the main thread, which is inside the step's
+    wait() and holds Popen's wait lock, so a wait() in the handler could never reap the step: it used to
+    sit out its whole timeout and then kill a step that had long ended."""
+
+    STOP_GRACE_SECONDS = 30
 
     def __init__(self, env: dict[str, str]):
         self.env = env
         self.child: subprocess.Popen | None = None
+        self.stopped_by: int | None = None
 
     def __call__(self, step: str, cmd: list[str]) -> None:
+        if self.stopped_by is not None:
+            raise SystemExit(128 + self.stopped_by)
         print(f"build: {step}: {shlex.join(cmd)}", file=sys.stderr, flush=True)
         self.child = subprocess.Popen(cmd, env=self.env)
         code = self.child.wait()
         self.child = None
+        if self.stopped_by is not None:
+            raise SystemExit(128 + self.stopped_by)
         if code:
             raise BuildError(f"{step} failed (exit {code})")
 
     def stop(self, signum, _frame):
-        if self.child and self.child.poll() is None:
-            self.child.terminate()
-            try:
-                self.child.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.child.kill()
-        raise SystemExit(128 + signum)
+        child = self.child
+        if child is None or child.returncode is not None:
+            raise SystemExit(128 + signum)
+        if self.stopped_by is not None:
+            child.kill()
+            return
+        self.stopped_by = signum
+        child.terminate()
+        killer = threading.Timer(self.STOP_GRACE_SECONDS, child.kill)
+        killer.daemon = True
+        killer.start()
 
 
 def restore_state(build_db: Path, warehouse: Path, full_refresh: bool) -> str:

@@ -1,7 +1,8 @@
 {#- The as-of dates an incremental churn_features run computes for every customer (dates_to_compute of
     churn_features_work_lists), as SQL date literals asked of the warehouse when the model runs, so that
     a filter on them reaches the scans under the feature views: a join with the CTE would compute the
-    engagement features of every as-of date, 17 s at 1M customers on a day with no date to compute. -#}
+    engagement features of every as-of date, 17 s at 1M customers on a day with no date to compute, and
+    ran out of 6 GB on a catch-up that redid every date. -#}
 {% macro churn_features_date_list(horizon, lookback, recomputed_customers) -%}
     {%- if not execute -%}
         {{ return([]) }}

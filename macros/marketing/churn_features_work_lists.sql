@@ -79,7 +79,9 @@ rows_to_relabel as (
     left join orders_since_labelled on {{ processed }}.churn_feature_id = orders_since_labelled.churn_feature_id
     where
         {{ processed }}.as_of_date not in (select dates_to_compute.as_of_date from dates_to_compute)
-        and {{ processed }}.customer_id not in {{ sql_in_list(recomputed_customers or []) }}
+        {%- if recomputed_customers %}
+        and {{ processed }}.customer_id not in {{ sql_in_list(recomputed_customers) }}
+        {%- endif %}
         and (
             processed_dates.has_unknown_labels
             and {{ processed }}.as_of_date + {{ horizon }} <= {{ data_end }}.data_end_date + interval '1 day'

@@ -352,6 +352,25 @@ def test_a_late_order_recomputes_its_customers_churn_features_not_whole_dates(cu
     assert marketing_rows(db, "churn_features") == marketing_rows(refreshed, "churn_features")
 
 
+def test_a_run_with_no_customer_to_recompute_still_labels_the_dates_the_data_now_covers(warehouse, sample_raw,
+                                                                                       tmp_path):
+    """A stored as-of date whose labels are unknown though the data now covers its horizon is labelled by
+    the next run even when no customer is to be recomputed (an empty work list once made the run's
+    `customer_id not in (null)` keep every row from being labelled)."""
+    db = tmp_path / "unlabelled.duckdb"
+    shutil.copy(warehouse, db)
+    con = duckdb.connect(str(db))
+    as_of_date = con.execute(
+        "select min(as_of_date) from marketing.churn_features where is_churned_next_horizon is not null").fetchone()[0]
+    con.execute("update marketing.churn_features set is_churned_next_horizon = null where as_of_date = ?", [as_of_date])
+    con.close()
+    rerun = dbt("run", sample_raw, db, "--select", "churn_features", "--target-path", tmp_path / "target")
+    assert rerun.returncode == 0, rerun.stdout[-3000:]
+    compiled = tmp_path / "target" / "compiled" / "customer360" / "models" / "marts" / "marketing" / "churn_features.sql"
+    assert "customer_id in (" not in compiled.read_text(), "the run had customers to recompute"
+    assert marketing_rows(db, "churn_features") == marketing_rows(warehouse, "churn_features")
+
+
 def test_daily_runs_late_in_a_month_equal_a_full_refresh(sample_raw, tmp_path):
     """The usual daily run: late in a month, when late orders no longer reach the month before, the
     history recomputes only the customers whose days changed and the current month (both from the same

@@ -27,17 +27,22 @@
 {%- set lookback = "interval '" ~ var('incremental_lookback_days') ~ " days'" %}
 {%- set column_separator = ',\n        ' %}
 {#- the feature views, each read once per filter (one CTE read twice would be computed whole): on an
-    incremental run, at the dates computed for every customer, and for the recomputed customers at every
-    date, both as literals so that the filters reach the scans under the views -#}
+    incremental run, every customer at the dates computed whole, and the recomputed customers at the
+    other dates. The filters are literals so that they reach the scans under the views: a join with the
+    work list (dates_to_compute) would instead be planned over both views whole, which ran out of 6 GB at
+    1M customers on a catch-up that redid every date. A read with nothing to read is `false`. -#}
 {%- set feature_reads = [('purchase_history_features', 'engagement_features', '')] %}
 {%- set customer_limit = churn_recompute_customer_limit() %}
 {%- if is_incremental() %}
     {%- set recomputed_customers = churn_features_recomputed_customers(customer_limit) %}
     {%- set date_list = churn_features_date_list(horizon, lookback, recomputed_customers) %}
     {%- set feature_reads = [
-        ('purchase_history_features', 'engagement_features', 'as_of_date in ' ~ sql_in_list(date_list)),
+        ('purchase_history_features', 'engagement_features',
+            'as_of_date in ' ~ sql_in_list(date_list) if date_list else 'false'),
         ('recomputed_history_features', 'recomputed_engagement_features',
-            'customer_id in ' ~ sql_in_list(recomputed_customers or []))
+            'customer_id in ' ~ sql_in_list(recomputed_customers)
+            ~ (' and as_of_date not in ' ~ sql_in_list(date_list) if date_list else '')
+            if recomputed_customers else 'false')
     ] %}
 {%- endif %}
 with
@@ -130,10 +135,9 @@ computed as (
             on
                 {{ history }}.customer_id = {{ engagement }}.customer_id
                 and {{ history }}.as_of_date = {{ engagement }}.as_of_date
-        where
-            {{ history }}.as_of_date {{ 'in' if loop.first else 'not in' }} (
-                select dates_to_compute.as_of_date from dates_to_compute
-            )
+        {%- if not is_incremental() %}
+            where {{ history }}.as_of_date in (select dates_to_compute.as_of_date from dates_to_compute)
+        {%- endif %}
         {{ 'union all' if not loop.last }}
     {%- endfor %}
 ),

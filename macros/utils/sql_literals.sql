@@ -8,7 +8,8 @@
     {{ "'" ~ (value | string | replace("'", "''")) ~ "'" }}
 {%- endmacro %}
 
-{#- A list of SQL literals as the right side of IN; "(null)" matches nothing. -#}
+{#- A list of SQL literals as the right side of IN; "(null)" matches nothing. After NOT IN it matches
+    nothing either (x not in (null) is unknown), so a caller leaves the NOT IN out for an empty list. -#}
 {% macro sql_in_list(literals) -%}
     ({{ literals | join(', ') if literals else 'null' }})
 {%- endmacro %}

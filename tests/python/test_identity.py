@@ -249,3 +249,20 @@ def test_a_warehouse_built_before_incremental_identity_upgrades_on_its_next_run(
     assert upgraded.returncode == 0, upgraded.stdout[-3000:]
     assert dbt("build", raw, full, *IDENTITY, "--full-refresh").returncode == 0
     assert identity_rows(db) == identity_rows(full)
+
+
+def test_customer_ids_catch_up_with_clusters_a_run_stopped_between_them(sample_raw, tmp_path):
+    """A run that rebuilt the clusters and stopped before the customer ids (a failure, a partial
+    --select) leaves no gap: the next run's customer ids redo every record clustered after their own
+    newest, and equal a full refresh."""
+    raw, db, full = tmp_path / "raw", tmp_path / "stopped.duckdb", tmp_path / "full.duckdb"
+    shutil.copytree(sample_raw, raw)
+    assert dbt("build", raw, db, *IDENTITY).returncode == 0
+    appended = run([sys.executable, "-m", "scripts", "generate", "--out", raw, "--append-days", "5"])
+    assert appended.returncode == 0, appended.stderr[-3000:]
+    stopped = dbt("build", raw, db, "--select", "+int_identity__clusters", "--exclude-resource-type", "unit_test")
+    assert stopped.returncode == 0, stopped.stdout[-3000:]
+    caught_up = dbt("build", raw, db, *IDENTITY)
+    assert caught_up.returncode == 0, caught_up.stdout[-3000:]
+    assert dbt("build", raw, full, *IDENTITY, "--full-refresh").returncode == 0
+    assert identity_rows(db) == identity_rows(full)

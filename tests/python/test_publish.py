@@ -264,6 +264,39 @@ def test_a_failed_scrub_leaves_the_previous_state_as_it_was(tmp_path, monkeypatc
     con.close()
 
 
+@pytest.mark.parametrize("failing", ["bi", "state"])
+def test_a_publish_that_fails_while_writing_publishes_nothing_and_leaves_nothing(tmp_path, monkeypatch, failing):
+    """The BI file and the state copy are written side by side: when either fails (disk full), the other
+    is waited for, nothing is renamed into place, no `.publishing` file stays, and the error is one line."""
+    warehouse = tmp_path / "warehouse" / "customer360.duckdb"
+    publishing.publish(make_build_file(tmp_path / "build.duckdb", tag="first"), warehouse)
+    files = publishing.Publication.at(warehouse)
+    before = {path: path.read_bytes() for path, _ in files.files()}
+    real_copy_schemas, real_copy_file, copied = publishing.copy_schemas, publishing.copy_file, []
+
+    def copy_schemas(con, source, dest_path, *args, **kwargs):
+        if failing == "bi" and dest_path == publishing.publishing(files.bi):
+            raise duckdb.IOException("No space left on device\nsecond line")
+        return real_copy_schemas(con, source, dest_path, *args, **kwargs)
+
+    def copy_file(source, dest):
+        if failing == "state":
+            dest.write_bytes(b"half a state")
+            raise OSError(28, "No space left on device")
+        real_copy_file(source, dest)
+        copied.append(dest)
+
+    monkeypatch.setattr(publishing, "copy_schemas", copy_schemas)
+    monkeypatch.setattr(publishing, "copy_file", copy_file)
+    with pytest.raises(publishing.PublishError) as error:
+        publishing.publish(make_build_file(tmp_path / "build.duckdb", tag="second"), warehouse)
+    message = str(error.value)
+    assert "\n" not in message and "No space left on device" in message and "nothing was published" in message
+    assert copied == ([files.state.with_name(files.state.name + ".publishing")] if failing == "bi" else [])
+    assert {path: path.read_bytes() for path, _ in files.files()} == before
+    assert not list(warehouse.parent.rglob("*.publishing"))
+
+
 def test_publish_leaves_no_temporary_files(tmp_path):
     warehouse = tmp_path / "warehouse" / "customer360.duckdb"
     publishing.publish(make_build_file(tmp_path / "build.duckdb"), warehouse)

@@ -7,7 +7,8 @@ raw root, build file, warehouse and salt.
   same build file is refused with one line naming the first one's pid.
 - Isolation: the build file is a scratch copy of the last published state (or empty on
   `--full-refresh` or the first build). Whatever a failed or killed build wrote to it is thrown away
-  by the next build, and only an audited build file can be published.
+  by the next build; only a build file that a finished dbt step left can be audited, and only an
+  audited one published.
 - Raw root: passed to dbt as C360_RAW_ROOT, which the sources read before var('raw_root'), so dbt
   reads the folder preflight checked whatever --vars DBT_ARGS adds. It is passed as given (dbt runs
   in this working directory), not made absolute: the sources' locations in the manifest are then the
@@ -250,6 +251,7 @@ def restore_state(build_db: Path, warehouse: Path, full_refresh: bool) -> str:
     build_db.parent.mkdir(parents=True, exist_ok=True)
     state = publishing.Publication.at(warehouse).state
     publishing.audit_mark(build_db).unlink(missing_ok=True)
+    publishing.built_mark(build_db).unlink(missing_ok=True)
     if not full_refresh and state.is_file() and publishing.holds_published_state(build_db, state):
         return f"the published state {state} (the build file still holds it, unchanged since it was published)"
     for leftover in (build_db, build_db.with_name(build_db.name + ".wal"), publishing.published_mark(build_db)):
@@ -352,7 +354,9 @@ def run(args: argparse.Namespace) -> int:
                       f"{f', as-of {as_of}' if as_of else ''}", file=sys.stderr)
                 runner("dbt", [str(bin_dir / "dbt"), "build", "--target", "dev", *without_unit_tests(dbt_args)])
                 check_built_as_of(as_of, args.build_db)
+                publishing.mark_built(args.build_db)
             if "audit" in steps:
+                publishing.assert_built(args.build_db)
                 run_audit(runner, args.build_db, args.warehouse, audit_as_of, args.audit_volume_max_change)
                 publishing.mark_audited(args.build_db)
             if "publish" in steps:

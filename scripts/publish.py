@@ -139,6 +139,29 @@ def assert_audited(build_db: Path) -> None:
         raise PublishError(f"{build_db} changed after its audit: run `make build` (or `make audit`) again")
 
 
+def built_mark(build_db: Path) -> Path:
+    return build_db.with_name(build_db.name + ".built")
+
+
+def mark_built(build_db: Path) -> None:
+    """Record that a dbt step finished on this exact build file (the audit step checks size and mtime)."""
+    built_mark(build_db).write_text(json.dumps(file_identity(build_db)))
+
+
+def assert_built(build_db: Path) -> None:
+    """Refuse to audit a build file that no finished dbt step left: one whose dbt failed (a failed dbt test
+    included) or was stopped halfway, or that changed since. Its audit could pass and let it be published."""
+    if not build_db.is_file():
+        raise PublishError(f"build file {build_db} does not exist: run `make build` first")
+    mark = built_mark(build_db)
+    wal = build_db.with_name(build_db.name + ".wal")
+    if not mark.is_file() or wal.exists():
+        raise PublishError(f"{build_db} was not left by a dbt build that finished (it failed or was stopped): "
+                           "run `make build` (or `make dbt-build`) again")
+    if json.loads(mark.read_text()) != file_identity(build_db):
+        raise PublishError(f"{build_db} changed after its dbt build: run `make build` (or `make dbt-build`) again")
+
+
 def lock_holder(exc: Exception) -> str:
     match = re.search(r"\(PID (\d+)\)", str(exc))
     return f"process {match.group(1)}" if match else "another process"

@@ -310,11 +310,42 @@ def test_audit_as_of_defaults_to_as_of(tmp_path):
     building.run_audit(lambda step, cmd: calls.append(cmd), tmp_path / "b.duckdb", tmp_path / "w.duckdb", None)
     assert calls[0][-2:] == [building.AUDIT_AS_OF_OPTION, "2025-05-31"]
     assert building.AUDIT_AS_OF_OPTION not in calls[1]
+    build_db = tmp_path / "build" / "c360.duckdb"
+    build_db.parent.mkdir()
+    duckdb.connect(str(build_db)).close()
+    publishing.mark_built(build_db)
     for args, expected in ((["--as-of", "2025-05-31"], "2025-05-31"),
                            (["--as-of", "2025-05-31", "--audit-as-of", "2025-06-02"], "2025-06-02")):
         result = build(tmp_path, "--steps", "audit", *args)
         audit_line = next(line for line in result.stderr.splitlines() if line.startswith("build: audit:"))
         assert audit_line.endswith(f"{building.AUDIT_AS_OF_OPTION} {expected}"), audit_line
+
+
+def test_only_a_build_file_a_finished_dbt_step_left_is_audited(sample_raw, tmp_path):
+    """`make audit` after a `make dbt-build` that failed (a dbt test included) or was stopped would audit a
+    half-built file, whose suites could pass and let `make publish` put it in place: refused in one line."""
+    build_db = tmp_path / "build" / "c360.duckdb"
+    result = build(tmp_path, "--steps", "dbt", raw=sample_raw, env={"DBT_ARGS": "--select build_settings"})
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert publishing.built_mark(build_db).is_file()
+
+    stopped = build_db.with_name(build_db.name + ".wal")  # what a dbt killed halfway leaves beside the file
+    stopped.write_bytes(b"")
+    assert "was not left by a dbt build that finished" in one_error_line(build(tmp_path, "--steps", "audit"))
+    stopped.unlink()
+    con = duckdb.connect(str(build_db))  # written after dbt: by hand, or by a dbt run outside make
+    con.execute("create table quality.written_later as select 1 as n")
+    con.close()
+    assert "changed after its dbt build" in one_error_line(build(tmp_path, "--steps", "audit"))
+
+    # a model that fails once dbt has opened the file (a quote in a var breaks build_settings' SQL)
+    failing = build(tmp_path, "--steps", "dbt", raw=sample_raw,
+                    env={"DBT_ARGS": "--select build_settings --vars \"{earliest_event_date: it's}\""})
+    assert "dbt failed" in one_error_line(failing)
+    assert build_db.is_file() and not publishing.built_mark(build_db).exists()
+    line = one_error_line(build(tmp_path, "--steps", "audit"))
+    assert "was not left by a dbt build that finished" in line and "nothing was published" in line
+    assert not publishing.audit_mark(build_db).exists()
 
 
 def test_moving_the_as_of_forward_equals_a_full_refresh(sample_raw, tmp_path):

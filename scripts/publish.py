@@ -105,7 +105,7 @@ class Publication:
         return self.state.parent / f"{self.bi.stem}.publish.lock"
 
 
-def publishing(path: Path) -> Path:
+def publishing_path(path: Path) -> Path:
     """Where the new version of a published file is written before its rename into place."""
     return path.with_name(path.name + ".publishing")
 
@@ -534,7 +534,7 @@ def write_reader_files(build_db: Path, target: "Publication", schemas: dict[str,
     try:
         attach_build(con, build_db)
         for path, kind in ((target.restricted, "restricted"), (target.bi, "bi")):
-            fresh = publishing(path)
+            fresh = publishing_path(path)
             counts[path] = copy_schemas(con, "build", fresh, schemas[kind],
                                         storage_version=target.storage_version(path))
             os.chmod(fresh, modes[path])
@@ -567,12 +567,14 @@ def publish(build_db: Path, warehouse: Path, require_audit: bool = True) -> dict
             # other). From here on the build file is only read. Leaving the block waits for the copy, also
             # when a write failed.
             with ThreadPoolExecutor(1) as background:
-                state_copy = background.submit(copy_file, build_db, publishing(target.state))
+                state_copy = background.submit(copy_file, build_db, publishing_path(target.state))
                 reader_counts, erased = write_reader_files(build_db, target, schemas)
                 state_copy.result()
-        except (duckdb.Error, OSError) as exc:  # disk full, say
+        except (duckdb.Error, OSError, PublishError) as exc:  # disk full, say
             for path, _ in target.files():
-                publishing(path).unlink(missing_ok=True)
+                publishing_path(path).unlink(missing_ok=True)
+            if isinstance(exc, PublishError):
+                raise
             raise PublishError(f"nothing was published, writing the new files failed: "
                                f"{(str(exc).splitlines() or [type(exc).__name__])[0]}") from None
         counts.update(reader_counts)
@@ -581,7 +583,7 @@ def publish(build_db: Path, warehouse: Path, require_audit: bool = True) -> dict
                 keep = path.with_name(path.name + ".keeping")
                 os.link(path, keep)  # the old inode becomes the previous file, atomically
                 os.replace(keep, previous_of(path))
-            os.replace(publishing(path), path)
+            os.replace(publishing_path(path), path)
         mark_published(build_db, target.state)
         scrubbed, failed = [], []
         for previous, scrub in (

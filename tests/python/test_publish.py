@@ -264,10 +264,11 @@ def test_a_failed_scrub_leaves_the_previous_state_as_it_was(tmp_path, monkeypatc
     con.close()
 
 
-@pytest.mark.parametrize("failing", ["bi", "state"])
+@pytest.mark.parametrize("failing", ["bi", "state", "view"])
 def test_a_publish_that_fails_while_writing_publishes_nothing_and_leaves_nothing(tmp_path, monkeypatch, failing):
-    """The BI file and the state copy are written side by side: when either fails (disk full), the other
-    is waited for, nothing is renamed into place, no `.publishing` file stays, and the error is one line."""
+    """The BI file and the state copy are written side by side: when either fails (disk full, a view over
+    an unpublished relation), the other is waited for, nothing is renamed into place, no `.publishing`
+    file stays, and the error is one line."""
     warehouse = tmp_path / "warehouse" / "customer360.duckdb"
     publishing.publish(make_build_file(tmp_path / "build.duckdb", tag="first"), warehouse)
     files = publishing.Publication.at(warehouse)
@@ -275,8 +276,10 @@ def test_a_publish_that_fails_while_writing_publishes_nothing_and_leaves_nothing
     real_copy_schemas, real_copy_file, copied = publishing.copy_schemas, publishing.copy_file, []
 
     def copy_schemas(con, source, dest_path, *args, **kwargs):
-        if failing == "bi" and dest_path == publishing.publishing(files.bi):
+        if failing == "bi" and dest_path == publishing.publishing_path(files.bi):
             raise duckdb.IOException("No space left on device\nsecond line")
+        if failing == "view" and dest_path == publishing.publishing_path(files.bi):
+            raise publishing.PublishError("views core.v read relations that are not published")
         return real_copy_schemas(con, source, dest_path, *args, **kwargs)
 
     def copy_file(source, dest):
@@ -291,8 +294,10 @@ def test_a_publish_that_fails_while_writing_publishes_nothing_and_leaves_nothing
     with pytest.raises(publishing.PublishError) as error:
         publishing.publish(make_build_file(tmp_path / "build.duckdb", tag="second"), warehouse)
     message = str(error.value)
-    assert "\n" not in message and "No space left on device" in message and "nothing was published" in message
-    assert copied == ([files.state.with_name(files.state.name + ".publishing")] if failing == "bi" else [])
+    expected = "not published" if failing == "view" else "No space left on device"
+    assert "\n" not in message and expected in message
+    assert failing == "view" or "nothing was published" in message
+    assert copied == ([] if failing == "state" else [publishing.publishing_path(files.state)])
     assert {path: path.read_bytes() for path, _ in files.files()} == before
     assert not list(warehouse.parent.rglob("*.publishing"))
 

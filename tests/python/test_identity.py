@@ -266,3 +266,70 @@ def test_customer_ids_catch_up_with_clusters_a_run_stopped_between_them(sample_r
     assert caught_up.returncode == 0, caught_up.stdout[-3000:]
     assert dbt("build", raw, full, *IDENTITY, "--full-refresh").returncode == 0
     assert identity_rows(db) == identity_rows(full)
+
+
+def test_a_redelivered_file_that_changes_an_identifier_moves_the_record_as_a_full_refresh_would(sample_raw, tmp_path):
+    """A source redelivers its CRM files (same paths, new bytes) in which one contact now carries another
+    customer's e-mail and first name (a wrong contact corrected at the source): the record's old edges go
+    and a new one links it to that customer. Clusters and customer ids equal a full refresh, the record
+    shares the other customer's id, and the run redid only the components the record touched."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    raw, db, full = tmp_path / "raw", tmp_path / "incremental.duckdb", tmp_path / "full.duckdb"
+    shutil.copytree(sample_raw, raw)
+    first = dbt("build", raw, db, *IDENTITY)
+    assert first.returncode == 0, first.stdout[-3000:]
+    con = duckdb.connect(str(db), read_only=True)
+    # two CRM contacts of different customers, each with an e-mail no other record shares
+    moved, email, target, first_name = con.execute(
+        """
+        with unshared as (
+            select identifiers.record_key, ids.source_record_id, identifiers.identifier_value,
+                   ids.customer_id
+            from intermediate.int_identity__identifiers as identifiers
+            inner join intermediate.int_identity__shared_identifiers as stats
+                on identifiers.identifier_type = stats.identifier_type
+                and identifiers.identifier_value = stats.identifier_value
+            inner join intermediate.int_identity__customer_ids as ids on identifiers.record_key = ids.record_key
+            where identifiers.identifier_type = 'email' and identifiers.source_name = 'crm'
+                and not stats.is_shared and stats.entity_record_count = 1
+        )
+        select mover.source_record_id, other.identifier_value, other.customer_id, records.first_name
+        from unshared as mover inner join unshared as other on mover.customer_id <> other.customer_id
+        inner join intermediate.int_identity__source_records as records on other.record_key = records.record_key
+        where records.first_name is not null
+        order by mover.record_key, other.record_key limit 1
+        """).fetchone()
+    total = con.execute("select count(*) from intermediate.int_identity__clusters").fetchone()[0]
+    con.close()
+
+    redelivered = [path for path in sorted((raw / "crm" / "contacts").glob("*/*.parquet"))
+                   if moved in pq.read_table(path, columns=["contact_id"]).column(0).to_pylist()]
+    assert redelivered
+    for path in redelivered:  # every version of the contact
+        table = pq.read_table(path)
+        is_moved = pc.equal(table.column("contact_id"), moved)
+        for column, value in (("email", email), ("first_name", first_name)):
+            table = table.set_column(table.schema.get_field_index(column), column,
+                                     pc.if_else(is_moved, value, table.column(column)))
+        pq.write_table(table, path)
+
+    second = dbt("build", raw, db, *IDENTITY)
+    assert second.returncode == 0, second.stdout[-3000:]
+    assert dbt("build", raw, full, *IDENTITY, "--full-refresh").returncode == 0
+    assert identity_rows(db) == identity_rows(full)
+    con = duckdb.connect(str(db), read_only=True)
+    moved_to = con.execute("select customer_id from intermediate.int_identity__customer_ids where record_key = ?",
+                           [f"crm:{moved}"]).fetchone()[0]
+    target_now = con.execute(
+        "select customer_id from intermediate.int_identity__customer_ids as ids"
+        " inner join intermediate.int_identity__identifiers as identifiers on ids.record_key = identifiers.record_key"
+        " where identifiers.identifier_type = 'email' and identifiers.identifier_value = ?"
+        " and ids.record_key <> ? limit 1", [email, f"crm:{moved}"]).fetchone()[0]
+    redone = con.execute(
+        "select count(*) from intermediate.int_identity__clusters"
+        " where clustered_at = (select max(clustered_at) from intermediate.int_identity__clusters)").fetchone()[0]
+    con.close()
+    assert moved_to == target_now, (moved_to, target_now, target)
+    assert redone < 0.1 * total, f"the run redid {redone} of {total} records"

@@ -168,6 +168,37 @@ def published_as_of(warehouse: Path) -> tuple[date | None, bool, date | None]:
         con.close()
 
 
+def published_raw_root(warehouse: Path) -> str | None:
+    """The raw root the published state's files were read under, as it was spelled then: the load manifest
+    keys a file by its path, so under another spelling or folder every file counts as new. None when
+    nothing is published or the state has no manifest."""
+    state = publishing.Publication.at(warehouse).state
+    if not state.is_file():
+        return None
+    try:
+        con = duckdb.connect(str(state), read_only=True)
+    except duckdb.Error:
+        return None  # published_as_of has said why in one line
+    try:
+        row = con.execute("select filename from staging.load_manifest_progress limit 1").fetchone()
+    except duckdb.CatalogException:
+        return None
+    finally:
+        con.close()
+    # <root>/<source>/<table>/load_date=YYYY-MM-DD/<file>, the only layout preflight lets through
+    return str(Path(row[0]).parents[3]) if row and row[0] and len(Path(row[0]).parents) > 3 else None
+
+
+def warn_if_raw_root_moved(raw_root: Path, warehouse: Path) -> None:
+    """A daily run from another raw root (a moved folder, or the same one spelled otherwise, relative
+    rather than absolute) is still right but reprocesses every file, as long as a full build: say so."""
+    then = published_raw_root(warehouse)
+    if then is not None and os.path.normpath(then) != os.path.normpath(str(raw_root)):
+        print(f"build: WARNING the published state read its raw files under {then}, this run reads {raw_root}: "
+              f"every file counts as new, so this run reprocesses the whole history (as long as a full "
+              f"build); keep RAW_ROOT as it was to keep daily runs short", file=sys.stderr, flush=True)
+
+
 def check_as_of(as_of: date | None, raw_root: Path, warehouse: Path, full_refresh: bool) -> None:
     """Refuse, before dbt runs, an as-of date the incremental marts cannot follow or the data cannot describe."""
     newest = newest_load_date(raw_root)
@@ -349,6 +380,8 @@ def run(args: argparse.Namespace) -> int:
                 runner("preflight", [*python, "preflight", "--raw-root", str(raw_root)])
             if "dbt" in steps:
                 check_as_of(as_of, raw_root, args.warehouse, full_refresh)
+                if not full_refresh:
+                    warn_if_raw_root_moved(args.raw_root, args.warehouse)
                 origin = restore_state(args.build_db, args.warehouse, full_refresh)
                 print(f"build: the build file {args.build_db} starts from {origin}"
                       f"{f', as-of {as_of}' if as_of else ''}", file=sys.stderr)

@@ -291,6 +291,32 @@ def test_dropping_an_as_of_set_after_the_data_end_is_refused(tmp_path, schema):
     assert not (tmp_path / "build" / "c360.duckdb").exists(), "dbt ran"
 
 
+def test_a_daily_run_from_another_raw_root_says_it_reprocesses_every_file(tmp_path, capsys):
+    """The load manifest keys a file by its path: from a moved raw root, or one spelled otherwise, a run is
+    still right but as long as a full build, and says so in one line."""
+    warehouse = tmp_path / "wh" / "c360.duckdb"
+    building.warn_if_raw_root_moved(Path("exports/raw"), warehouse)  # nothing published yet
+    state = publishing.Publication.at(warehouse).state
+    state.parent.mkdir(parents=True)
+    con = duckdb.connect(str(state))
+    con.execute("create schema staging")
+    con.close()
+    building.warn_if_raw_root_moved(Path("exports/raw"), warehouse)  # a state without a manifest
+    assert capsys.readouterr().err == ""
+    con = duckdb.connect(str(state))
+    con.execute("create table staging.load_manifest_progress as "
+                "select 'exports/raw/app/app_events/load_date=2025-06-30/part-0.parquet' as filename")
+    con.close()
+    for same in ("exports/raw", "exports/raw/", "./exports/raw", "exports/x/../raw"):
+        building.warn_if_raw_root_moved(Path(same), warehouse)
+        assert capsys.readouterr().err == "", same
+    building.warn_if_raw_root_moved(Path("/srv/exports/raw"), warehouse)
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("build: WARNING the published state read its raw files under "
+                                                   "exports/raw, this run reads /srv/exports/raw: every file "
+                                                   "counts as new"), lines
+
+
 def test_as_of_and_user_vars_both_reach_dbt(sample_raw, tmp_path):
     """AS_OF travels as an environment variable, so a user's --vars adds to it instead of replacing it."""
     result = build(tmp_path, "--steps", "dbt", "--as-of", "2025-05-31", raw=sample_raw, env={

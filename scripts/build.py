@@ -189,6 +189,38 @@ def published_raw_root(warehouse: Path) -> str | None:
     return str(Path(row[0]).parents[3]) if row and row[0] and len(Path(row[0]).parents) > 3 else None
 
 
+def raw_file_changes(build_db: Path, state: Path | None) -> str | None:
+    """One line on the raw files this build took in, from the load manifest it wrote: against the state it
+    started from, how many were new, redelivered (rewritten since), gone or unchanged. A long daily run
+    then shows its cause, a redelivered history say. None when the build file has no manifest."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach {publishing.literal(str(build_db))} as build (read_only)")
+        if state is not None:
+            con.execute(f"attach {publishing.literal(str(state))} as state (read_only)")
+        try:
+            if state is None:
+                count = con.execute("select count(*) from build.staging.load_manifest").fetchone()[0]
+                return f"build: raw files: {count:,} read, all of them (the build started empty)"
+            new, redelivered, gone, unchanged = con.execute("""
+                select
+                    count(*) filter (where previous.filename is null),
+                    count(*) filter (where current.fingerprint != previous.fingerprint),
+                    count(*) filter (where current.filename is null),
+                    count(*) filter (where current.fingerprint = previous.fingerprint)
+                from build.staging.load_manifest as current
+                full outer join state.staging.load_manifest as previous on current.filename = previous.filename
+            """).fetchone()
+        except duckdb.CatalogException:  # a state published before the manifest
+            return None
+        return (f"build: raw files against the published state: {new:,} new, {redelivered:,} redelivered, "
+                f"{gone:,} gone, {unchanged:,} unchanged")
+    except duckdb.Error as exc:
+        return f"build: raw files not counted ({str(exc).splitlines()[0]})"
+    finally:
+        con.close()
+
+
 def warn_if_raw_root_moved(raw_root: Path, warehouse: Path) -> None:
     """A daily run from another raw root (a moved folder, or the same one spelled otherwise, relative
     rather than absolute) is still right but reprocesses every file, as long as a full build: say so."""
@@ -387,6 +419,10 @@ def run(args: argparse.Namespace) -> int:
                       f"{f', as-of {as_of}' if as_of else ''}", file=sys.stderr)
                 runner("dbt", [str(bin_dir / "dbt"), "build", "--target", "dev", *without_unit_tests(dbt_args)])
                 check_built_as_of(as_of, args.build_db)
+                state = publishing.Publication.at(args.warehouse).state
+                changes = raw_file_changes(args.build_db, state if state.is_file() and not full_refresh else None)
+                if changes:
+                    print(changes, file=sys.stderr, flush=True)
                 publishing.mark_built(args.build_db)
             if "audit" in steps:
                 publishing.assert_built(args.build_db)

@@ -317,6 +317,27 @@ def test_a_daily_run_from_another_raw_root_says_it_reprocesses_every_file(tmp_pa
                                                    "counts as new"), lines
 
 
+def test_a_build_counts_the_raw_files_it_took_in_against_the_state_it_started_from(tmp_path):
+    """One line says why a daily run took long: a history redelivered or a moved raw root reads every file."""
+    def manifest(path: Path, files: dict[str, str]) -> Path:
+        con = duckdb.connect(str(path))
+        con.execute("create schema staging")
+        con.execute("create table staging.load_manifest (filename varchar, fingerprint varchar)")
+        con.executemany("insert into staging.load_manifest values (?, ?)", list(files.items()))
+        con.close()
+        return path
+
+    state = manifest(tmp_path / "state.duckdb", {"a": "1", "b": "1", "c": "1", "d": "1"})
+    build_db = manifest(tmp_path / "build.duckdb", {"a": "1", "b": "2", "c": "2", "e": "1", "f": "1", "g": "1"})
+    assert building.raw_file_changes(build_db, state) == (
+        "build: raw files against the published state: 3 new, 2 redelivered, 1 gone, 1 unchanged")
+    assert building.raw_file_changes(build_db, None) == "build: raw files: 6 read, all of them (the build started empty)"
+    old_state = tmp_path / "old.duckdb"
+    duckdb.connect(str(old_state)).close()
+    assert building.raw_file_changes(build_db, old_state) is None  # published before the manifest
+    assert building.raw_file_changes(build_db, tmp_path / "missing.duckdb").startswith("build: raw files not counted (")
+
+
 def test_as_of_and_user_vars_both_reach_dbt(sample_raw, tmp_path):
     """AS_OF travels as an environment variable, so a user's --vars adds to it instead of replacing it."""
     result = build(tmp_path, "--steps", "dbt", "--as-of", "2025-05-31", raw=sample_raw, env={

@@ -8,8 +8,13 @@
     With `latest_column` and `latest_from`, only the rows whose latest_column (a date) is the newest date
     of that column in the relation latest_from are tested, as a literal the view's scans filter on: for a
     view over the whole history, whose full read costs each daily run more as the history grows, while
-    the table built from it tests its key over every row it stores. -#}
-{% test primary_key(model, columns, latest_column=none, latest_from=none) %}
+    the table built from it tests its key over every row it stores.
+    With `written_at`, a column holding when the run that wrote a row ran (processed_at), only the keys of
+    the rows the last run wrote are grouped, with every row that holds them: for an incremental table
+    whose full grouping grows with the history. It is exact for a table whose every run is tested: rows
+    a run did not write are those a tested run left, and deleting rows cannot repeat a key, so a repeat
+    can only involve a row of the last run. A full refresh writes every row, so it tests them all. -#}
+{% test primary_key(model, columns, latest_column=none, latest_from=none, written_at=none) %}
 {%- set latest = none -%}
 {%- if (latest_column is none) != (latest_from is none) -%}
     {{ exceptions.raise_compiler_error('primary_key: latest_column and latest_from go together, got only one of them') }}
@@ -20,6 +25,59 @@
     ).columns[0].values()[0] -%}
 {%- endif -%}
 {%- set latest_filter = latest_column ~ ' = ' ~ sql_date(latest) if latest_column else none %}
+{%- if written_at %}
+    {%- if latest_column %}
+        {{ exceptions.raise_compiler_error('primary_key: written_at and latest_column are two ways to limit the test, give one') }}
+    {%- endif %}
+
+with
+
+last_run_rows as (
+    select {{ columns | join(', ') }}
+    from {{ model }}
+    where {{ written_at }} = (select max({{ written_at }}) from {{ model }})
+),
+
+written_keys as (
+    select distinct {{ columns | join(', ') }}
+    from last_run_rows
+),
+
+repeated_keys as (
+    select
+        {%- for column in columns %}
+            keyed.{{ column }},
+        {%- endfor %}
+        count(*) as occurrences
+    from {{ model }} as keyed
+    inner join written_keys
+        on
+            {%- for column in columns %}
+                keyed.{{ column }} = written_keys.{{ column }}{{ ' and' if not loop.last }}
+            {%- endfor %}
+    group by
+        {%- for column in columns %}
+            keyed.{{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    having count(*) > 1
+),
+
+incomplete_keys as (
+    select
+        {{ columns | join(', ') }},
+        count(*) as occurrences
+    from last_run_rows
+    where
+        {%- for column in columns %}
+            {{ column }} is null{{ ' or' if not loop.last }}
+        {%- endfor %}
+    group by {{ columns | join(', ') }}
+)
+
+select * from repeated_keys
+union all
+select * from incomplete_keys
+{%- else %}
 
 select
     {{ columns | join(', ') }},
@@ -36,5 +94,6 @@ having
     {%- for column in columns %}
         or {{ column }} is null
     {%- endfor %}
+{%- endif %}
 
 {% endtest %}

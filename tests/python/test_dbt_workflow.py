@@ -87,6 +87,22 @@ def test_primary_key_at_the_latest_date_tests_only_that_dates_rows(tmp_path):
     assert "latest_column and latest_from go together" in result.stdout + result.stderr
 
 
+def test_primary_key_over_the_rows_the_last_run_wrote_groups_every_row_of_their_keys(tmp_path):
+    """With written_at, primary_key tests the keys of the rows of the newest written_at, against every row:
+    a key a run wrote again beside its stored row fails, as does a null key it wrote; a repeat among
+    older rows, which an earlier tested run would have failed, is not looked at."""
+    rows = ("(values (1, 1), (1, 1), (2, 1), (2, 2), (3, 2), (null, 2), (null, 1)) as keys (a, t)")
+    sql = ('{{ test_primary_key(model="(select * from ' + rows + ')", columns=["a"], written_at="t") }}'
+           ' order by a nulls last')
+    failing = [(row["a"], row["occurrences"]) for row in show(sql, tmp_path)]
+    assert failing == [(2, 2), (None, 1)]
+    both = sql.replace('written_at="t"', 'written_at="t", latest_column="t", latest_from="(select 1 as t)"')
+    result = run([BIN / "dbt", "show", "--target", "ci", "--inline", both, "--quiet"],
+                 env={"DBT_TARGET_PATH": str(tmp_path), "C360_BUILD_DB": str(tmp_path / "keys.duckdb")})
+    assert result.returncode != 0
+    assert "written_at and latest_column are two ways" in result.stdout + result.stderr
+
+
 def test_the_key_repeat_gate_opens_for_a_repeat_or_a_null_that_fails_only(tmp_path):
     """key_repeat_gate (macros/utils), which the key tests put in front of their grouped query: closed for
     keys that are all different, even when one column repeats; open for a repeated key, a repeated null

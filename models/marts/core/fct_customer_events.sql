@@ -147,12 +147,20 @@ customer_events as (
     where customer_id is not null
 ),
 
-final as (
+rows_written as (
     {% if is_incremental() %}
         {{ changed_rows('customer_events', 'replaced_events', 'event_id', event_columns) }}
     {% else %}
         select * from customer_events
     {% endif %}
+),
+
+-- when the run that wrote the row ran: the key tests group only the keys of the last run's rows
+final as (
+    select
+        rows_written.*,
+        {{ utc_now() }} as processed_at
+    from rows_written
 )
 
 select * from final

@@ -175,7 +175,7 @@ replaced_orders as (
 ),
 {% endif %}
 
-final as (
+rows_written as (
     {% if is_incremental() %}
         {{ changed_rows('resolved_orders', 'replaced_orders', 'order_id', order_columns) }}
     {% else %}
@@ -184,6 +184,14 @@ final as (
             {{ order_columns | join(',\n            ') }}
         from resolved_orders
     {% endif %}
+),
+
+-- when the run that wrote the row ran: the key tests group only the keys of the last run's rows
+final as (
+    select
+        rows_written.*,
+        {{ utc_now() }} as processed_at
+    from rows_written
 )
 
 select * from final

@@ -75,6 +75,11 @@ moved_records as (
     {{ manifest_moved_records() }}
 ),
 
+last_run as (
+    select max(processed_at) as processed_at
+    from {{ this }}
+),
+
 -- stored from a load whose file vanished or changed: the event may be gone, or older now
 reloaded_events as (
     select event_id
@@ -155,12 +160,20 @@ rows_written as (
     {% endif %}
 ),
 
--- when the run that wrote the row ran: the key tests group only the keys of the last run's rows
+-- when the run that wrote the row ran: the key tests group only the keys of the last run's rows, so it
+-- is never earlier than a stored row's (a clock set back), and the newest time is always the last run's
 final as (
     select
         rows_written.*,
-        {{ utc_now() }} as processed_at
+        {% if is_incremental() %}
+            greatest({{ utc_now() }}, last_run.processed_at + interval '1 microsecond') as processed_at
+        {% else %}
+            {{ utc_now() }} as processed_at
+        {% endif %}
     from rows_written
+    {% if is_incremental() %}
+        cross join last_run
+    {% endif %}
 )
 
 select * from final

@@ -319,3 +319,23 @@ def test_f_core_facts_write_only_the_days_rows_and_equal_a_full_refresh(model, s
     fact_build(model, raw, db)
     fact_build(model, raw, full, "--full-refresh")
     assert fact_differences(model, db, full) == (0, 0)
+
+
+def test_facts_built_before_processed_at_gain_it_on_their_next_run(warehouse, sample_raw, tmp_path):
+    """A warehouse whose fct_orders and fct_customer_events predate processed_at is not refused: the next run
+    adds the column, null on the stored rows (key-tested whole when they were written), and keeps them."""
+    db = tmp_path / "old.duckdb"
+    shutil.copy(warehouse, db)
+    con = duckdb.connect(str(db))
+    counts = {}
+    for model in ("fct_orders", "fct_customer_events"):
+        con.execute(f"alter table core.{model} drop column processed_at")
+        counts[model] = con.execute(f"select count(*) from core.{model}").fetchone()[0]
+    con.close()
+    result = dbt("build", sample_raw, db, "--select", "fct_orders", "fct_customer_events",
+                 "--exclude-resource-type", "unit_test")
+    assert result.returncode == 0, result.stdout[-5000:]
+    con = duckdb.connect(str(db), read_only=True)
+    for model, count in counts.items():
+        assert con.execute(f"select count(*), count(processed_at) from core.{model}").fetchone() == (count, 0), model
+    con.close()

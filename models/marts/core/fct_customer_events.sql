@@ -1,9 +1,11 @@
+{#- on_schema_change: a warehouse built before processed_at gains it as nulls on its stored rows (they
+    were key-tested whole when they were written), rather than failing -#}
 {{
     config(
         materialized=incremental_materialization(),
         unique_key='event_id',
         incremental_strategy='delete+insert',
-        on_schema_change='fail',
+        on_schema_change='append_new_columns',
         post_hook=["{{ delete_tombstone_rows('customer_id') }}", "{{ manifest_record_downstream_progress() }}"]
     )
 }}
@@ -76,7 +78,7 @@ moved_records as (
 ),
 
 last_run as (
-    select max(processed_at) as processed_at
+    select max({{ stored_column('processed_at', 'timestamp') }}) as processed_at
     from {{ this }}
 ),
 

@@ -1,9 +1,11 @@
+{#- on_schema_change: a warehouse built before processed_at gains it as nulls on its stored rows (they
+    were key-tested whole when they were written), rather than failing -#}
 {{
     config(
         materialized=incremental_materialization(),
         unique_key='order_id',
         incremental_strategy='delete+insert',
-        on_schema_change='fail',
+        on_schema_change='append_new_columns',
         post_hook=["{{ delete_tombstone_rows('channel') }}", "{{ manifest_record_downstream_progress() }}"]
     )
 }}
@@ -121,7 +123,7 @@ moved_records as (
 ),
 
 last_run as (
-    select max(processed_at) as processed_at
+    select max({{ stored_column('processed_at', 'timestamp') }}) as processed_at
     from {{ this }}
 ),
 

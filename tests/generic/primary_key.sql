@@ -13,7 +13,9 @@
     the rows the last run wrote are grouped, with every row that holds them: for an incremental table
     whose full grouping grows with the history. It is exact for a table whose every run is tested: rows
     a run did not write are those a tested run left, and deleting rows cannot repeat a key, so a repeat
-    can only involve a row of the last run. A full refresh writes every row, so it tests them all. -#}
+    can only involve a row of the last run. When the last run wrote half the rows or more (a full
+    refresh writes them all) every row is tested behind the gate instead: joining every key with itself
+    cost 32.4 s for fct_customer_events' full build at 1M customers, the gate about 5 s. -#}
 {% test primary_key(model, columns, latest_column=none, latest_from=none, written_at=none) %}
 {%- set latest = none -%}
 {%- if (latest_column is none) != (latest_from is none) -%}
@@ -25,10 +27,18 @@
     ).columns[0].values()[0] -%}
 {%- endif -%}
 {%- set latest_filter = latest_column ~ ' = ' ~ sql_date(latest) if latest_column else none %}
-{%- if written_at %}
-    {%- if latest_column %}
-        {{ exceptions.raise_compiler_error('primary_key: written_at and latest_column are two ways to limit the test, give one') }}
-    {%- endif %}
+{%- if written_at and latest_column %}
+    {{ exceptions.raise_compiler_error('primary_key: written_at and latest_column are two ways to limit the test, give one') }}
+{%- endif %}
+{%- set last_run_only = false %}
+{%- if written_at and execute %}
+    {%- set written = run_query(
+        'select count(*) from ' ~ model ~ ' where ' ~ written_at ~ ' = (select max(' ~ written_at ~ ') from ' ~ model ~ ')'
+    ).columns[0].values()[0] %}
+    {%- set stored = run_query('select count(*) from ' ~ model).columns[0].values()[0] %}
+    {%- set last_run_only = written * 2 < stored %}
+{%- endif %}
+{%- if last_run_only %}
 
 with
 

@@ -96,6 +96,9 @@ def test_primary_key_over_the_rows_the_last_run_wrote_groups_every_row_of_their_
            ' order by a nulls last')
     failing = [(row["a"], row["occurrences"]) for row in show(sql, tmp_path)]
     assert failing == [(2, 2), (None, 1)]
+    # a last run that wrote half the rows or more (a full refresh: all) has every row tested
+    most = sql.replace(rows, "(values (1, 1), (1, 1), (2, 2), (3, 2), (4, 2)) as keys (a, t)")
+    assert [(row["a"], row["occurrences"]) for row in show(most, tmp_path)] == [(1, 2)]
     both = sql.replace('written_at="t"', 'written_at="t", latest_column="t", latest_from="(select 1 as t)"')
     result = run([BIN / "dbt", "show", "--target", "ci", "--inline", both, "--quiet"],
                  env={"DBT_TARGET_PATH": str(tmp_path), "C360_BUILD_DB": str(tmp_path / "keys.duckdb")})

@@ -240,9 +240,10 @@ def copy_schemas(con: duckdb.DuckDBPyConnection, source: str, dest_path: Path, s
     dest_path.unlink(missing_ok=True)
     dest_path.with_name(dest_path.name + ".wal").unlink(missing_ok=True)
     options = f" (storage_version {literal(storage_version)})" if storage_version else ""
+    previous_db = con.execute("select current_database()").fetchone()[0]
     con.execute(f"attach {literal(str(dest_path))} as publish_dest{options}")
+    copied = False
     try:
-        previous_db = con.execute("select current_database()").fetchone()[0]
         in_list = ", ".join(literal(s) for s in schemas) or "''"
         tables = con.execute(
             f"select schema_name, table_name, sql, comment from duckdb_tables() "
@@ -301,8 +302,16 @@ def copy_schemas(con: duckdb.DuckDBPyConnection, source: str, dest_path: Path, s
                             f"is {literal(comment)}")
         con.execute(f"use {quote(previous_db)}")
         con.execute("checkpoint publish_dest")
+        copied = True
     finally:
-        con.execute("detach publish_dest")
+        # after a failure the new file may still be the default database (which cannot be detached), or
+        # DuckDB may refuse every statement (a full disk): the first error is the one to report
+        try:
+            con.execute(f"use {quote(previous_db)}")
+            con.execute("detach publish_dest")
+        except duckdb.Error:
+            if copied:
+                raise
     with open(dest_path, "rb+") as handle:
         os.fsync(handle.fileno())
     return len(written)

@@ -302,6 +302,37 @@ def test_a_publish_that_fails_while_writing_publishes_nothing_and_leaves_nothing
     assert not list(warehouse.parent.rglob("*.publishing"))
 
 
+class FailingInserts:
+    """A DuckDB connection whose `insert into` statements fail as a full disk makes them fail."""
+
+    def __init__(self, con):
+        self.con = con
+
+    def execute(self, sql, *args):
+        if sql.startswith("insert into"):
+            raise duckdb.IOException("Could not write file: No space left on device")
+        return self.con.execute(sql, *args)
+
+
+@pytest.mark.parametrize("failing", ["view", "disk"])
+def test_a_copy_that_fails_reports_its_own_error_and_lets_the_file_go(tmp_path, failing):
+    """The error of the copy itself is the one raised, not that of detaching the half-written file (which
+    is still the default database when the copy stops, so DuckDB refuses to detach it), and the
+    connection is left as it was: the file is detached and can be deleted."""
+    con = duckdb.connect()
+    con.execute(f"attach {publishing.literal(str(make_build_file(tmp_path / 'build.duckdb')))} as build")
+    con.execute("create view build.core.reads_staging as select * from staging.stg_crm__contacts")
+    dest = tmp_path / "bi.duckdb"
+    schemas = ["core"] if failing == "view" else ["core", "marketing"]
+    expected = (publishing.PublishError, "read relations that are not published") if failing == "view" \
+        else (duckdb.IOException, "No space left on device")
+    with pytest.raises(expected[0], match=expected[1]):
+        publishing.copy_schemas(con if failing == "view" else FailingInserts(con), "build", dest, schemas)
+    assert con.execute("select current_database()").fetchone()[0] == "memory"
+    assert "publish_dest" not in {row[0] for row in con.execute("select database_name from duckdb_databases()").fetchall()}
+    con.close()
+
+
 def test_publish_leaves_no_temporary_files(tmp_path):
     warehouse = tmp_path / "warehouse" / "customer360.duckdb"
     publishing.publish(make_build_file(tmp_path / "build.duckdb"), warehouse)

@@ -162,20 +162,9 @@ rows_written as (
     {% endif %}
 ),
 
--- when the run that wrote the row ran: the key tests group only the keys of the last run's rows, so it
--- is never earlier than a stored row's (a clock set back), and the newest time is always the last run's
+-- processed_at: the key tests group only the keys of the last run's rows (macros/utils/stamped_rows.sql)
 final as (
-    select
-        rows_written.*,
-        {% if is_incremental() %}
-            greatest({{ utc_now() }}, last_run.processed_at + interval '1 microsecond') as processed_at
-        {% else %}
-            {{ utc_now() }} as processed_at
-        {% endif %}
-    from rows_written
-    {% if is_incremental() %}
-        cross join last_run
-    {% endif %}
+    {{ stamped_rows('rows_written', 'last_run') }}
 )
 
 select * from final

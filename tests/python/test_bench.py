@@ -168,6 +168,20 @@ def test_separate_runs_of_one_size_merge(tmp_path):
     assert json.loads(results.read_text())["sizes"]["10000"]["doubled_history"] is None
 
 
+def test_a_measured_history_leaves_only_its_logs_for_the_doubled_one(tmp_path):
+    """Before the doubled history is measured, the first one's raw copy, build and warehouse (28 GB at 1M
+    customers) are deleted; its logs stay, and a folder already gone is no error."""
+    run_folder = tmp_path / "run_2023-01-01"
+    for part in ("raw/web", "build", "warehouse/.state", "logs", "target"):
+        (run_folder / part).mkdir(parents=True)
+        (run_folder / part / "file").write_text("x")
+    bench.release_run(run_folder)
+    assert sorted(p.name for p in run_folder.iterdir()) == ["logs", "target"]
+    assert (run_folder / "logs" / "file").read_text() == "x"
+    bench.release_run(run_folder)
+    bench.release_run(tmp_path / "never_made")
+
+
 def test_a_tiny_run_writes_every_field(tmp_path):
     """One real bench: a full build and one day of a 500-customer sample (a smaller one fails the CLV
     model's own tests), each step of `make build` timed and its peak RSS read; the BTYD summary by one

@@ -139,14 +139,21 @@ def test_a_record_joining_two_customers_merges_them_into_the_older_id(sample_raw
         "select distinct customer_id from core.bridge_customer_identity where record_key like 'support:T_MERGE_TEST'"
     ).fetchone()[0]
     merges = con.execute("select old_customer_id, new_customer_id, merge_reason from core.customer_id_merges").fetchall()
+    # survivorship is incremental by customer: the id merged away leaves it (its tombstone is deleted)
+    survivors = {row[0] for row in con.execute(
+        "select customer_id from intermediate.int_customers__survivorship where customer_id in (?, ?)"
+        " union all select customer_id from core.dim_customers where customer_id in (?, ?)",
+        [a_id, b_id, a_id, b_id]).fetchall()}
     con.close()
     older, newer = (a_id, b_id) if a_created <= b_created else (b_id, a_id)
     assert merged == older
     assert (newer, older) in [(old, new) for old, new, _ in merges]
     assert any(reason.startswith("merged") for old, new, reason in merges if old == newer)
+    assert survivors == {older}
 
 
-IDENTITY = ["--select", "+int_identity__customer_ids", "--exclude-resource-type", "unit_test"]
+# the identity chain and survivorship, the first customer-level model (incremental by customer on it)
+IDENTITY = ["--select", "+int_customers__survivorship", "--exclude-resource-type", "unit_test"]
 
 
 def identity_rows(db) -> dict[str, set]:
@@ -157,6 +164,9 @@ def identity_rows(db) -> dict[str, set]:
         "customer_ids": set(con.execute(
             "select record_key, source_name, source_record_id, customer_id, match_rule"
             " from intermediate.int_identity__customer_ids").fetchall()),
+        # the fingerprint last: a warehouse that gained it by on_schema_change has it as its last column
+        "survivorship": set(con.execute("select * exclude (candidates_fingerprint), candidates_fingerprint"
+                                        " from intermediate.int_customers__survivorship").fetchall()),
     }
     con.close()
     return rows
@@ -241,7 +251,8 @@ def test_a_warehouse_built_before_incremental_identity_upgrades_on_its_next_run(
     assert dbt("build", raw, db, *IDENTITY).returncode == 0
     con = duckdb.connect(str(db))
     for table, columns in (("int_identity__clusters", ("identity_fingerprint", "clustered_at")),
-                           ("int_identity__customer_ids", ("clustered_at",))):
+                           ("int_identity__customer_ids", ("clustered_at",)),
+                           ("int_customers__survivorship", ("candidates_fingerprint",))):
         for column in columns:
             con.execute(f"alter table intermediate.{table} drop column {column}")
     con.close()
@@ -249,6 +260,39 @@ def test_a_warehouse_built_before_incremental_identity_upgrades_on_its_next_run(
     assert upgraded.returncode == 0, upgraded.stdout[-3000:]
     assert dbt("build", raw, full, *IDENTITY, "--full-refresh").returncode == 0
     assert identity_rows(db) == identity_rows(full)
+
+
+def test_survivorship_redoes_only_the_customers_whose_candidates_changed(sample_raw, tmp_path):
+    """Days of loads (new record versions, new records) redo the survivorship rows of the customers whose
+    candidates changed, write no other row, and equal a full refresh (a merge: the test above).
+    Every stored row is marked first (a gender no rule gives): a row the run did not write keeps the mark."""
+    raw, db, full = tmp_path / "raw", tmp_path / "incremental.duckdb", tmp_path / "full.duckdb"
+    shutil.copytree(sample_raw, raw)
+    assert dbt("build", raw, db, *IDENTITY).returncode == 0
+    con = duckdb.connect(str(db))
+    before = {row[0]: row[1:] for row in con.execute(
+        "select * exclude (candidates_fingerprint) from intermediate.int_customers__survivorship").fetchall()}
+    con.execute("update intermediate.int_customers__survivorship set gender = 'not redone'")
+    con.close()
+    appended = run([sys.executable, "-m", "scripts", "generate", "--out", raw, "--append-days", "3"])
+    assert appended.returncode == 0, appended.stderr[-3000:]
+    second = dbt("build", raw, db, *IDENTITY)
+    assert second.returncode == 0, second.stdout[-3000:]
+    assert dbt("build", raw, full, *IDENTITY, "--full-refresh").returncode == 0
+
+    rows = {}
+    for name, path in (("incremental", db), ("full", full)):
+        con = duckdb.connect(str(path), read_only=True)
+        rows[name] = {row[0]: row[1:] for row in con.execute(
+            "select * exclude (candidates_fingerprint) from intermediate.int_customers__survivorship").fetchall()}
+        con.close()
+    redone = {customer for customer, row in rows["incremental"].items() if row[-1] != "not redone"}
+    changed = {customer for customer, row in rows["full"].items() if before.get(customer) != row}
+    assert set(rows["incremental"]) == set(rows["full"]), "customers differ from a full refresh"
+    assert changed and changed <= redone, sorted(changed - redone)[:5]
+    assert {customer: rows["incremental"][customer] for customer in redone} == \
+        {customer: rows["full"][customer] for customer in redone}
+    assert len(redone) < 0.1 * len(rows["full"]), f"the days redid {len(redone)} of {len(rows['full'])} customers"
 
 
 def test_customer_ids_catch_up_with_clusters_a_run_stopped_between_them(sample_raw, tmp_path):

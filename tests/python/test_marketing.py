@@ -238,6 +238,9 @@ def test_incremental_equals_full_refresh(sample_raw, tmp_path):
     # the customer timeline is incremental too: ten days of loads, late records and identity merges
     events, full_events = (customer_events(db) for db in (incremental_db, full_db))
     assert events == full_events, (len(events - full_events), len(full_events - events))
+    # and so is survivorship, which dim_customers reads
+    customers, full_customers = (marketing_rows(db, "dim_customers") for db in (incremental_db, full_db))
+    assert customers == full_customers, (len(customers - full_customers), len(full_customers - customers))
 
     fitted = {model: (table(incremental_db, model), table(full_db, model)) for model in FITTED_MODELS}
     for model in ("customer_clv_fits", "churn_model_fits"):

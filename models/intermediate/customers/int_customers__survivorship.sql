@@ -1,3 +1,14 @@
+{#- on_schema_change: a warehouse built before this model was incremental gains candidates_fingerprint as
+    nulls, so its first run redoes every customer once, rather than failing -#}
+{{
+    config(
+        materialized=incremental_materialization(),
+        unique_key='customer_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook="{{ delete_tombstone_rows('candidates_fingerprint') }}"
+    )
+}}
 -- One row per customer with the best value of each contact attribute, the source it came from and
 -- when it was last seen, so an analyst can see why it won. Rules:
 --   e-mail:  not bounced since last verified > verified > most recently verified > most recently seen;
@@ -5,6 +16,10 @@
 --   address: a valid postal code first, then the most recent, CRM first (the only full address);
 --   names, birth date: the value most records agree on (typos are rare and scattered), then the most recent;
 --   gender:  the most recent known value in the CRM.
+-- Incremental by customer: a customer's row depends on their candidates alone, so a run redoes the
+-- customers whose set of candidates changed (a new or redelivered record version, a record that moved to
+-- or from them in a merge or split, a vanished file) and writes a tombstone (null fingerprint, deleted by
+-- the post-hook) for each stored customer left without candidates.
 with
 
 candidates as (
@@ -28,6 +43,63 @@ candidates as (
     from {{ ref('int_customers__contact_candidates') }}
 ),
 
+{% if is_incremental() %}
+    stored_customers as (
+        select
+            customer_id,
+            {{ stored_column('candidates_fingerprint', 'string') }} as candidates_fingerprint
+        from {{ this }}
+    ),
+{% endif %}
+
+fingerprints as (
+    select
+        customer_id,
+        {{ set_hash([
+            'source_name',
+            'seen_at',
+            'first_name',
+            'last_name',
+            'email',
+            'email_verified_at',
+            'email_bounced_at',
+            'phone',
+            'street_address',
+            'city',
+            'postal_code',
+            'is_postal_code_valid',
+            'country_code',
+            'birth_date',
+            'gender'
+        ]) }} as candidates_fingerprint
+    from candidates
+    group by customer_id
+),
+
+customers as (
+    {% if is_incremental() %}
+        -- new, changed and vanished customers (the vanished with a null fingerprint: their tombstone)
+        select
+            coalesce(fingerprints.customer_id, stored_customers.customer_id) as customer_id,
+            fingerprints.candidates_fingerprint
+        from fingerprints
+        full outer join stored_customers on fingerprints.customer_id = stored_customers.customer_id
+        where fingerprints.candidates_fingerprint is distinct from stored_customers.candidates_fingerprint
+    {% else %}
+        select
+            customer_id,
+            candidates_fingerprint
+        from fingerprints
+    {% endif %}
+),
+
+redone_candidates as (
+    select * from candidates
+    {% if is_incremental() %}
+        where customer_id in (select customers.customer_id from customers)
+    {% endif %}
+),
+
 email_history as (
     select
         customer_id,
@@ -36,7 +108,7 @@ email_history as (
         max(email_verified_at) as last_verified_at,
         max(email_bounced_at) as last_bounced_at,
         max(case when source_name = 'crm' then seen_at end) as last_seen_in_crm_at
-    from candidates
+    from redone_candidates
     where email is not null
     group by customer_id, email
 ),
@@ -69,7 +141,7 @@ email_sources as (
         email,
         source_name,
         row_number() over (partition by customer_id, email order by seen_at desc, source_name asc) as source_rank
-    from candidates
+    from redone_candidates
     where email is not null
 ),
 
@@ -86,7 +158,7 @@ ranked_phones as (
                 case source_name when 'crm' then 1 when 'web' then 2 when 'store' then 3 else 4 end,
                 phone asc
         ) as phone_rank
-    from candidates
+    from redone_candidates
     where phone is not null
 ),
 
@@ -108,7 +180,7 @@ ranked_addresses as (
                 case source_name when 'crm' then 1 else 2 end,
                 postal_code asc
         ) as address_rank
-    from candidates
+    from redone_candidates
     where postal_code is not null or country_code is not null
 ),
 
@@ -121,7 +193,7 @@ ranked_addresses as (
                 partition by customer_id
                 order by count(*) desc, max(seen_at) desc, {{ attribute }}
             ) as vote_rank
-        from candidates
+        from redone_candidates
         where {{ attribute }} is not null
         group by customer_id, {{ attribute }}
     ),
@@ -132,17 +204,14 @@ ranked_genders as (
         customer_id,
         gender,
         row_number() over (partition by customer_id order by seen_at desc) as gender_rank
-    from candidates
+    from redone_candidates
     where source_name = 'crm' and gender != 'unknown'
-),
-
-customers as (
-    select distinct customer_id from candidates
 ),
 
 final as (
     select
         customers.customer_id,
+        customers.candidates_fingerprint,
         first_name_votes.first_name,
         last_name_votes.last_name,
         ranked_emails.email,

@@ -164,7 +164,11 @@ def identity_rows(db) -> dict[str, set]:
         "customer_ids": set(con.execute(
             "select record_key, source_name, source_record_id, customer_id, match_rule"
             " from intermediate.int_identity__customer_ids").fetchall()),
-        # the fingerprint last: a warehouse that gained it by on_schema_change has it as its last column
+        # fingerprints last: a warehouse that gained one by on_schema_change has it as its last column
+        "identifiers": set(con.execute("select * exclude (record_fingerprint), record_fingerprint"
+                                       " from intermediate.int_identity__identifiers").fetchall()),
+        "shared_identifiers": set(con.execute("select * exclude (identifier_fingerprint), identifier_fingerprint"
+                                              " from intermediate.int_identity__shared_identifiers").fetchall()),
         "survivorship": set(con.execute("select * exclude (candidates_fingerprint), candidates_fingerprint"
                                         " from intermediate.int_customers__survivorship").fetchall()),
     }
@@ -252,6 +256,8 @@ def test_a_warehouse_built_before_incremental_identity_upgrades_on_its_next_run(
     con = duckdb.connect(str(db))
     for table, columns in (("int_identity__clusters", ("identity_fingerprint", "clustered_at")),
                            ("int_identity__customer_ids", ("clustered_at",)),
+                           ("int_identity__identifiers", ("record_fingerprint",)),
+                           ("int_identity__shared_identifiers", ("identifier_fingerprint",)),
                            ("int_customers__survivorship", ("candidates_fingerprint",))):
         for column in columns:
             con.execute(f"alter table intermediate.{table} drop column {column}")
@@ -262,17 +268,34 @@ def test_a_warehouse_built_before_incremental_identity_upgrades_on_its_next_run(
     assert identity_rows(db) == identity_rows(full)
 
 
-def test_survivorship_redoes_only_the_customers_whose_candidates_changed(sample_raw, tmp_path):
-    """Days of loads (new record versions, new records) redo the survivorship rows of the customers whose
-    candidates changed, write no other row, and equal a full refresh (a merge: the test above).
-    Every stored row is marked first (a gender no rule gives): a row the run did not write keeps the mark."""
+# the models incremental on a fingerprint: (key, fingerprint column, a column the test marks and its mark)
+FINGERPRINTED = {
+    "int_identity__identifiers": ("record_identifier_id", "record_fingerprint", "source_record_id"),
+    "int_identity__shared_identifiers": ("identifier_id", "identifier_fingerprint", "shared_reason"),
+    "int_customers__survivorship": ("customer_id", "candidates_fingerprint", "gender"),
+}
+
+
+def fingerprinted_rows(db, model: str) -> dict:
+    key, fingerprint, _ = FINGERPRINTED[model]
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute(f"select * exclude ({fingerprint}) from intermediate.{model}").df()
+    con.close()
+    return {row[key]: tuple(row.items()) for row in rows.astype(object).where(rows.notna(), None).to_dict("records")}
+
+
+def test_fingerprinted_models_redo_only_the_keys_whose_inputs_changed(sample_raw, tmp_path):
+    """Days of loads (new record versions, new records) redo the rows of the identifiers, records and
+    customers whose inputs changed, write no other row, and equal a full refresh (a split, a vanished file
+    and a merge: the tests around). Every stored row is marked first (a value no rule gives): a row the
+    run did not write keeps the mark."""
     raw, db, full = tmp_path / "raw", tmp_path / "incremental.duckdb", tmp_path / "full.duckdb"
     shutil.copytree(sample_raw, raw)
     assert dbt("build", raw, db, *IDENTITY).returncode == 0
+    before = {model: fingerprinted_rows(db, model) for model in FINGERPRINTED}
     con = duckdb.connect(str(db))
-    before = {row[0]: row[1:] for row in con.execute(
-        "select * exclude (candidates_fingerprint) from intermediate.int_customers__survivorship").fetchall()}
-    con.execute("update intermediate.int_customers__survivorship set gender = 'not redone'")
+    for model, (_, _, marked) in FINGERPRINTED.items():
+        con.execute(f"update intermediate.{model} set {marked} = 'not redone'")
     con.close()
     appended = run([sys.executable, "-m", "scripts", "generate", "--out", raw, "--append-days", "3"])
     assert appended.returncode == 0, appended.stderr[-3000:]
@@ -280,19 +303,14 @@ def test_survivorship_redoes_only_the_customers_whose_candidates_changed(sample_
     assert second.returncode == 0, second.stdout[-3000:]
     assert dbt("build", raw, full, *IDENTITY, "--full-refresh").returncode == 0
 
-    rows = {}
-    for name, path in (("incremental", db), ("full", full)):
-        con = duckdb.connect(str(path), read_only=True)
-        rows[name] = {row[0]: row[1:] for row in con.execute(
-            "select * exclude (candidates_fingerprint) from intermediate.int_customers__survivorship").fetchall()}
-        con.close()
-    redone = {customer for customer, row in rows["incremental"].items() if row[-1] != "not redone"}
-    changed = {customer for customer, row in rows["full"].items() if before.get(customer) != row}
-    assert set(rows["incremental"]) == set(rows["full"]), "customers differ from a full refresh"
-    assert changed and changed <= redone, sorted(changed - redone)[:5]
-    assert {customer: rows["incremental"][customer] for customer in redone} == \
-        {customer: rows["full"][customer] for customer in redone}
-    assert len(redone) < 0.1 * len(rows["full"]), f"the days redid {len(redone)} of {len(rows['full'])} customers"
+    for model, (_, _, marked) in FINGERPRINTED.items():
+        rows, full_rows = fingerprinted_rows(db, model), fingerprinted_rows(full, model)
+        redone = {key for key, row in rows.items() if dict(row)[marked] != "not redone"}
+        changed = {key for key, row in full_rows.items() if before[model].get(key) != row}
+        assert set(rows) == set(full_rows), f"{model}: keys differ from a full refresh"
+        assert changed and changed <= redone, (model, sorted(changed - redone)[:5])
+        assert {key: rows[key] for key in redone} == {key: full_rows[key] for key in redone}, model
+        assert len(redone) < 0.1 * len(full_rows), f"{model}: the days redid {len(redone)} of {len(full_rows)} rows"
 
 
 def test_customer_ids_catch_up_with_clusters_a_run_stopped_between_them(sample_raw, tmp_path):

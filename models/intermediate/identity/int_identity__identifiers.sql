@@ -1,6 +1,20 @@
+{#- on_schema_change: a warehouse built before this model was incremental gains record_fingerprint as
+    nulls, so its first run redoes every record once, rather than failing -#}
+{{
+    config(
+        materialized=incremental_materialization(),
+        unique_key='record_key',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook="{{ delete_tombstone_rows('record_identifier_id') }}"
+    )
+}}
 -- One row per (source record, identifier): the strong keys deterministic stitching links on.
 -- Every version of a record contributes, because a person's old e-mail or phone still
 -- identifies them in the channels that never learned the new one.
+-- Incremental by record: a run redoes the records whose identifiers changed (record_fingerprint: a new
+-- version, a redelivered or vanished file) and writes a tombstone (null key, deleted by the post-hook)
+-- for each stored record left without identifiers. Most of a full build's cost here is writing the rows.
 with
 
 record_versions as (
@@ -53,15 +67,68 @@ unioned as (
     where linked_web_account_id is not null
 ),
 
+{% if is_incremental() %}
+    stored_records as (
+        select
+            record_key,
+            any_value({{ stored_column('record_fingerprint', 'string') }}) as record_fingerprint
+        from {{ this }}
+        group by record_key
+    ),
+{% endif %}
+
+-- the identifiers as delivered, before distinct: a new version repeating a value redoes its record,
+-- which writes the same rows again
+fingerprints as (
+    select
+        record_key,
+        {{ set_hash(['identifier_type', 'identifier_value']) }} as record_fingerprint
+    from unioned
+    group by record_key
+),
+
+records as (
+    {% if is_incremental() %}
+        -- new, changed and vanished records (the vanished with a null fingerprint: their tombstone)
+        select
+            coalesce(fingerprints.record_key, stored_records.record_key) as record_key,
+            fingerprints.record_fingerprint
+        from fingerprints
+        full outer join stored_records on fingerprints.record_key = stored_records.record_key
+        where fingerprints.record_fingerprint is distinct from stored_records.record_fingerprint
+    {% else %}
+        select
+            record_key,
+            record_fingerprint
+        from fingerprints
+    {% endif %}
+),
+
 final as (
     select distinct
-        record_key || '|' || identifier_type || ':' || identifier_value as record_identifier_id,
-        record_key,
-        source_name,
-        source_record_id,
-        identifier_type,
-        identifier_value
+        unioned.record_key || '|' || unioned.identifier_type || ':' || unioned.identifier_value
+            as record_identifier_id,
+        unioned.record_key,
+        unioned.source_name,
+        unioned.source_record_id,
+        unioned.identifier_type,
+        unioned.identifier_value,
+        records.record_fingerprint
     from unioned
+    inner join records on unioned.record_key = records.record_key
+    {% if is_incremental() %}
+        union all
+        select
+            null,
+            record_key,
+            null,
+            null,
+            null,
+            null,
+            null
+        from records
+        where record_fingerprint is null
+    {% endif %}
 )
 
 select * from final

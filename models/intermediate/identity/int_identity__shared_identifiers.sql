@@ -1,3 +1,14 @@
+{#- on_schema_change: a warehouse built before this model was incremental gains identifier_fingerprint as
+    nulls, so its first run redoes every identifier once, rather than failing -#}
+{{
+    config(
+        materialized=incremental_materialization(),
+        unique_key='identifier_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook="{{ delete_tombstone_rows('identifier_type') }}"
+    )
+}}
 -- One row per identifier value with how many records and names carry it, and whether it is
 -- too shared to glue records together (a family phone, a shop's e-mail, a placeholder nobody
 -- listed). Detected from the data, not from a hand list:
@@ -7,6 +18,9 @@
 --   phone_repeats_in_source: a phone on two records of one channel (two CRM contacts, two cards):
 --                     households share a landline, often with namesakes, so the phone alone
 --                     cannot tell them apart; their e-mails still link each person's records.
+-- Incremental by identifier: a run redoes the identifiers whose records changed (identifier_fingerprint
+-- covers each record, its channel, its first name and the two thresholds) and writes a tombstone (null
+-- type, deleted by the post-hook) for each stored identifier no record carries any more.
 with
 
 identifiers as (
@@ -25,6 +39,64 @@ source_records as (
     from {{ ref('int_identity__source_records') }}
 ),
 
+{% if is_incremental() %}
+    stored_identifiers as (
+        select
+            identifier_id,
+            {{ stored_column('identifier_fingerprint', 'string') }} as identifier_fingerprint
+        from {{ this }}
+    ),
+{% endif %}
+
+fingerprints as (
+    select
+        identifiers.identifier_type || ':' || identifiers.identifier_value as identifier_id,
+        identifiers.identifier_type,
+        identifiers.identifier_value,
+        {{ set_hash([
+            'identifiers.record_key',
+            'identifiers.source_name',
+            'lower(source_records.first_name)',
+            "'" ~ var('identity_max_records_per_identifier') ~ "'",
+            "'" ~ var('identity_max_first_name_distance') ~ "'"
+        ]) }} as identifier_fingerprint
+    from identifiers
+    inner join source_records on identifiers.record_key = source_records.record_key
+    group by identifiers.identifier_type, identifiers.identifier_value
+),
+
+redone_identifiers as (
+    {% if is_incremental() %}
+        -- new, changed and vanished identifiers (the vanished with a null fingerprint: their tombstone)
+        select
+            coalesce(fingerprints.identifier_id, stored_identifiers.identifier_id) as identifier_id,
+            fingerprints.identifier_type,
+            fingerprints.identifier_value,
+            fingerprints.identifier_fingerprint
+        from fingerprints
+        full outer join stored_identifiers on fingerprints.identifier_id = stored_identifiers.identifier_id
+        where fingerprints.identifier_fingerprint is distinct from stored_identifiers.identifier_fingerprint
+    {% else %}
+        select
+            identifier_id,
+            identifier_type,
+            identifier_value,
+            identifier_fingerprint
+        from fingerprints
+    {% endif %}
+),
+
+redone_identifier_records as (
+    select identifiers.*
+    from identifiers
+    {% if is_incremental() %}
+        inner join redone_identifiers
+            on
+                identifiers.identifier_type = redone_identifiers.identifier_type
+                and identifiers.identifier_value = redone_identifiers.identifier_value
+    {% endif %}
+),
+
 records_per_source as (
     select
         identifier_type,
@@ -36,7 +108,7 @@ records_per_source as (
             identifier_value,
             source_name,
             count(distinct record_key) as source_record_count
-        from identifiers
+        from redone_identifier_records
         where source_name != 'support'
         group by identifier_type, identifier_value, source_name
     ) as per_source
@@ -53,12 +125,12 @@ identifier_stats as (
         count(distinct lower(source_records.first_name)) as first_name_count,
         min(lower(source_records.first_name)) as min_first_name,
         max(lower(source_records.first_name)) as max_first_name
-    from identifiers
+    from redone_identifier_records as identifiers
     inner join source_records on identifiers.record_key = source_records.record_key
     group by identifiers.identifier_type, identifiers.identifier_value
 ),
 
-final as (
+shared_reasons as (
     select
         identifier_stats.identifier_type || ':' || identifier_stats.identifier_value as identifier_id,
         identifier_stats.identifier_type,
@@ -85,9 +157,31 @@ final as (
         on
             identifier_stats.identifier_type = records_per_source.identifier_type
             and identifier_stats.identifier_value = records_per_source.identifier_value
+),
+
+final as (
+    select
+        shared_reasons.*,
+        shared_reasons.shared_reason is not null as is_shared,
+        redone_identifiers.identifier_fingerprint
+    from shared_reasons
+    inner join redone_identifiers on shared_reasons.identifier_id = redone_identifiers.identifier_id
+    {% if is_incremental() %}
+        union all
+        select
+            identifier_id,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null
+        from redone_identifiers
+        where identifier_fingerprint is null
+    {% endif %}
 )
 
-select
-    *,
-    shared_reason is not null as is_shared
-from final
+select * from final

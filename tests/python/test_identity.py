@@ -1,6 +1,7 @@
 """Identity resolution measured against the generator's ground truth, and stable across new data."""
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import sys
 
@@ -165,6 +166,8 @@ def identity_rows(db) -> dict[str, set]:
             "select record_key, source_name, source_record_id, customer_id, match_rule"
             " from intermediate.int_identity__customer_ids").fetchall()),
         # fingerprints last: a warehouse that gained one by on_schema_change has it as its last column
+        "source_records": set(con.execute("select * exclude (record_fingerprint), record_fingerprint"
+                                          " from intermediate.int_identity__source_records").fetchall()),
         "identifiers": set(con.execute("select * exclude (record_fingerprint), record_fingerprint"
                                        " from intermediate.int_identity__identifiers").fetchall()),
         "shared_identifiers": set(con.execute("select * exclude (identifier_fingerprint), identifier_fingerprint"
@@ -256,6 +259,7 @@ def test_a_warehouse_built_before_incremental_identity_upgrades_on_its_next_run(
     con = duckdb.connect(str(db))
     for table, columns in (("int_identity__clusters", ("identity_fingerprint", "clustered_at")),
                            ("int_identity__customer_ids", ("clustered_at",)),
+                           ("int_identity__source_records", ("record_fingerprint",)),
                            ("int_identity__identifiers", ("record_fingerprint",)),
                            ("int_identity__shared_identifiers", ("identifier_fingerprint",)),
                            ("int_customers__survivorship", ("candidates_fingerprint",))):
@@ -268,16 +272,21 @@ def test_a_warehouse_built_before_incremental_identity_upgrades_on_its_next_run(
     assert identity_rows(db) == identity_rows(full)
 
 
-# the models incremental on a fingerprint: (key, fingerprint column, a column the test marks and its mark)
+# the models incremental on a fingerprint: key, fingerprint column, and a column no model downstream reads
+# with the mark the test gives it (SQL, then as read back)
 FINGERPRINTED = {
-    "int_identity__identifiers": ("record_identifier_id", "record_fingerprint", "source_record_id"),
-    "int_identity__shared_identifiers": ("identifier_id", "identifier_fingerprint", "shared_reason"),
-    "int_customers__survivorship": ("customer_id", "candidates_fingerprint", "gender"),
+    "int_identity__source_records": ("record_key", "record_fingerprint", "last_updated_at",
+                                     "timestamp '1900-01-01'", dt.datetime(1900, 1, 1)),
+    "int_identity__identifiers": ("record_identifier_id", "record_fingerprint", "source_record_id",
+                                  "'not redone'", "not redone"),
+    "int_identity__shared_identifiers": ("identifier_id", "identifier_fingerprint", "shared_reason",
+                                         "'not redone'", "not redone"),
+    "int_customers__survivorship": ("customer_id", "candidates_fingerprint", "gender", "'not redone'", "not redone"),
 }
 
 
 def fingerprinted_rows(db, model: str) -> dict:
-    key, fingerprint, _ = FINGERPRINTED[model]
+    key, fingerprint, *_ = FINGERPRINTED[model]
     con = duckdb.connect(str(db), read_only=True)
     rows = con.execute(f"select * exclude ({fingerprint}) from intermediate.{model}").df()
     con.close()
@@ -294,8 +303,8 @@ def test_fingerprinted_models_redo_only_the_keys_whose_inputs_changed(sample_raw
     assert dbt("build", raw, db, *IDENTITY).returncode == 0
     before = {model: fingerprinted_rows(db, model) for model in FINGERPRINTED}
     con = duckdb.connect(str(db))
-    for model, (_, _, marked) in FINGERPRINTED.items():
-        con.execute(f"update intermediate.{model} set {marked} = 'not redone'")
+    for model, (_, _, marked, mark, _) in FINGERPRINTED.items():
+        con.execute(f"update intermediate.{model} set {marked} = {mark}")
     con.close()
     appended = run([sys.executable, "-m", "scripts", "generate", "--out", raw, "--append-days", "3"])
     assert appended.returncode == 0, appended.stderr[-3000:]
@@ -303,9 +312,9 @@ def test_fingerprinted_models_redo_only_the_keys_whose_inputs_changed(sample_raw
     assert second.returncode == 0, second.stdout[-3000:]
     assert dbt("build", raw, full, *IDENTITY, "--full-refresh").returncode == 0
 
-    for model, (_, _, marked) in FINGERPRINTED.items():
+    for model, (_, _, marked, _, mark) in FINGERPRINTED.items():
         rows, full_rows = fingerprinted_rows(db, model), fingerprinted_rows(full, model)
-        redone = {key for key, row in rows.items() if dict(row)[marked] != "not redone"}
+        redone = {key for key, row in rows.items() if dict(row)[marked] != mark}
         changed = {key for key, row in full_rows.items() if before[model].get(key) != row}
         assert set(rows) == set(full_rows), f"{model}: keys differ from a full refresh"
         assert changed and changed <= redone, (model, sorted(changed - redone)[:5])

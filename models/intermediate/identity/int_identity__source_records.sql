@@ -1,6 +1,19 @@
+{#- on_schema_change: a warehouse built before this model was incremental gains record_fingerprint as
+    nulls, so its first run redoes every record once, rather than failing -#}
+{{
+    config(
+        materialized=incremental_materialization(),
+        unique_key='record_key',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook="{{ delete_tombstone_rows('source_name') }}"
+    )
+}}
 -- One row per customer-bearing source record: the nodes of the identity graph.
 -- record_key ('<source>:<id>') is what identity work joins on; first_loaded_date orders records
 -- by when the warehouse first saw them, which keeps customer ids stable as data arrives.
+-- Incremental by record: a run redoes the records whose versions changed (record_fingerprint) and
+-- writes a tombstone (null source, deleted by the post-hook) for each stored record that vanished.
 with
 
 record_versions as (
@@ -19,6 +32,58 @@ record_versions as (
     from {{ ref('int_identity__record_versions') }}
 ),
 
+{% if is_incremental() %}
+    stored_records as (
+        select
+            record_key,
+            {{ stored_column('record_fingerprint', 'string') }} as record_fingerprint
+        from {{ this }}
+    ),
+{% endif %}
+
+fingerprints as (
+    select
+        record_key,
+        {{ set_hash([
+            'source_name',
+            'source_record_id',
+            'record_created_at',
+            'version_at',
+            'load_date',
+            'first_name',
+            'last_name',
+            'email',
+            'postal_code',
+            'birth_date'
+        ]) }} as record_fingerprint
+    from record_versions
+    group by record_key
+),
+
+records as (
+    {% if is_incremental() %}
+        -- new, changed and vanished records (the vanished with a null fingerprint: their tombstone)
+        select
+            coalesce(fingerprints.record_key, stored_records.record_key) as record_key,
+            fingerprints.record_fingerprint
+        from fingerprints
+        full outer join stored_records on fingerprints.record_key = stored_records.record_key
+        where fingerprints.record_fingerprint is distinct from stored_records.record_fingerprint
+    {% else %}
+        select
+            record_key,
+            record_fingerprint
+        from fingerprints
+    {% endif %}
+),
+
+redone_versions as (
+    select * from record_versions
+    {% if is_incremental() %}
+        where record_key in (select records.record_key from records)
+    {% endif %}
+),
+
 latest_versions as (
     select
         record_key,
@@ -27,8 +92,14 @@ latest_versions as (
         email,
         postal_code,
         birth_date,
-        row_number() over (partition by record_key order by version_at desc, load_date desc) as version_rank
-    from record_versions
+        -- the values break ties, so that a rebuild picks the same version
+        row_number() over (
+            partition by record_key
+            order by
+                version_at desc, load_date desc,
+                first_name asc, last_name asc, email asc, postal_code asc, birth_date asc
+        ) as version_rank
+    from redone_versions
 ),
 
 record_dates as (
@@ -39,7 +110,7 @@ record_dates as (
         min(record_created_at) as record_created_at,
         min(load_date) as first_loaded_date,
         max(version_at) as last_updated_at
-    from record_versions
+    from redone_versions
     group by record_key, source_name, source_record_id
 ),
 
@@ -55,10 +126,30 @@ final as (
         latest_versions.last_name,
         latest_versions.email,
         latest_versions.postal_code,
-        latest_versions.birth_date
+        latest_versions.birth_date,
+        records.record_fingerprint
     from record_dates
     inner join latest_versions
         on record_dates.record_key = latest_versions.record_key and latest_versions.version_rank = 1
+    inner join records on record_dates.record_key = records.record_key
+    {% if is_incremental() %}
+        union all
+        select
+            record_key,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null
+        from records
+        where record_fingerprint is null
+    {% endif %}
 )
 
 select * from final

@@ -4,6 +4,7 @@ the keys it touches), and the result equals a full refresh of the same raw files
 removed files included."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 import sys
@@ -316,9 +317,24 @@ def test_f_core_facts_write_only_the_days_rows_and_equal_a_full_refresh(model, s
     duckdb.sql(f"copy (select * exclude (file_row_number) from read_parquet('{copy}')) to '{accounts_file}'"
                " (format parquet)")
     Path(events_file).unlink()
+    # and a new load with a new version of an older account that moves its creation back: its sign-up
+    # event changes time although none of its loads changed
+    late = raw / "web" / "accounts" / "load_date=2099-01-02"
+    late.mkdir()
+    account = duckdb.sql(f"select account_id from read_parquet('{copy}') order by account_id limit 1").fetchall()[0][0]
+    duckdb.sql(f"copy (select * exclude (file_row_number) replace ('2001-01-01 00:00:00' as created_at,"
+               f" '2099-01-02 08:00:00' as updated_at, date '2099-01-02' as load_date)"
+               f" from read_parquet('{copy}') where account_id = '{account}') to '{late / 'part-0.parquet'}'"
+               " (format parquet)")
     fact_build(model, raw, db)
     fact_build(model, raw, full, "--full-refresh")
     assert fact_differences(model, db, full) == (0, 0)
+    if model == "fct_customer_events":
+        con = duckdb.connect(str(db), read_only=True)
+        signup = con.execute("select cast(event_at as date), load_date from core.fct_customer_events"
+                             " where event_id = ?", [f"signup:web:{account}"]).fetchone()
+        con.close()
+        assert signup[0] == dt.date(2001, 1, 1) and signup[1] < dt.date(2099, 1, 2), signup
 
 
 def test_facts_built_before_processed_at_gain_it_on_their_next_run(warehouse, sample_raw, tmp_path):

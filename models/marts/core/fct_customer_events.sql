@@ -14,9 +14,11 @@
 -- One row per customer activity across channels: orders and refunds, app sessions and browsing,
 -- record sign-ups, support tickets, campaign responses and consent changes, in UTC: the timeline.
 -- Incremental by event: a run redoes the events of loads whose files changed since its last run (load
--- manifest), of records whose customer changed since (identity snapshot) and every sign-up (few), writes
--- those that differ from the stored ones, and a tombstone (null customer, deleted by the post-hook) for
--- each stored one that is gone. So it equals a full refresh and writes about a day's events.
+-- manifest), of records whose customer changed since (identity snapshot) and the sign-ups whose time or
+-- load differs from the stored one (a record's creation time can move with any new version: one sign-up
+-- per record, compared whole), writes those that differ from the stored ones, and a tombstone (null
+-- customer, deleted by the post-hook) for each stored one that is gone. So it equals a full refresh and
+-- writes about a day's events.
 {% set signup_types = "('account_created', 'loyalty_card_enrolled', 'app_installed', 'crm_contact_created')" %}
 {% set event_columns = ['customer_id', 'event_at', 'channel', 'event_type', 'amount', 'load_date'] %}
 {% set view_columns = 'event_id, source_name, source_record_id, event_at, channel, event_type, amount, load_date' %}
@@ -58,7 +60,7 @@ keyed_events as (
     from {{ ref('int_customer_events__unioned') }}
 ),
 
--- two narrow reads of the stored events: one CTE read twice would be materialized whole
+-- three narrow reads of the stored events: one CTE read twice would be materialized whole
 stored_loads as (
     select
         event_id,
@@ -71,6 +73,15 @@ stored_events as (
         event_id,
         {{ event_columns | join(',\n        ') }}
     from {{ this }}
+),
+
+stored_signups as (
+    select
+        event_id,
+        event_at,
+        load_date
+    from {{ this }}
+    where event_type in {{ signup_types }}
 ),
 
 moved_records as (
@@ -89,10 +100,26 @@ reloaded_events as (
     where load_date in {{ sql_in_list(changed_dates) }}
 ),
 
+-- new or changed sign-ups, and stored ones no record gives any more (their tombstones)
+changed_signups as (
+    select signup_events.*
+    from signup_events
+    left join stored_signups on signup_events.event_id = stored_signups.event_id
+    where
+        stored_signups.event_id is null
+        or signup_events.event_at is distinct from stored_signups.event_at
+        or signup_events.load_date is distinct from stored_signups.load_date
+),
+
+vanished_signups as (
+    select event_id from stored_signups
+    where event_id not in (select signup_events.event_id from signup_events)
+),
+
 redone_events as (
     select {{ view_columns }} from changed_load_events
     union
-    select {{ view_columns }} from signup_events
+    select {{ view_columns }} from changed_signups
     union
     select {{ view_columns }}
     from record_events
@@ -139,7 +166,7 @@ replaced_events as (
     from stored_events
     where
         event_id in (select resolved_events.event_id from resolved_events)
-        or event_type in {{ signup_types }}
+        or event_id in (select vanished_signups.event_id from vanished_signups)
         or load_date in {{ sql_in_list(changed_dates) }}
 ),
 

@@ -76,21 +76,9 @@ fingerprints as (
     group by customer_id
 ),
 
+-- a customer left without candidates (null fingerprint) joins nothing below: their row is their tombstone
 customers as (
-    {% if is_incremental() %}
-        -- new, changed and vanished customers (the vanished with a null fingerprint: their tombstone)
-        select
-            coalesce(fingerprints.customer_id, stored_customers.customer_id) as customer_id,
-            fingerprints.candidates_fingerprint
-        from fingerprints
-        full outer join stored_customers on fingerprints.customer_id = stored_customers.customer_id
-        where fingerprints.candidates_fingerprint is distinct from stored_customers.candidates_fingerprint
-    {% else %}
-        select
-            customer_id,
-            candidates_fingerprint
-        from fingerprints
-    {% endif %}
+    {{ fingerprint_changes('fingerprints', 'stored_customers', 'customer_id', 'candidates_fingerprint') }}
 ),
 
 redone_candidates as (

@@ -88,47 +88,22 @@ fingerprints as (
 ),
 
 records as (
-    {% if is_incremental() %}
-        -- new, changed and vanished records (the vanished with a null fingerprint: their tombstone)
-        select
-            coalesce(fingerprints.record_key, stored_records.record_key) as record_key,
-            fingerprints.record_fingerprint
-        from fingerprints
-        full outer join stored_records on fingerprints.record_key = stored_records.record_key
-        where fingerprints.record_fingerprint is distinct from stored_records.record_fingerprint
-    {% else %}
-        select
-            record_key,
-            record_fingerprint
-        from fingerprints
-    {% endif %}
+    {{ fingerprint_changes('fingerprints', 'stored_records', 'record_key', 'record_fingerprint') }}
 ),
 
+-- a record left without identifiers (null fingerprint) joins nothing: its row of nulls is its tombstone
 final as (
     select distinct
         unioned.record_key || '|' || unioned.identifier_type || ':' || unioned.identifier_value
             as record_identifier_id,
-        unioned.record_key,
+        records.record_key,
         unioned.source_name,
         unioned.source_record_id,
         unioned.identifier_type,
         unioned.identifier_value,
         records.record_fingerprint
-    from unioned
-    inner join records on unioned.record_key = records.record_key
-    {% if is_incremental() %}
-        union all
-        select
-            null,
-            record_key,
-            null,
-            null,
-            null,
-            null,
-            null
-        from records
-        where record_fingerprint is null
-    {% endif %}
+    from records
+    left join unioned on records.record_key = unioned.record_key
 )
 
 select * from final

@@ -66,24 +66,10 @@ fingerprints as (
 ),
 
 redone_identifiers as (
-    {% if is_incremental() %}
-        -- new, changed and vanished identifiers (the vanished with a null fingerprint: their tombstone)
-        select
-            coalesce(fingerprints.identifier_id, stored_identifiers.identifier_id) as identifier_id,
-            fingerprints.identifier_type,
-            fingerprints.identifier_value,
-            fingerprints.identifier_fingerprint
-        from fingerprints
-        full outer join stored_identifiers on fingerprints.identifier_id = stored_identifiers.identifier_id
-        where fingerprints.identifier_fingerprint is distinct from stored_identifiers.identifier_fingerprint
-    {% else %}
-        select
-            identifier_id,
-            identifier_type,
-            identifier_value,
-            identifier_fingerprint
-        from fingerprints
-    {% endif %}
+    {{ fingerprint_changes(
+        'fingerprints', 'stored_identifiers', 'identifier_id', 'identifier_fingerprint',
+        ['identifier_type', 'identifier_value']
+    ) }}
 ),
 
 redone_identifier_records as (
@@ -159,29 +145,21 @@ shared_reasons as (
             and identifier_stats.identifier_value = records_per_source.identifier_value
 ),
 
+-- an identifier no record carries (null fingerprint) joins nothing: its row of nulls is its tombstone
 final as (
     select
-        shared_reasons.*,
+        redone_identifiers.identifier_id,
+        shared_reasons.identifier_type,
+        shared_reasons.identifier_value,
+        shared_reasons.record_count,
+        shared_reasons.entity_record_count,
+        shared_reasons.first_name_count,
+        shared_reasons.max_records_in_one_source,
+        shared_reasons.shared_reason,
         shared_reasons.shared_reason is not null as is_shared,
         redone_identifiers.identifier_fingerprint
-    from shared_reasons
-    inner join redone_identifiers on shared_reasons.identifier_id = redone_identifiers.identifier_id
-    {% if is_incremental() %}
-        union all
-        select
-            identifier_id,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null
-        from redone_identifiers
-        where identifier_fingerprint is null
-    {% endif %}
+    from redone_identifiers
+    left join shared_reasons on redone_identifiers.identifier_id = shared_reasons.identifier_id
 )
 
 select * from final

@@ -61,20 +61,7 @@ fingerprints as (
 ),
 
 records as (
-    {% if is_incremental() %}
-        -- new, changed and vanished records (the vanished with a null fingerprint: their tombstone)
-        select
-            coalesce(fingerprints.record_key, stored_records.record_key) as record_key,
-            fingerprints.record_fingerprint
-        from fingerprints
-        full outer join stored_records on fingerprints.record_key = stored_records.record_key
-        where fingerprints.record_fingerprint is distinct from stored_records.record_fingerprint
-    {% else %}
-        select
-            record_key,
-            record_fingerprint
-        from fingerprints
-    {% endif %}
+    {{ fingerprint_changes('fingerprints', 'stored_records', 'record_key', 'record_fingerprint') }}
 ),
 
 redone_versions as (
@@ -114,9 +101,10 @@ record_dates as (
     group by record_key, source_name, source_record_id
 ),
 
+-- a vanished record (null fingerprint) joins nothing: its row of nulls is its tombstone
 final as (
     select
-        record_dates.record_key,
+        records.record_key,
         record_dates.source_name,
         record_dates.source_record_id,
         record_dates.record_created_at,
@@ -128,28 +116,10 @@ final as (
         latest_versions.postal_code,
         latest_versions.birth_date,
         records.record_fingerprint
-    from record_dates
-    inner join latest_versions
-        on record_dates.record_key = latest_versions.record_key and latest_versions.version_rank = 1
-    inner join records on record_dates.record_key = records.record_key
-    {% if is_incremental() %}
-        union all
-        select
-            record_key,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null
-        from records
-        where record_fingerprint is null
-    {% endif %}
+    from records
+    left join record_dates on records.record_key = record_dates.record_key
+    left join latest_versions
+        on records.record_key = latest_versions.record_key and latest_versions.version_rank = 1
 )
 
 select * from final

@@ -15,12 +15,6 @@
             where model_name = '{{ model.name }}'
         )
         union all
-        (
-            select {{ file_columns }} from {{ progress }}
-            where model_name = '{{ model.name }}'
-            except
-            select {{ file_columns }} from {{ progress }}
-            where model_name = 'base_' || source_name || '__' || table_name
-        )
+        ({{ manifest_changed_processed_files() }})
     ) as changed_files
 {%- endmacro %}

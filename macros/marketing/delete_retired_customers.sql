@@ -1,10 +1,12 @@
-{#- Pre-hook of the incremental per-customer models: on an incremental run, delete the rows of
-    customer ids that identity resolution retired (merged into another customer), so that the
-    incremental table equals a full refresh. The model declares
-    `-- depends_on: {{ ref('bridge_customer_identity') }}`. -#}
-{% macro delete_retired_customers() -%}
+{#- Pre-hook of the incremental per-customer models: on an incremental run, delete the rows of customer
+    ids no longer in `customers` (the customer_id column of a relation): by default those identity
+    resolution retired (merged into another customer); int_customers__order_summary passes the purchase
+    days, which also drops a customer whose every order vanished with a redelivered or removed file.
+    So the incremental table equals a full refresh. The model declares a `-- depends_on:` on the
+    relation. -#}
+{% macro delete_retired_customers(customers=none) -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
-        where customer_id not in (select customer_id from {{ ref('bridge_customer_identity') }})
+        where customer_id not in (select customer_id from {{ customers or ref('bridge_customer_identity') }})
     {%- endif -%}
 {%- endmacro %}

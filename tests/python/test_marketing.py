@@ -15,13 +15,14 @@ from conftest import dbt, run
 
 MARKETING_MODELS = ["int_customers__purchase_days", "int_customers__order_summary", "int_customers__monthly_running_totals",
                     "int_customers__monthly_totals", "customer_btyd_summary", "customer_rfm",
-                    "customer_lifecycle", "customer_rfm_history", "customer_lifecycle_transitions", "churn_features"]
+                    "customer_lifecycle", "customer_rfm_history", "customer_lifecycle_transitions", "churn_features",
+                    "int_customers__activity_times", "customer_channel_preferences"]
 # Fitted once per month (calibration month, newly labelled month) and kept: a full refresh refits on data
 # that late orders and identity merges have touched since, so these agree within a tolerance, not exactly.
 FITTED_MODELS = ["customer_clv_fits", "churn_model_fits", "customer_clv", "customer_churn_scores"]
 # run bookkeeping (when and up to which load a row was computed), not data
 RUN_METADATA = {"processed_at", "features_processed_at", "history_processed_at", "source_loaded_date", "fitted_at",
-                "trained_at"}
+                "trained_at", "counted_before_date", "events_processed_through"}
 # The generator delivers late records at most 14 days after their event.
 LATE_ARRIVAL_DAYS = 14
 
@@ -282,6 +283,73 @@ def test_incremental_equals_full_refresh(sample_raw, tmp_path):
     refresh = dbt("run", raw, refreshed_db, "--select", "churn_features", "--full-refresh")
     assert refresh.returncode == 0, refresh.stdout[-3000:]
     assert marketing_rows(incremental_db, "churn_features") == marketing_rows(refreshed_db, "churn_features")
+
+
+# the models a day's events and a withdrawn order file reach through the load manifest
+MANIFEST_KEYED = ["int_customers__purchase_days", "int_customers__order_summary", "customer_btyd_summary",
+                  "int_customers__activity_times"]
+
+
+def activity_rows_redone(db: Path) -> tuple[int, int]:
+    """Rows of int_customers__activity_times the last run wrote (the newest mark), and all its rows."""
+    con = duckdb.connect(str(db), read_only=True)
+    redone, total = con.execute(
+        "select count(*) filter (where events_processed_through = (select max(events_processed_through)"
+        " from intermediate.int_customers__activity_times)), count(*) from intermediate.int_customers__activity_times"
+    ).fetchall()[0]
+    con.close()
+    return redone, total
+
+
+def test_a_day_and_a_withdrawn_order_file_redo_the_customers_the_manifest_gives(sample_raw, tmp_path):
+    """A day's load redoes the activity times of the customers of the day's events only; a processed file
+    withdrawn afterwards (an app load holding the only orders of some customers) redoes every customer,
+    drops the purchase days of its orders and the customers left without any, and both runs equal a
+    full refresh. The monthly history keeps those customers until a full refresh, and a test says so."""
+    raw, db, full_db = tmp_path / "raw", tmp_path / "daily.duckdb", tmp_path / "full.duckdb"
+    shutil.copytree(sample_raw, raw)
+
+    def build(into: Path, *extra: str):
+        return dbt("build", raw, into, "--select", "+int_customers__activity_times", "+customer_btyd_summary",
+                   "+customer_rfm", "--exclude-resource-type", "unit_test", "--indirect-selection", "cautious", *extra)
+
+    def assert_equals_a_full_refresh(when: str) -> None:
+        full_db.unlink(missing_ok=True)
+        full = build(full_db, "--full-refresh")
+        assert full.returncode == 0, full.stdout[-3000:]
+        for model in MANIFEST_KEYED:
+            assert marketing_rows(db, model) == marketing_rows(full_db, model), f"{model} after {when}"
+
+    first = build(db)
+    assert first.returncode == 0, first.stdout[-3000:]
+    appended = run([sys.executable, "-m", "scripts", "generate", "--out", raw, "--append-days", "1"])
+    assert appended.returncode == 0, appended.stderr[-3000:]
+    day = build(db)
+    assert day.returncode == 0, day.stdout[-3000:]
+    redone, total = activity_rows_redone(db)
+    assert 0 < redone < total / 5, (redone, total)
+    assert_equals_a_full_refresh("a day")
+
+    con = duckdb.connect(str(db), read_only=True)
+    load_date, emptied = con.execute(
+        "select load_date, count(distinct customer_id) from core.fct_orders as orders"
+        " where channel = 'app' and not exists (select 1 from core.fct_orders as other"
+        "  where other.customer_id = orders.customer_id"
+        "   and (other.load_date <> orders.load_date or other.channel <> 'app'))"
+        " group by load_date order by 2 desc, 1 limit 1"
+    ).fetchall()[0]
+    con.close()
+    assert emptied > 0
+    shutil.rmtree(raw / "app" / "app_events" / f"load_date={load_date}")
+    # the monthly history still holds the customers left without orders: the build stops at one test
+    withdrawn = build(db)
+    assert withdrawn.returncode != 0 and "ERROR=1 " in withdrawn.stdout, withdrawn.stdout[-3000:]
+    assert any("FAIL" in line and "customer_rfm_customers_have_orders" in line for line in withdrawn.stdout.splitlines())
+    redone, total = activity_rows_redone(db)
+    assert redone == total
+    assert_equals_a_full_refresh("a withdrawn file")
+    refreshed = build(db, "--full-refresh")
+    assert refreshed.returncode == 0, refreshed.stdout[-3000:]
 
 
 def deliver_late_web_order(raw: Path, db: Path) -> str:

@@ -3,10 +3,9 @@
         materialized=incremental_materialization(),
         unique_key='customer_id',
         incremental_strategy='delete+insert',
-        pre_hook="{{ delete_retired_customers() }}"
+        pre_hook="{{ delete_retired_customers(ref('int_customers__purchase_days')) }}"
     )
 }}
--- depends_on: {{ ref('bridge_customer_identity') }}
 -- One row per customer with orders by the as-of date: order state (first/last order, orders,
 -- purchase days, net spend, and the repeat days' sales the BTYD summary needs). Incremental: only
 -- customers whose purchase days were re-processed in this run are recomputed, from their purchase

@@ -3,18 +3,22 @@
         materialized=incremental_materialization(),
         unique_key='customer_id',
         incremental_strategy='delete+insert',
-        pre_hook="{{ delete_retired_customers() }}"
+        pre_hook="{{ delete_retired_customers() }}",
+        post_hook=["{{ delete_tombstone_rows('purchase_date') }}", "{{ manifest_record_downstream_progress() }}"]
     )
 }}
 -- depends_on: {{ ref('customer_id_merges') }}
 -- depends_on: {{ ref('bridge_customer_identity') }}
+-- depends_on: {{ ref('load_manifest_progress') }}
 -- One row per customer and UTC day with orders: the per-day state every marketing model reads
 -- instead of the order history. Incremental by customer: a run re-processes every customer with
 -- orders loaded since the newest load it processed (minus var('incremental_lookback_days')), and
--- the survivors of identity merges; ids merged away are deleted by the pre-hook. Of those, only the
--- customers whose days changed are written, and processed_at stays the time a day's content last
--- changed. So an incremental run equals a full refresh while scanning only the touched customers'
--- orders.
+-- the survivors of identity merges; ids merged away are deleted by the pre-hook. An order file it
+-- processed that was redelivered or removed since (load manifest) re-processes every customer: the
+-- orders that vanished with it leave no trace of their customer. Of those, only the customers whose
+-- days changed are written, and processed_at stays the time a day's content last changed; a customer
+-- left without days gets a tombstone (null purchase_date), deleted by the post-hook. So an incremental
+-- run equals a full refresh while scanning only the touched customers' orders.
 with
 
 orders as (
@@ -39,6 +43,18 @@ order_loads as (
     where customer_id is not null
 ),
 
+{% if manifest_processed_files_changed() %}
+stored_customers as (
+    select distinct customer_id from {{ this }}
+),
+
+-- a processed file redelivered or removed since: every customer, stored or with orders
+touched_customers as (
+    select customer_id from order_loads
+    union
+    select customer_id from stored_customers
+),
+{% else %}
 merges as (
     select old_customer_id, new_customer_id, merged_at from {{ ref('customer_id_merges') }}
 ),
@@ -53,6 +69,7 @@ touched_customers as (
     select new_customer_id from merges
     where merged_at > (select max(processed_at) from {{ this }})
 ),
+{% endif %}
 
 touched_orders as (
     select
@@ -136,7 +153,7 @@ changed_customers as (
 ),
 {% endif %}
 
-final as (
+written_days as (
     select
         {% for column in day_columns %}
             daily.{{ column }},
@@ -158,6 +175,28 @@ final as (
             on
                 daily.customer_id = compared_days.customer_id
                 and daily.purchase_date = compared_days.purchase_date
+    {% endif %}
+),
+
+{% if is_incremental() %}
+-- a tombstone for each customer left without days: delete+insert then deletes its stored ones
+tombstones as (
+    select
+        changed_customers.customer_id,
+        {% for column in day_columns[1:] %}
+            null as {{ column }},
+        {% endfor %}
+        {{ utc_now() }} as processed_at
+    from changed_customers
+    where not exists (select 1 from daily where daily.customer_id = changed_customers.customer_id)
+),
+{% endif %}
+
+final as (
+    select * from written_days
+    {% if is_incremental() %}
+        union all
+        select * from tombstones
     {% endif %}
 )
 

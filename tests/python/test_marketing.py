@@ -22,7 +22,7 @@ MARKETING_MODELS = ["int_customers__purchase_days", "int_customers__order_summar
 FITTED_MODELS = ["customer_clv_fits", "churn_model_fits", "customer_clv", "customer_churn_scores"]
 # run bookkeeping (when and up to which load a row was computed), not data
 RUN_METADATA = {"processed_at", "features_processed_at", "history_processed_at", "source_loaded_date", "fitted_at",
-                "trained_at", "counted_before_date", "events_processed_through"}
+                "trained_at", "counted_before_date", "events_processed_through", "orders_processed_through"}
 # The generator delivers late records at most 14 days after their event.
 LATE_ARRIVAL_DAYS = 14
 

@@ -44,6 +44,7 @@ COMPARED = {
     "marketing.churn_features": ["churn_feature_id"],
     "intermediate.int_customers__purchase_days": ["customer_id", "purchase_date"],
     "intermediate.int_customers__order_summary": ["customer_id"],
+    "intermediate.int_customers__activity_times": ["customer_id"],
     "intermediate.int_customers__monthly_totals": ["customer_id", "calendar_month_end_date"],
     "marketing.fct_campaign_performance": ["campaign_segment_id"],
     "marketing.customer_channel_preferences": ["customer_channel_id"],
@@ -62,6 +63,9 @@ COMPARED = {
 # columns that differ by design: when each build ran, and hashes each engine computes its own way
 NOT_COMPARED_COLUMNS = {
     "processed_at", "history_processed_at", "features_processed_at",  # the build's own clock
+    # the marks of the run that last wrote the row (the facts' newest write, the as-of date), which
+    # DuckDB's incremental day keeps on the rows it did not redo and Spark's rebuild sets on every row
+    "orders_processed_through", "events_processed_through", "counted_before_date",
     # the newest load when a run last recomputed the row: DuckDB's incremental day keeps it on the rows it
     # did not touch, Spark's rebuild stamps every row with the new day; the values the rows hold are compared
     "source_loaded_date",

@@ -20,7 +20,7 @@
 {% set activity_types = (
     "('order', 'app_open', 'product_view', 'add_to_cart', 'campaign_open', 'campaign_click', 'campaign_convert')"
 ) %}
-{% set as_of_date = analytics_as_of_date(ref('int_customers__purchase_days')) %}
+{% set as_of_date = analytics_as_of_date_literal(ref('int_customers__purchase_days')) %}
 with
 
 activity_events as (

@@ -7,18 +7,19 @@
         post_hook=["{{ delete_tombstone_rows('purchase_date') }}", "{{ manifest_record_downstream_progress() }}"]
     )
 }}
--- depends_on: {{ ref('customer_id_merges') }}
 -- depends_on: {{ ref('bridge_customer_identity') }}
 -- depends_on: {{ ref('load_manifest_progress') }}
+-- depends_on: {{ ref('customer_identity_snapshot') }}
 -- One row per customer and UTC day with orders: the per-day state every marketing model reads
--- instead of the order history. Incremental by customer: a run re-processes every customer with
--- orders loaded since the newest load it processed (minus var('incremental_lookback_days')), and
--- the survivors of identity merges; ids merged away are deleted by the pre-hook. An order file it
--- processed that was redelivered or removed since (load manifest) re-processes every customer: the
--- orders that vanished with it leave no trace of their customer. Of those, only the customers whose
--- days changed are written, and processed_at stays the time a day's content last changed; a customer
--- left without days gets a tombstone (null purchase_date), deleted by the post-hook. So an incremental
--- run equals a full refresh while scanning only the touched customers' orders.
+-- instead of the order history. Incremental by customer: a run re-processes the customers of the
+-- orders fct_orders wrote since its last run (new, late, changed, or moved to another customer) and
+-- those whose records moved since (identity snapshot); ids merged away are deleted by the pre-hook.
+-- An order file it processed that was withdrawn or redelivered since (load manifest) re-processes
+-- every customer: the orders that vanished with it leave no trace of their customer. Of those, only
+-- the customers whose days changed are written, and processed_at stays the time a day's content last
+-- changed; a customer left without days gets a tombstone (null purchase_date), deleted by the
+-- post-hook. So an incremental run equals a full refresh while scanning only the touched customers'
+-- orders.
 with
 
 orders as (
@@ -33,41 +34,84 @@ orders as (
     where customer_id is not null
 ),
 
+-- a narrow read of the orders' write times: the newest is this run's mark in the rows it writes
+order_writes as (
+    select processed_at
+    from {{ ref('fct_orders') }}
+),
+
 {% if is_incremental() %}
--- a second, narrow read of the orders: one CTE read twice would be materialized whole
-order_loads as (
-    select
-        customer_id,
-        load_date
+{% if manifest_processed_files_changed() %}
+every_order as (
+    select customer_id
     from {{ ref('fct_orders') }}
     where customer_id is not null
 ),
 
-{% if manifest_processed_files_changed() %}
 stored_customers as (
     select distinct customer_id from {{ this }}
 ),
 
--- a processed file redelivered or removed since: every customer, stored or with orders
+-- an order file withdrawn or redelivered since: every customer, stored or with orders
 touched_customers as (
-    select customer_id from order_loads
+    select customer_id from every_order
     union
     select customer_id from stored_customers
 ),
 {% else %}
-merges as (
-    select old_customer_id, new_customer_id, merged_at from {{ ref('customer_id_merges') }}
+-- a second, narrow read of the orders: one CTE read twice would be materialized whole
+written_orders as (
+    select
+        customer_id,
+        processed_at
+    from {{ ref('fct_orders') }}
+    where customer_id is not null
+),
+
+identity_history as (
+    select
+        customer_id,
+        dbt_valid_from,
+        dbt_valid_to
+    from {{ ref('customer_identity_snapshot') }}
+),
+
+progress as (
+    select
+        model_name,
+        processed_at
+    from {{ ref('load_manifest_progress') }}
+),
+
+-- the stored mark is the last writing run's (an older one redoes more); a missing mark (a table from
+-- before the column, progress not recorded) redoes every customer once
+run_marks as (
+    select
+        coalesce(
+            (select max({{ stored_column('orders_processed_through', 'timestamp') }}) from {{ this }}),
+            timestamp '0001-01-01'
+        ) as orders_processed_through,
+        coalesce(
+            (select max(progress.processed_at) from progress where progress.model_name = '{{ model.name }}'),
+            timestamp '0001-01-01'
+        ) as last_run_at
 ),
 
 touched_customers as (
-    select distinct customer_id
-    from order_loads
-    where load_date > (
-        select max(loaded_date) - interval '{{ var("incremental_lookback_days") }} days' from {{ this }}
-    )
+    select written_orders.customer_id
+    from written_orders
+    cross join run_marks
+    where written_orders.processed_at > run_marks.orders_processed_through
     union
-    select new_customer_id from merges
-    where merged_at > (select max(processed_at) from {{ this }})
+    select identity_history.customer_id
+    from identity_history
+    cross join run_marks
+    where
+        identity_history.customer_id is not null
+        and (
+            identity_history.dbt_valid_from > run_marks.last_run_at
+            or identity_history.dbt_valid_to > run_marks.last_run_at
+        )
 ),
 {% endif %}
 
@@ -164,10 +208,12 @@ written_days as (
             case
                 when compared_days.is_changed or changed_customers.has_vanished_day then {{ utc_now() }}
                 else compared_days.stored_processed_at
-            end as processed_at
+            end as processed_at,
         {% else %}
-            {{ utc_now() }} as processed_at
+            {{ utc_now() }} as processed_at,
         {% endif %}
+        -- the newest order write this run saw: the next run redoes the customers of orders written after it
+        (select max(order_writes.processed_at) from order_writes) as orders_processed_through
     from daily
     {% if is_incremental() %}
         inner join changed_customers on daily.customer_id = changed_customers.customer_id
@@ -186,7 +232,8 @@ tombstones as (
         {% for column in day_columns[1:] %}
             null as {{ column }},
         {% endfor %}
-        {{ utc_now() }} as processed_at
+        {{ utc_now() }} as processed_at,
+        cast(null as timestamp) as orders_processed_through
     from changed_customers
     where not exists (select 1 from daily where daily.customer_id = changed_customers.customer_id)
 ),

@@ -75,39 +75,17 @@ newly_counted_events as (
     where event_type in {{ activity_types }}
 ),
 
-identity_history as (
-    select
-        customer_id,
-        dbt_valid_from,
-        dbt_valid_to
-    from {{ ref('customer_identity_snapshot') }}
-),
-
-progress as (
-    select
-        model_name,
-        processed_at
-    from {{ ref('load_manifest_progress') }}
+moved_customers as (
+    {{ manifest_moved_customers() }}
 ),
 
 -- the stored marks are the last run's (a run that writes nothing keeps older ones, which redo more);
--- a mark missing (events from before processed_at, progress not recorded) redoes from the start
+-- events from before processed_at leave no mark, and the run then redoes from the start
 run_marks as (
     select
-        stored.counted_before_date,
-        coalesce(stored.events_processed_through, timestamp '0001-01-01') as events_processed_through,
-        coalesce(last_run.processed_at, timestamp '0001-01-01') as last_run_at
-    from (
-        select
-            max(counted_before_date) as counted_before_date,
-            max(events_processed_through) as events_processed_through
-        from {{ this }}
-    ) as stored
-    cross join (
-        select max(processed_at) as processed_at
-        from progress
-        where model_name = '{{ model.name }}'
-    ) as last_run
+        max(counted_before_date) as counted_before_date,
+        coalesce(max(events_processed_through), timestamp '0001-01-01') as events_processed_through
+    from {{ this }}
 ),
 
 -- events written since (new, late, or moved to another customer), events between the last run's as-of
@@ -127,15 +105,8 @@ touched_customers as (
         and cast(newly_counted_events.event_at as date)
         < greatest(run_marks.counted_before_date, {{ as_of_date }})
     union
-    select identity_history.customer_id
-    from identity_history
-    cross join run_marks
-    where
-        identity_history.customer_id is not null
-        and (
-            identity_history.dbt_valid_from > run_marks.last_run_at
-            or identity_history.dbt_valid_to > run_marks.last_run_at
-        )
+    select moved_customers.customer_id
+    from moved_customers
 ),
 
 {% endif %}

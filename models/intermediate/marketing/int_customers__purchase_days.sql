@@ -68,33 +68,18 @@ written_orders as (
     where customer_id is not null
 ),
 
-identity_history as (
-    select
-        customer_id,
-        dbt_valid_from,
-        dbt_valid_to
-    from {{ ref('customer_identity_snapshot') }}
+moved_customers as (
+    {{ manifest_moved_customers() }}
 ),
 
-progress as (
-    select
-        model_name,
-        processed_at
-    from {{ ref('load_manifest_progress') }}
-),
-
--- the stored mark is the last writing run's (an older one redoes more); a missing mark (a table from
--- before the column, progress not recorded) redoes every customer once
+-- the stored mark is the last writing run's (an older one redoes more); a table from before the
+-- column has none, and its next run re-processes every customer once
 run_marks as (
     select
         coalesce(
-            (select max({{ stored_column('orders_processed_through', 'timestamp') }}) from {{ this }}),
-            timestamp '0001-01-01'
-        ) as orders_processed_through,
-        coalesce(
-            (select max(progress.processed_at) from progress where progress.model_name = '{{ model.name }}'),
-            timestamp '0001-01-01'
-        ) as last_run_at
+            max({{ stored_column('orders_processed_through', 'timestamp') }}), timestamp '0001-01-01'
+        ) as orders_processed_through
+    from {{ this }}
 ),
 
 touched_customers as (
@@ -103,15 +88,8 @@ touched_customers as (
     cross join run_marks
     where written_orders.processed_at > run_marks.orders_processed_through
     union
-    select identity_history.customer_id
-    from identity_history
-    cross join run_marks
-    where
-        identity_history.customer_id is not null
-        and (
-            identity_history.dbt_valid_from > run_marks.last_run_at
-            or identity_history.dbt_valid_to > run_marks.last_run_at
-        )
+    select moved_customers.customer_id
+    from moved_customers
 ),
 {% endif %}
 

@@ -2,12 +2,13 @@
     comma): processed_dates (per stored as-of date, the oldest load its rows were computed with and
     whether a label is still unknown), run_state (the last run's newest as-of date, run time and
     checked loads), dates_to_compute (as-of dates whose features are computed again for every customer:
-    months completed since the last run, dates computed before a load with inputs dated before them, and
-    months customer_rfm_history rewrote since when recomputed_customers is none) and rows_to_relabel
-    (stored rows of other customers than recomputed_customers kept as they are but labelled again: every
-    row of a date whose horizon the data now covers, and rows of customers with orders loaded since
-    inside their horizon - a known label changes only by the customer's own orders). Takes the model's
-    CTE names; horizon and lookback are SQL intervals. -#}
+    months completed since the last run, dates computed before a load with inputs dated before them,
+    months customer_rfm_history rewrote since when recomputed_customers is none, and every date when a
+    file the model recorded as read was withdrawn or redelivered since: manifest_processed_files_changed)
+    and rows_to_relabel (stored rows of other customers than recomputed_customers kept as they are but
+    labelled again: every row of a date whose horizon the data now covers, and rows of customers with
+    orders loaded since inside their horizon - a known label changes only by the customer's own orders).
+    Takes the model's CTE names; horizon and lookback are SQL intervals. -#}
 {% macro churn_features_work_lists(
     processed, as_of_dates, purchase_days, data_end, horizon, lookback, recomputed_customers
 ) -%}
@@ -41,6 +42,11 @@ dates_to_compute as (
     cross join run_state
     left join processed_dates on {{ as_of_dates }}.as_of_date = processed_dates.as_of_date
     where
+        {%- if manifest_processed_files_changed() %}
+        -- a file the last run read was withdrawn or redelivered since (load manifest): what it held is
+        -- in no other input, so every date is computed again
+        true
+        {%- else %}
         {{ as_of_dates }}.as_of_date > run_state.last_as_of_date
         {%- if recomputed_customers is none %}
         -- too many customers to recompute one by one (churn_features_recomputed_customers)
@@ -51,6 +57,7 @@ dates_to_compute as (
             {{ as_of_dates }}.newest_input_load_date > run_state.loaded_since
             and {{ as_of_dates }}.newest_input_load_date > processed_dates.source_loaded_date
         )
+        {%- endif %}
 ),
 
 orders_since_labelled as (

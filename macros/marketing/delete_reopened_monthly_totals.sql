@@ -1,10 +1,11 @@
-{#- Pre-hook of int_customers__monthly_totals: on an incremental run, delete the rows the run recomputes
-    for the customers whose days changed (their reopened months: a row they no longer have, such as a
-    month before a first purchase that moved, must not stay) and every row of customer ids merged away
-    by identity resolution since the last run. The model writes row by row, so rows it does not write
-    otherwise stay. The first reopened month is asked first and written as a literal, so the delete
-    reads only the months from it (the table is stored month by month); the whole table is read only
-    when ids were merged since the last run. -#}
+{#- Pre-hook of int_customers__monthly_running_totals: on an incremental run, delete the rows the run
+    recomputes for the customers whose days changed (their reopened months: a row they no longer have,
+    such as a month before a first purchase that moved, must not stay), every row of customer ids merged
+    away by identity resolution since the last run, and every row of customers left without purchase days
+    (vanished_customers). The model writes row by row, so rows it does not write otherwise stay. The first
+    reopened month is asked first and written as a literal, so the delete reads only the months from it
+    (the table is stored month by month); the whole table is read only when ids were merged or customers
+    vanished since the last run. -#}
 {% macro delete_reopened_monthly_totals() -%}
     {%- if is_incremental() -%}
         {%- set reopening_days -%}
@@ -16,6 +17,7 @@
                 merged_at > (select max(processed_at) from {{ this }})
                 and old_customer_id not in (select customer_id from {{ ref('bridge_customer_identity') }})
         {%- endset -%}
+        {%- set vanished_from = vanished_customers_first_month() -%}
         {%- set bounds = run_query(
             'select (select ' ~ month_end('min(purchase_date)') ~ ' from (' ~ reopening_days ~ ') as reopening_days),'
             ~ ' (select count(*) from ' ~ ref('customer_id_merges')
@@ -29,6 +31,9 @@
             )
             {%- if bounds[1] > 0 %}
             or customer_id in ({{ merged_away }})
+            {%- endif %}
+            {%- if vanished_from is not none %}
+            or customer_id in ({{ vanished_customers() }})
             {%- endif %}
     {%- endif -%}
 {%- endmacro %}

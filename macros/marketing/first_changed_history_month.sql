@@ -2,28 +2,45 @@
     the first calendar month whose history rows were computed again (or that the model lacks) since the
     model last ran, as a scalar subquery (null when no month changed). customer_rfm_history reopens every
     month from a late order's month to the latest, so the months from this one on are what a run redoes.
-    Deleting them from the model (delete_changed_history_months) leaves the answer unchanged (they are then
-    missing), so the pre-hook and the model body agree on it. -#}
-{% macro first_changed_history_month(history, stored) -%}
+    A month can also change by losing a row, which no newer history_processed_at shows: a model of counts
+    (customer_lifecycle_monthly) gives `stored_customers`, the aggregate of its stored rows that counts a
+    month's customers, compared with the history's rows; a model keyed by customer
+    (customer_lifecycle_transitions) looks for its customers left without purchase days
+    (vanished_customers_first_month). Deleting the months from the answer on (delete_changed_history_months)
+    leaves the answer unchanged (they are then missing), so the pre-hook and the model body agree on it. -#}
+{% macro first_changed_history_month(history, stored, stored_customers=none) -%}
+    {%- set vanished_from = vanished_customers_first_month(false) if stored_customers is none else none -%}
     (
-        select min(history_months.calendar_month_end_date)
+        select min(changed_months.calendar_month_end_date)
         from (
-            select
-                calendar_month_end_date,
-                max(history_processed_at) as history_processed_at
-            from {{ history }}
-            group by calendar_month_end_date
-        ) as history_months
-        left join (
-            select
-                calendar_month_end_date,
-                max(history_processed_at) as history_processed_at
-            from {{ stored }}
-            group by calendar_month_end_date
-        ) as stored_months
-            on history_months.calendar_month_end_date = stored_months.calendar_month_end_date
-        where
-            stored_months.history_processed_at is null
-            or history_months.history_processed_at > stored_months.history_processed_at
+            select history_months.calendar_month_end_date
+            from (
+                select
+                    calendar_month_end_date,
+                    max(history_processed_at) as history_processed_at,
+                    count(*) as customers
+                from {{ history }}
+                group by calendar_month_end_date
+            ) as history_months
+            left join (
+                select
+                    calendar_month_end_date,
+                    max(history_processed_at) as history_processed_at,
+                    {{ stored_customers or 'null' }} as customers
+                from {{ stored }}
+                group by calendar_month_end_date
+            ) as stored_months
+                on history_months.calendar_month_end_date = stored_months.calendar_month_end_date
+            where
+                stored_months.history_processed_at is null
+                or history_months.history_processed_at > stored_months.history_processed_at
+                {%- if stored_customers %}
+                or history_months.customers <> stored_months.customers
+                {%- endif %}
+            {%- if vanished_from is not none %}
+            union all
+            select {{ sql_date(vanished_from) }}
+            {%- endif %}
+        ) as changed_months
     )
 {%- endmacro %}

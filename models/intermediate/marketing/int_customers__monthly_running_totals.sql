@@ -7,6 +7,7 @@
     )
 }}
 -- depends_on: {{ ref('customer_id_merges') }}
+-- depends_on: {{ ref('int_customers__order_summary') }}
 -- depends_on: {{ ref('bridge_customer_identity') }}
 -- One row per customer and month from the customer's first purchase day (orders or refunds): lifetime
 -- totals as of the month's last day (the as-of date for the current month). Incremental: a run

@@ -10,6 +10,7 @@
 }}
 -- depends_on: {{ ref('int_customers__purchase_days') }}
 -- depends_on: {{ ref('customer_id_merges') }}
+-- depends_on: {{ ref('int_customers__order_summary') }}
 -- One row per customer with a purchase and month: the RFM inputs as of the month's last day (the
 -- as-of date for the current month), the running totals with the var('rfm_window_days') window's
 -- frequency and spend. A window's figures are the lifetime totals at its end less those at its

@@ -3,11 +3,14 @@
         materialized=incremental_materialization(),
         unique_key='churn_feature_id',
         incremental_strategy='delete+insert',
-        pre_hook="{{ delete_vanished_churn_features() }}"
+        pre_hook="{{ delete_vanished_churn_features() }}",
+        post_hook="{{ manifest_record_downstream_progress() }}"
     )
 }}
 -- depends_on: {{ ref('customer_identity_snapshot') }}
+-- depends_on: {{ ref('load_manifest_progress') }}
 -- depends_on: {{ ref('customer_rfm_history') }}
+-- depends_on: {{ ref('int_customers__order_summary') }}
 -- One row per customer who had bought by then and as-of date (int_customers__churn_as_of_dates): the
 -- features from data before the as-of date, and the label - no purchase in the var('churn_horizon_days')
 -- days from the as-of date - once the data covers them.

@@ -2,7 +2,7 @@
     config(
         materialized=incremental_materialization(),
         incremental_strategy='append',
-        pre_hook="{{ delete_changed_history_months() }}"
+        pre_hook="{{ delete_changed_history_months('sum(customers)') }}"
     )
 }}
 -- One row per calendar month and lifecycle stage (of customers who had bought by the month end):
@@ -31,12 +31,15 @@ transitions as (
     stored_months as (
         select
             calendar_month_end_date,
+            customers,
             history_processed_at
         from {{ this }}
     ),
 
     first_changed_month as (
-        select {{ first_changed_history_month('history', 'stored_months') }} as calendar_month_end_date
+        select
+            {{ first_changed_history_month('history', 'stored_months', 'sum(customers)') }}
+                as calendar_month_end_date
     ),
 {% endif %}
 

@@ -5,6 +5,7 @@
         pre_hook="{{ delete_changed_history_months() }}"
     )
 }}
+-- depends_on: {{ ref('int_customers__order_summary') }}
 -- One row per change of a customer's lifecycle stage between consecutive month ends of
 -- customer_rfm_history (from_stage 'prospect' for the first month with a purchase).
 -- Incremental by month: the months customer_rfm_history computed again since the last run are

@@ -8,6 +8,7 @@
 }}
 -- depends_on: {{ ref('int_customers__purchase_days') }}
 -- depends_on: {{ ref('customer_id_merges') }}
+-- depends_on: {{ ref('int_customers__order_summary') }}
 -- One row per customer with a purchase and month: the month's RFM inputs (int_customers__monthly_totals)
 -- with 1-5 scores (quintiles of the month, or the fixed thresholds of seeds/rfm_score_thresholds.csv
 -- with var('rfm_scoring') = 'thresholds'), RFM segment and lifecycle stage as of the month's last day

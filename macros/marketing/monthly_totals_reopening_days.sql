@@ -1,13 +1,15 @@
 {#- int_customers__monthly_totals' reopening days (customer_id, purchase_date): the purchase days whose
     content int_customers__purchase_days changed since the totals' last run (it keeps, as processed_at,
     the time a day last changed: new and late orders, redeliveries; every day of a customer with a
-    vanished day), and every day of the survivors of identity merges since then. Their customers are
-    recomputed from the month of the earliest one. Used by the model and by its pre-hook, which must
+    vanished day, dated as the earliest day that run changed or lost: changed_from_date), and every day
+    of the survivors of identity merges since then. Their customers are recomputed from the month of the
+    earliest one. Used by the model and by its pre-hook, which must
     agree, and by customer_rfm_history against its own run time (processed_at_column). -#}
 {% macro monthly_totals_reopening_days(purchase_days, merges, processed_at_column='processed_at') -%}
     select
         customer_id,
-        purchase_date
+        -- a day written with a vanished earlier day of its customer reopens from that day
+        least(purchase_date, coalesce(changed_from_date, purchase_date)) as purchase_date
     from {{ purchase_days }}
     where
         processed_at > (select max({{ processed_at_column }}) from {{ this }})

@@ -22,7 +22,8 @@ MARKETING_MODELS = ["int_customers__purchase_days", "int_customers__order_summar
 FITTED_MODELS = ["customer_clv_fits", "churn_model_fits", "customer_clv", "customer_churn_scores"]
 # run bookkeeping (when and up to which load a row was computed), not data
 RUN_METADATA = {"processed_at", "features_processed_at", "history_processed_at", "source_loaded_date", "fitted_at",
-                "trained_at", "counted_before_date", "events_processed_through", "orders_processed_through"}
+                "trained_at", "counted_before_date", "events_processed_through", "orders_processed_through",
+                "changed_from_date"}
 # The generator delivers late records at most 14 days after their event.
 LATE_ARRIVAL_DAYS = 14
 
@@ -308,7 +309,9 @@ def test_a_day_and_a_withdrawn_order_file_redo_the_customers_the_manifest_gives(
     """A day's load redoes the activity times of the customers of the day's events only; a processed file
     withdrawn afterwards (an app load holding the only orders of some customers) redoes every customer,
     drops the purchase days of its orders and the customers left without any, and their rows of the
-    monthly history, lifecycle and churn features; both runs equal a full refresh and pass every test."""
+    monthly history, lifecycle and churn features; a file redelivered without a customer's first purchase
+    drops that customer's months before the purchases left. Each run equals a full refresh and passes
+    every test."""
     raw, db, full_db = tmp_path / "raw", tmp_path / "daily.duckdb", tmp_path / "full.duckdb"
     shutil.copytree(sample_raw, raw)
 
@@ -353,6 +356,27 @@ def test_a_day_and_a_withdrawn_order_file_redo_the_customers_the_manifest_gives(
     redone, total = activity_rows_redone(db)
     assert redone == total
     assert_equals_a_full_refresh("a withdrawn file")
+
+    # a web file redelivered without the only order of a customer's first purchase day, months before
+    # the next one: the customer keeps later days, and its months before them go
+    con = duckdb.connect(str(db), read_only=True)
+    order_id, load_date = con.execute(
+        "with days as (select customer_id, ordered_date, count(*) as orders, any_value(order_id) as order_id,"
+        "  any_value(channel) as channel, any_value(load_date) as load_date from core.fct_orders"
+        "  where customer_id is not null and not is_refund group by customer_id, ordered_date),"
+        " ranked as (select *, row_number() over (partition by customer_id order by ordered_date) as day_number,"
+        "  lead(ordered_date) over (partition by customer_id order by ordered_date) as next_date from days)"
+        " select order_id, load_date from ranked where day_number = 1 and orders = 1 and channel = 'web'"
+        "  and next_date > ordered_date + 62 and load_date < (select max(load_date) from core.fct_orders)"
+        " order by load_date, order_id limit 1"
+    ).fetchall()[0]
+    con.close()
+    part = raw / "web" / "orders" / f"load_date={load_date}" / "part-0.parquet"
+    duckdb.sql(f"copy (select * from '{part}' where order_id <> '{order_id}') to '{part}.new' (format parquet)")
+    Path(f"{part}.new").replace(part)
+    redelivered = build(db)
+    assert redelivered.returncode == 0 and "WARN=0 " in redelivered.stdout, redelivered.stdout[-3000:]
+    assert_equals_a_full_refresh("a file redelivered without a first purchase")
 
 
 def deliver_late_web_order(raw: Path, db: Path) -> str:

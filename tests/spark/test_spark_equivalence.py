@@ -65,7 +65,7 @@ NOT_COMPARED_COLUMNS = {
     "processed_at", "history_processed_at", "features_processed_at",  # the build's own clock
     # the marks of the run that last wrote the row (the facts' newest write, the as-of date), which
     # DuckDB's incremental day keeps on the rows it did not redo and Spark's rebuild sets on every row
-    "orders_processed_through", "events_processed_through", "counted_before_date",
+    "orders_processed_through", "events_processed_through", "counted_before_date", "changed_from_date",
     # the newest load when a run last recomputed the row: DuckDB's incremental day keeps it on the rows it
     # did not touch, Spark's rebuild stamps every row with the new day; the values the rows hold are compared
     "source_loaded_date",

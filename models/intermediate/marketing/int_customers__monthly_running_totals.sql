@@ -29,7 +29,8 @@ purchase_days as (
         app_order_count,
         net_amount,
         loaded_date,
-        processed_at
+        processed_at,
+        changed_from_date
     from {{ ref('int_customers__purchase_days') }}
 ),
 

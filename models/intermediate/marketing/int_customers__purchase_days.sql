@@ -150,6 +150,7 @@ compared_days as (
     select
         coalesce(daily.customer_id, stored_days.customer_id) as customer_id,
         daily.purchase_date,
+        coalesce(daily.purchase_date, stored_days.purchase_date) as compared_date,
         daily.customer_id is null as is_vanished,
         stored_days.customer_id is null
         {%- for column in day_columns[2:] %}
@@ -168,7 +169,8 @@ changed_customers as (
     -- lookback's re-read of loads already processed rewrites nothing
     select
         customer_id,
-        bool_or(is_vanished) as has_vanished_day
+        bool_or(is_vanished) as has_vanished_day,
+        min(compared_date) as first_changed_date
     from compared_days
     where is_vanished or is_changed
     group by customer_id
@@ -191,7 +193,14 @@ written_days as (
             {{ utc_now() }} as processed_at,
         {% endif %}
         -- the newest order write this run saw: the next run redoes the customers of orders written after it
-        (select max(order_writes.processed_at) from order_writes) as orders_processed_through
+        (select max(order_writes.processed_at) from order_writes) as orders_processed_through,
+        {% if is_incremental() %}
+            -- the customer's earliest day this run changed, vanished ones included: a vanished first day
+            -- leaves monthly rows before the days that are left, which the monthly models reopen from it
+            changed_customers.first_changed_date as changed_from_date
+        {% else %}
+            cast(null as date) as changed_from_date
+        {% endif %}
     from daily
     {% if is_incremental() %}
         inner join changed_customers on daily.customer_id = changed_customers.customer_id
@@ -211,7 +220,8 @@ tombstones as (
             null as {{ column }},
         {% endfor %}
         {{ utc_now() }} as processed_at,
-        cast(null as timestamp) as orders_processed_through
+        cast(null as timestamp) as orders_processed_through,
+        changed_customers.first_changed_date as changed_from_date
     from changed_customers
     where not exists (select 1 from daily where daily.customer_id = changed_customers.customer_id)
 ),

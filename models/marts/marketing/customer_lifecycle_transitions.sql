@@ -6,6 +6,8 @@
     )
 }}
 -- depends_on: {{ ref('int_customers__order_summary') }}
+-- depends_on: {{ ref('int_customers__purchase_days') }}
+-- depends_on: {{ ref('customer_id_merges') }}
 -- One row per change of a customer's lifecycle stage between consecutive month ends of
 -- customer_rfm_history (from_stage 'prospect' for the first month with a purchase).
 -- Incremental by month: the months customer_rfm_history computed again since the last run are

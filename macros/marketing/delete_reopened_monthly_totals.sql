@@ -1,11 +1,11 @@
 {#- Pre-hook of int_customers__monthly_running_totals: on an incremental run, delete the rows the run
-    recomputes for the customers whose days changed (their reopened months: a row they no longer have,
-    such as a month before a first purchase that moved, must not stay), every row of customer ids merged
-    away by identity resolution since the last run, and every row of customers left without purchase days
-    (vanished_customers). The model writes row by row, so rows it does not write otherwise stay. The first
-    reopened month is asked first and written as a literal, so the delete reads only the months from it
-    (the table is stored month by month); the whole table is read only when ids were merged or customers
-    vanished since the last run. -#}
+    recomputes for the customers whose days changed (each one's months from its own first reopened one: a
+    row they no longer have, such as a month before a first purchase that moved, must not stay), every row
+    of customer ids merged away by identity resolution since the last run, and every row of customers
+    left without purchase days (vanished_customers). The model writes row by row, so rows it does not
+    write otherwise stay. The first reopened month is asked first and written as a literal, so the delete
+    reads only the months from it (the table is stored month by month); the whole table is read only when
+    ids were merged or customers vanished since the last run. -#}
 {% macro delete_reopened_monthly_totals() -%}
     {%- if is_incremental() -%}
         {%- set reopening_days -%}
@@ -27,7 +27,19 @@
         where
             (
                 calendar_month_end_date >= {{ sql_date(bounds[0]) }}
-                and customer_id in (select reopening_days.customer_id from ({{ reopening_days }}) as reopening_days)
+                and exists (
+                    select 1
+                    from (
+                        select
+                            customer_id,
+                            {{ month_end('min(purchase_date)') }} as first_reopened_month_end_date
+                        from ({{ reopening_days }}) as reopening_days
+                        group by customer_id
+                    ) as reopened
+                    where
+                        reopened.customer_id = {{ this }}.customer_id
+                        and {{ this }}.calendar_month_end_date >= reopened.first_reopened_month_end_date
+                )
             )
             {%- if bounds[1] > 0 %}
             or customer_id in ({{ merged_away }})

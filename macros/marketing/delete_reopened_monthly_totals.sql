@@ -8,8 +8,8 @@
     ids were merged or customers vanished since the last run. -#}
 {% macro delete_reopened_monthly_totals() -%}
     {%- if is_incremental() -%}
-        {%- set reopening_days -%}
-            {{ monthly_totals_reopening_days(ref('int_customers__purchase_days'), ref('customer_id_merges')) }}
+        {%- set reopened_customers -%}
+            {{ monthly_totals_reopened_customers(ref('int_customers__purchase_days'), ref('customer_id_merges')) }}
         {%- endset -%}
         {%- set merged_away -%}
             select old_customer_id from {{ ref('customer_id_merges') }}
@@ -19,7 +19,7 @@
         {%- endset -%}
         {%- set vanished_from = vanished_customers_first_month() -%}
         {%- set bounds = run_query(
-            'select (select ' ~ month_end('min(purchase_date)') ~ ' from (' ~ reopening_days ~ ') as reopening_days),'
+            'select (select min(first_reopened_month_end_date) from (' ~ reopened_customers ~ ') as reopened),'
             ~ ' (select count(*) from ' ~ ref('customer_id_merges')
             ~ ' where merged_at > (select max(processed_at) from ' ~ this ~ '))'
         ).rows[0] -%}
@@ -29,13 +29,7 @@
                 calendar_month_end_date >= {{ sql_date(bounds[0]) }}
                 and exists (
                     select 1
-                    from (
-                        select
-                            customer_id,
-                            {{ month_end('min(purchase_date)') }} as first_reopened_month_end_date
-                        from ({{ reopening_days }}) as reopening_days
-                        group by customer_id
-                    ) as reopened
+                    from ({{ reopened_customers }}) as reopened
                     where
                         reopened.customer_id = {{ this }}.customer_id
                         and {{ this }}.calendar_month_end_date >= reopened.first_reopened_month_end_date

@@ -18,3 +18,15 @@
             where merged_at > (select max({{ processed_at_column }}) from {{ this }})
         )
 {%- endmacro %}
+
+
+{#- The customers of the reopening days, each with the month of its earliest one
+    (customer_id, first_reopened_month_end_date): int_customers__monthly_running_totals recomputes each
+    from the stored month before it, and its pre-hook deletes each one's rows from it, which must agree. -#}
+{% macro monthly_totals_reopened_customers(purchase_days, merges) -%}
+    select
+        customer_id,
+        {{ month_end('min(purchase_date)') }} as first_reopened_month_end_date
+    from ({{ monthly_totals_reopening_days(purchase_days, merges) }}) as reopening_days
+    group by customer_id
+{%- endmacro %}

@@ -17,11 +17,7 @@
         ),
 
         changed_customers as (
-            select
-                customer_id,
-                min(purchase_date) as first_changed_date
-            from ({{ monthly_totals_reopening_days(purchase_days, merges) }}) as reopening_days
-            group by customer_id
+            {{ monthly_totals_reopened_customers(purchase_days, merges) }}
         ),
 
         moved_months as (
@@ -52,7 +48,7 @@
                     as base_month_end_date
             from changed_customers
             left join stored_months
-                on stored_months.calendar_month_end_date < {{ month_end('changed_customers.first_changed_date') }}
+                on stored_months.calendar_month_end_date < changed_customers.first_reopened_month_end_date
             group by changed_customers.customer_id
         )
 

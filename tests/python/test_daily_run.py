@@ -224,12 +224,18 @@ def test_e_reconciliation_holds_after_the_daily_run(daily):
 INCREMENTAL_FACTS = {
     "fct_customer_events": ("core", "event_id", "customer_id"), "fct_orders": ("core", "order_id", "channel"),
     "fct_quarantined_rows": ("quality", "quarantined_row_id", "source_name"),
+    "dim_customers": ("core", "customer_id", "is_erased"),
 }
+# the facts that stamp their rows with processed_at
+STAMPED = {"fct_customer_events", "fct_orders"}
+# the customer blocks dim_customers joins, which write only their changed customers too
+CUSTOMER_BLOCKS = [f"int_customers__{name}" for name in
+                   ("contact_quality", "source_profiles", "lifetime_orders", "engagement", "consent_state")]
 
 
 def fact_columns(model: str) -> str:
     """The columns of a fact's rows, without processed_at (when a run wrote the row, not its data)."""
-    return "* exclude (processed_at)" if INCREMENTAL_FACTS[model][0] == "core" else "*"
+    return "* exclude (processed_at)" if model in STAMPED else "*"
 
 
 def fact_build(model: str, raw: Path, db: Path, *extra) -> None:
@@ -239,7 +245,7 @@ def fact_build(model: str, raw: Path, db: Path, *extra) -> None:
 
 
 def fact_differences(model: str, db: Path, other: Path) -> tuple[int, int]:
-    schema = INCREMENTAL_FACTS[model][0]
+    schema = INCREMENTAL_FACTS[model][0] if model in INCREMENTAL_FACTS else "intermediate"
     con = duckdb.connect(str(db), read_only=True)
     con.execute(f"attach '{other}' as other (read_only)")
     main = con.execute("select current_database()").fetchone()[0]
@@ -253,8 +259,9 @@ def fact_differences(model: str, db: Path, other: Path) -> tuple[int, int]:
 
 @pytest.mark.parametrize("model", sorted(INCREMENTAL_FACTS))
 def test_f_core_facts_write_only_the_days_rows_and_equal_a_full_refresh(model, sample_raw, tmp_path):
-    """The incremental facts (orders, events) and the quarantine on a day's load write the day's rows and
-    those whose customer changed, not the history; after the day, and after a redelivered accounts file and
+    """The incremental facts (orders, events), the quarantine and dim_customers on a day's load write the
+    day's rows and those whose customer changed (dim_customers: the customers whose row changed), not the
+    history; after the day, and after a redelivered accounts file and
     a removed file of app events (which hold the app orders), they equal a full refresh."""
     schema, key, tombstone = INCREMENTAL_FACTS[model]
     raw, db, before, full = tmp_path / "raw", tmp_path / "facts.duckdb", tmp_path / "before.duckdb", tmp_path / "full.duckdb"
@@ -262,9 +269,10 @@ def test_f_core_facts_write_only_the_days_rows_and_equal_a_full_refresh(model, s
     fact_build(model, raw, db)
     appended = run([sys.executable, "-m", "scripts", "generate", "--out", raw, "--append-days", "1"])
     assert appended.returncode == 0, appended.stderr[-3000:]
-    # everything upstream first, then the rows the model's incremental select writes, on a copy
-    fact_build(model, raw, db, "--exclude", model)
-    if schema == "core":  # a clock set back since: the stored rows look written a year from now
+    # everything upstream first (not the model's tests: a relationship to it would see it a day behind), then
+    # the rows the model's incremental select writes, on a copy
+    fact_build(model, raw, db, "--exclude", f"{model}+")
+    if model in STAMPED:  # a clock set back since: the stored rows look written a year from now
         con = duckdb.connect(str(db))
         con.execute(f"update {schema}.{model} set processed_at = processed_at + interval 1 year")
         con.close()
@@ -285,7 +293,7 @@ def test_f_core_facts_write_only_the_days_rows_and_equal_a_full_refresh(model, s
     moved = con.execute(f"select count(*) from {schema}.{model} as stored"
                         f" inner join after.{schema}.{model} as current using ({key})"
                         " where stored.customer_id is distinct from current.customer_id").fetchone()[0] \
-        if schema == "core" else 0
+        if model in STAMPED else 0
     columns = fact_columns(model)
     unchanged = con.execute(f"select count(*) from (select {columns} from written where {tombstone} is not null"
                             f" intersect all select {columns} from {schema}.{model})").fetchone()[0]
@@ -296,7 +304,7 @@ def test_f_core_facts_write_only_the_days_rows_and_equal_a_full_refresh(model, s
     assert written <= day_rows + moved and written < total / 20, (written, day_rows, moved, total)
     assert written > 0 or model == "fct_quarantined_rows"
     assert unchanged == 0, "rows rewritten unchanged"
-    if schema == "core":  # the day's rows are the newest processed_at, which the key test groups
+    if model in STAMPED:  # the day's rows are the newest processed_at, which the key test groups
         con = duckdb.connect(str(db), read_only=True)
         newest = con.execute(f"select count(*) from {schema}.{model}"
                              f" where processed_at = (select max(processed_at) from {schema}.{model})").fetchone()[0]
@@ -304,6 +312,8 @@ def test_f_core_facts_write_only_the_days_rows_and_equal_a_full_refresh(model, s
         assert newest == written - tombstones, (newest, written, tombstones)
     fact_build(model, raw, full, "--full-refresh")
     assert fact_differences(model, db, full) == (0, 0)
+    for block in CUSTOMER_BLOCKS if model == "dim_customers" else []:
+        assert fact_differences(block, db, full) == (0, 0), block
 
     # a redelivered accounts file without its first 5 accounts, and a removed app events file
     con = duckdb.connect(str(db), read_only=True)
@@ -338,6 +348,8 @@ def test_f_core_facts_write_only_the_days_rows_and_equal_a_full_refresh(model, s
     fact_build(model, raw, db)
     fact_build(model, raw, full, "--full-refresh")
     assert fact_differences(model, db, full) == (0, 0)
+    for block in CUSTOMER_BLOCKS if model == "dim_customers" else []:
+        assert fact_differences(block, db, full) == (0, 0), block
     if model == "fct_customer_events":
         con = duckdb.connect(str(db), read_only=True)
         signup = con.execute("select cast(event_at as date), load_date from core.fct_customer_events"
@@ -364,3 +376,25 @@ def test_facts_built_before_processed_at_gain_it_on_their_next_run(warehouse, sa
     for model, count in counts.items():
         assert con.execute(f"select count(*), count(processed_at) from core.{model}").fetchone() == (count, 0), model
     con.close()
+
+
+def test_a_dim_customers_stored_without_a_column_fills_it_on_its_next_run(warehouse, sample_raw, tmp_path):
+    """dim_customers writes only the customers whose row changed; one stored by an older version without a
+    column gains it on the next run, filled for every customer, rather than nulls or a failed build."""
+    db = tmp_path / "old.duckdb"
+    shutil.copy(warehouse, db)
+    con = duckdb.connect(str(db))
+    columns = ", ".join(row[0] for row in con.execute(
+        "select column_name from duckdb_columns() where schema_name = 'core' and table_name = 'dim_customers'"
+        " order by column_index").fetchall())
+    con.execute("create table expected as select * from core.dim_customers")
+    con.execute("alter table core.dim_customers drop column is_email_contactable")
+    con.close()
+    result = dbt("build", sample_raw, db, "--select", "dim_customers", "--exclude-resource-type", "unit_test")
+    assert result.returncode == 0, result.stdout[-5000:]
+    con = duckdb.connect(str(db), read_only=True)
+    differing = [con.execute(f"select count(*) from (select {columns} from {one} except all select {columns} from"
+                             f" {two})").fetchone()[0]
+                 for one, two in (("core.dim_customers", "expected"), ("expected", "core.dim_customers"))]
+    con.close()
+    assert differing == [0, 0]

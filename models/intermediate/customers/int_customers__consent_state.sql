@@ -1,7 +1,25 @@
+{{
+    config(
+        materialized=incremental_materialization(),
+        unique_key='customer_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook="{{ delete_tombstone_rows('has_email_consent') }}"
+    )
+}}
 -- One row per customer with a consent change on any of their CRM contacts: whether the latest change per
 -- channel is an opt-in. A channel never asked is false (no consent without an opt-in). Erasure is not
 -- applied here; dim_customers withdraws every consent of an erased customer.
+-- Recomputed whole each run; an incremental run writes only the customers whose row changed, and a
+-- tombstone (null has_email_consent, deleted by the post-hook) for each stored customer who is gone.
 with
+
+{% if is_incremental() %}
+    stored_rows as (
+        select {{ stored_documented_columns() }}
+        from {{ this }}
+    ),
+{% endif %}
 
 customer_ids as (
     select
@@ -36,7 +54,7 @@ ranked_changes as (
     inner join customer_ids on consent_changes.contact_id = customer_ids.source_record_id
 ),
 
-final as (
+recomputed_rows as (
     select
         customer_id,
         {% for channel in ['email', 'sms', 'push', 'phone', 'direct_mail'] %}
@@ -46,6 +64,10 @@ final as (
     from ranked_changes
     where consent_rank = 1
     group by customer_id
+),
+
+final as (
+    {{ recomputed_changes('recomputed_rows', 'stored_rows', 'customer_id') }}
 )
 
 select * from final

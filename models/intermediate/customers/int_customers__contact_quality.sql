@@ -1,8 +1,26 @@
+{{
+    config(
+        materialized=incremental_materialization(),
+        unique_key='customer_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook="{{ delete_tombstone_rows('contact_quality_score') }}"
+    )
+}}
 -- One row per customer with flags on how usable and current the best contacts are, and a 0-100
 -- contact quality score that dim_customers and activation read. Weights favour what marketing uses
 -- most: a deliverable, recently confirmed e-mail (50), a valid phone (20), a valid postal address (20),
 -- a known name (10).
+-- Recomputed whole each run; an incremental run writes only the customers whose row changed, and a
+-- tombstone (null contact_quality_score, deleted by the post-hook) for each stored customer who is gone.
 with
+
+{% if is_incremental() %}
+    stored_rows as (
+        select {{ stored_documented_columns() }}
+        from {{ this }}
+    ),
+{% endif %}
 
 survivorship as (
     select
@@ -42,7 +60,7 @@ flags as (
     cross join data_end
 ),
 
-final as (
+recomputed_rows as (
     select
         customer_id,
         has_email,
@@ -57,6 +75,10 @@ final as (
         + case when has_valid_address then 20 else 0 end
         + case when has_full_name then 10 else 0 end as contact_quality_score
     from flags
+),
+
+final as (
+    {{ recomputed_changes('recomputed_rows', 'stored_rows', 'customer_id') }}
 )
 
 select * from final

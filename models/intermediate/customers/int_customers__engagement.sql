@@ -1,6 +1,24 @@
+{{
+    config(
+        materialized=incremental_materialization(),
+        unique_key='customer_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook="{{ delete_tombstone_rows('support_ticket_count') }}"
+    )
+}}
 -- One row per customer: support tickets, complaints and the latest CSAT, and campaign memberships and
 -- responses. Tickets reach a customer through their support record, campaigns through their CRM contact.
+-- Recomputed whole each run; an incremental run writes only the customers whose row changed, and a
+-- tombstone (null support_ticket_count, deleted by the post-hook) for each stored customer who is gone.
 with
+
+{% if is_incremental() %}
+    stored_rows as (
+        select {{ stored_documented_columns() }}
+        from {{ this }}
+    ),
+{% endif %}
 
 customer_ids as (
     select
@@ -94,7 +112,7 @@ campaign_summary as (
     group by customer_ids.customer_id
 ),
 
-final as (
+recomputed_rows as (
     select
         customers.customer_id,
         coalesce(support_summary.support_ticket_count, 0) as support_ticket_count,
@@ -109,6 +127,10 @@ final as (
     left join support_summary on customers.customer_id = support_summary.customer_id
     left join last_csat on customers.customer_id = last_csat.customer_id
     left join campaign_summary on customers.customer_id = campaign_summary.customer_id
+),
+
+final as (
+    {{ recomputed_changes('recomputed_rows', 'stored_rows', 'customer_id') }}
 )
 
 select * from final

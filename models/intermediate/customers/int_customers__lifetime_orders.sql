@@ -1,7 +1,25 @@
+{{
+    config(
+        materialized=incremental_materialization(),
+        unique_key='customer_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook="{{ delete_tombstone_rows('lifetime_order_count') }}"
+    )
+}}
 -- One row per customer with at least one order: first and last purchase overall and per sales channel,
 -- lifetime order, refund and net revenue figures, and the channel they buy in most. Refunds count apart
 -- and never as a purchase; net revenue sums orders and refunds, so it is what the customer left us.
+-- Recomputed whole each run; an incremental run writes only the customers whose row changed, and a
+-- tombstone (null lifetime_order_count, deleted by the post-hook) for each stored customer who is gone.
 with
+
+{% if is_incremental() %}
+    stored_rows as (
+        select {{ stored_documented_columns() }}
+        from {{ this }}
+    ),
+{% endif %}
 
 orders as (
     select
@@ -53,7 +71,7 @@ preferred_channels as (
     where channel_rank = 1
 ),
 
-final as (
+recomputed_rows as (
     select
         order_summary.customer_id,
         preferred_channels.preferred_channel,
@@ -70,6 +88,10 @@ final as (
     from order_summary
     -- a customer with only refunds has no preferred channel
     left join preferred_channels on order_summary.customer_id = preferred_channels.customer_id
+),
+
+final as (
+    {{ recomputed_changes('recomputed_rows', 'stored_rows', 'customer_id') }}
 )
 
 select * from final

@@ -1,7 +1,25 @@
+{{
+    config(
+        materialized=incremental_materialization(),
+        unique_key='customer_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook="{{ delete_tombstone_rows('source_systems') }}"
+    )
+}}
 -- One row per customer: the sources they appear in, how the CRM says they were acquired, and the devices
 -- and operating systems of their app installs. Several CRM contacts or app users can be one person, so
 -- each attribute is aggregated over every record the identity map gives the customer.
+-- Recomputed whole each run; an incremental run writes only the customers whose row changed, and a
+-- tombstone (null source_systems, deleted by the post-hook) for each stored customer who is gone.
 with
+
+{% if is_incremental() %}
+    stored_rows as (
+        select {{ stored_documented_columns() }}
+        from {{ this }}
+    ),
+{% endif %}
 
 customer_ids as (
     select
@@ -62,7 +80,7 @@ app_installs as (
     group by customer_ids.customer_id
 ),
 
-final as (
+recomputed_rows as (
     select
         sources_seen.customer_id,
         sources_seen.source_systems,
@@ -74,6 +92,10 @@ final as (
     from sources_seen
     left join crm_acquisition on sources_seen.customer_id = crm_acquisition.customer_id
     left join app_installs on sources_seen.customer_id = app_installs.customer_id
+),
+
+final as (
+    {{ recomputed_changes('recomputed_rows', 'stored_rows', 'customer_id') }}
 )
 
 select * from final

@@ -1,3 +1,14 @@
+{#- on_schema_change: a warehouse built before a column gains it as nulls, which the next run sees as
+    changed and fills (stored_documented_columns) -#}
+{{
+    config(
+        materialized=incremental_materialization(),
+        unique_key='customer_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook="{{ delete_tombstone_rows('is_erased') }}"
+    )
+}}
 -- One row per customer (resolved person): how to recognise them without reading who they are (salted
 -- hashes of the best e-mail and phone, an age band, a postal area), how they came, where and how much
 -- they buy, how they use the app, support and campaigns, and whether they may be contacted. No clear
@@ -68,6 +79,13 @@ erasure_matches as (
     where customer_id is not null
 ),
 
+{% if is_incremental() %}
+    stored_rows as (
+        select {{ stored_documented_columns() }}
+        from {{ this }}
+    ),
+{% endif %}
+
 erased_customers as (
     select distinct customer_id from erasure_matches
 ),
@@ -92,7 +110,7 @@ personal_attributes as (
     cross join data_end
 ),
 
-final as (
+recomputed_rows as (
     -- the counts are 0, not null, for a customer absent from an int model (no orders, tickets, campaigns)
     select
         survivorship.customer_id,
@@ -154,6 +172,10 @@ final as (
     left join lifetime_orders on survivorship.customer_id = lifetime_orders.customer_id
     left join engagement on survivorship.customer_id = engagement.customer_id
     left join consent_state on survivorship.customer_id = consent_state.customer_id
+),
+
+final as (
+    {{ recomputed_changes('recomputed_rows', 'stored_rows', 'customer_id') }}
 )
 
 select * from final

@@ -223,11 +223,12 @@ def raw_file_changes(build_db: Path, state: Path | None) -> str | None:
 
 def warn_if_raw_root_moved(raw_root: Path, warehouse: Path) -> None:
     """A daily run from another raw root (a moved folder, or the same one spelled otherwise, relative
-    rather than absolute) is still right but reprocesses every file, as long as a full build: say so."""
+    rather than absolute) is still right but reprocesses every file through the daily path, which takes
+    longer than a full build: say so."""
     then = published_raw_root(warehouse)
     if then is not None and os.path.normpath(then) != os.path.normpath(str(raw_root)):
         print(f"build: WARNING the published state read its raw files under {then}, this run reads {raw_root}: "
-              f"every file counts as new, so this run reprocesses the whole history (as long as a full "
+              f"every file counts as new, so this run reprocesses the whole history (longer than a full "
               f"build); keep RAW_ROOT as it was to keep daily runs short", file=sys.stderr, flush=True)
 
 

@@ -312,7 +312,7 @@ def test_dropping_an_as_of_set_after_the_data_end_is_refused(tmp_path, schema):
 
 def test_a_daily_run_from_another_raw_root_says_it_reprocesses_every_file(tmp_path, capsys):
     """The load manifest keys a file by its path: from a moved raw root, or one spelled otherwise, a run is
-    still right but as long as a full build, and says so in one line."""
+    still right but longer than a full build, and says so in one line."""
     warehouse = tmp_path / "wh" / "c360.duckdb"
     building.warn_if_raw_root_moved(Path("exports/raw"), warehouse)  # nothing published yet
     state = publishing.Publication.at(warehouse).state

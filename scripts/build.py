@@ -13,7 +13,9 @@ raw root, build file, warehouse and salt.
   reads the folder preflight checked whatever --vars DBT_ARGS adds. It is passed as given (dbt runs
   in this working directory), not made absolute: the sources' locations in the manifest are then the
   ones a plain `dbt` in the same shell renders, so `--select state:modified+ --state` against a
-  manifest of `make build` does not take every source, and all that reads them, as modified.
+  manifest of `make build` does not take every source, and all that reads them, as modified. When the
+  root differs from the one the stored files were read under (moved, or spelled otherwise), their
+  stored paths are rewritten before dbt runs (`relocate_raw_files`), so the run does not redo them.
 - Salt: C360_PII_SALT from the environment, else a random salt kept owner-only beside the state
   (`warehouse/.state/pii_salt`), so hashes stay comparable from build to build.
 - As-of date: `--as-of` (make's AS_OF) reaches dbt as C360_ANALYTICS_AS_OF, the default of
@@ -44,7 +46,7 @@ import duckdb
 import yaml
 
 from scripts import publish as publishing
-from scripts.arguments import non_negative_number
+from scripts.arguments import apply_duckdb_settings, non_negative_number
 
 STEPS = ("preflight", "dbt", "audit", "publish")
 # on request only: docs generates the docs site; parse writes target/manifest.json in the build's own
@@ -56,6 +58,11 @@ SELECTION_FLAGS = ("--resource-type", "--resource-types", "--exclude-resource-ty
 AS_OF_ENV = "C360_ANALYTICS_AS_OF"
 # scripts/audit.py's option for the date its checks treat as today (make's AUDIT_AS_OF, default AS_OF)
 AUDIT_AS_OF_OPTION = "--as-of"
+# where a raw file lies below the raw root: <source>/<table>/load_date=YYYY-MM-DD/<file>, the only layout
+# preflight lets through
+BELOW_RAW_ROOT = r"[^/]+/[^/]+/load_date=[^/]+/[^/]+$"
+# rewriting the stored paths updates every row of the base tables (about 70M at 1M customers)
+RELOCATE_MEMORY_LIMIT = "4GB"
 LOAD_FOLDER = re.compile(r"load_date=(\d{4}-\d{2}-\d{2})")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -168,27 +175,6 @@ def published_as_of(warehouse: Path) -> tuple[date | None, bool, date | None]:
         con.close()
 
 
-def published_raw_root(warehouse: Path) -> str | None:
-    """The raw root the published state's files were read under, as it was spelled then: the load manifest
-    keys a file by its path, so under another spelling or folder every file counts as new. None when
-    nothing is published or the state has no manifest."""
-    state = publishing.Publication.at(warehouse).state
-    if not state.is_file():
-        return None
-    try:
-        con = duckdb.connect(str(state), read_only=True)
-    except duckdb.Error:
-        return None  # published_as_of has said why in one line
-    try:
-        row = con.execute("select filename from staging.load_manifest_progress limit 1").fetchone()
-    except duckdb.CatalogException:
-        return None
-    finally:
-        con.close()
-    # <root>/<source>/<table>/load_date=YYYY-MM-DD/<file>, the only layout preflight lets through
-    return str(Path(row[0]).parents[3]) if row and row[0] and len(Path(row[0]).parents) > 3 else None
-
-
 def raw_file_changes(build_db: Path, state: Path | None) -> str | None:
     """One line on the raw files this build took in, from the load manifest it wrote: against the state it
     started from, how many were new, redelivered (rewritten since), gone or unchanged. A long daily run
@@ -209,8 +195,11 @@ def raw_file_changes(build_db: Path, state: Path | None) -> str | None:
                     count(*) filter (where current.filename is null),
                     count(*) filter (where current.fingerprint = previous.fingerprint)
                 from build.staging.load_manifest as current
-                full outer join state.staging.load_manifest as previous on current.filename = previous.filename
-            """).fetchone()
+                full outer join state.staging.load_manifest as previous
+                    -- by the place below the raw root, which a moved root keeps
+                    on coalesce(nullif(regexp_extract(current.filename, $below_root), ''), current.filename)
+                    = coalesce(nullif(regexp_extract(previous.filename, $below_root), ''), previous.filename)
+            """, {"below_root": BELOW_RAW_ROOT}).fetchone()
         except duckdb.CatalogException:  # a state published before the manifest
             return None
         return (f"build: raw files against the published state: {new:,} new, {redelivered:,} redelivered, "
@@ -221,15 +210,81 @@ def raw_file_changes(build_db: Path, state: Path | None) -> str | None:
         con.close()
 
 
-def warn_if_raw_root_moved(raw_root: Path, warehouse: Path) -> None:
-    """A daily run from another raw root (a moved folder, or the same one spelled otherwise, relative
-    rather than absolute) is still right but reprocesses every file through the daily path, which takes
-    longer than a full build: say so."""
-    then = published_raw_root(warehouse)
-    if then is not None and os.path.normpath(then) != os.path.normpath(str(raw_root)):
-        print(f"build: WARNING the published state read its raw files under {then}, this run reads {raw_root}: "
-              f"every file counts as new, so this run reprocesses the whole history (longer than a full "
-              f"build); keep RAW_ROOT as it was to keep daily runs short", file=sys.stderr, flush=True)
+def relocate_raw_files(build_db: Path, raw_root: Path) -> str | None:
+    """Rewrite the stored paths of the raw files that moved: the load manifest, the progress table and the
+    base models know a file by its path as dbt read it, so under a moved raw root (or the same one spelled
+    otherwise, relative one day and absolute the next) every file would count as new and the daily run
+    would redo the whole history (at 1M customers 1.2x a full build's CPU). A stored file found at the same
+    place below the new root (`<source>/<table>/load_date=.../<file>`) takes its new path in every table of
+    the build file with a `filename` column; its fingerprint (size, footer, modification time) still
+    decides whether it changed. A stored file not there keeps its path and counts as gone. Each table is
+    rewritten in its own transaction: what a killed build leaves is the scratch build file, which the next
+    build replaces with the published state. Returns one line on what moved, or None."""
+    if not build_db.is_file():
+        return None  # a first build or a full refresh: nothing stored
+    started = time.monotonic()
+    con = duckdb.connect(str(build_db))
+    try:
+        apply_duckdb_settings(con, RELOCATE_MEMORY_LIMIT)
+        try:
+            con.execute("""
+                create temp table relocated as
+                with stored as (
+                    select stored_name, below_root
+                    from (
+                        select distinct filename as stored_name, regexp_extract(filename, $below_root) as below_root
+                        from staging.load_manifest_progress
+                    )
+                    -- one stored file per place (a state read under two roots keeps both as they are)
+                    qualify count(*) over (partition by below_root) = 1
+                ),
+
+                delivered as (
+                    select file as delivered_name, regexp_extract(file, $below_root) as below_root
+                    from glob($pattern)
+                )
+
+                select stored.stored_name, delivered.delivered_name
+                from stored
+                inner join delivered on stored.below_root = delivered.below_root
+                where stored.below_root <> '' and stored.stored_name <> delivered.delivered_name
+            """, {"below_root": BELOW_RAW_ROOT, "pattern": f"{raw_root}/*/*/*/*.parquet"})
+        except duckdb.CatalogException:
+            return None  # a state from before the load manifest
+        files, old_name = con.execute("select count(*), min(stored_name) from relocated").fetchone()
+        if not files:
+            return None
+        tables = con.execute("""
+            select table_info.schema_name, table_info.table_name
+            from duckdb_tables() as table_info
+            inner join duckdb_columns() as column_info
+                on
+                    table_info.database_name = column_info.database_name
+                    and table_info.schema_name = column_info.schema_name
+                    and table_info.table_name = column_info.table_name
+            where
+                table_info.database_name = current_database() and not table_info.temporary
+                and column_info.column_name = 'filename' and column_info.data_type = 'VARCHAR'
+            order by all
+        """).fetchall()
+        rows = {}
+        for schema, table in tables:
+            relation = f"{publishing.quote(schema)}.{publishing.quote(table)}"
+            rows[relation] = con.execute(f"update {relation} set filename = relocated.delivered_name from relocated "
+                                         f"where {relation}.filename = relocated.stored_name").fetchone()[0]
+        con.execute("checkpoint")
+    except (duckdb.Error, ValueError) as exc:
+        raise BuildError(f"the stored paths of the raw files under {raw_root} could not be rewritten: "
+                         f"{(str(exc).splitlines() or [type(exc).__name__])[0]}") from None
+    finally:
+        con.close()
+    def counted(number: int, noun: str) -> str:
+        return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+    return (f"build: the raw files moved from {Path(old_name).parents[3]} to {raw_root}: stored paths rewritten for "
+            f"{counted(files, 'file')} ({counted(sum(rows.values()), 'row')} in "
+            f"{counted(sum(1 for count in rows.values() if count), 'table')}, {time.monotonic() - started:.1f} s), "
+            f"which count as unchanged, not new")
 
 
 def check_as_of(as_of: date | None, raw_root: Path, warehouse: Path, full_refresh: bool) -> None:
@@ -413,11 +468,12 @@ def run(args: argparse.Namespace) -> int:
                 runner("preflight", [*python, "preflight", "--raw-root", str(raw_root)])
             if "dbt" in steps:
                 check_as_of(as_of, raw_root, args.warehouse, full_refresh)
-                if not full_refresh:
-                    warn_if_raw_root_moved(args.raw_root, args.warehouse)
                 origin = restore_state(args.build_db, args.warehouse, full_refresh)
                 print(f"build: the build file {args.build_db} starts from {origin}"
                       f"{f', as-of {as_of}' if as_of else ''}", file=sys.stderr)
+                moved = None if full_refresh else relocate_raw_files(args.build_db, args.raw_root)
+                if moved:
+                    print(moved, file=sys.stderr, flush=True)
                 runner("dbt", [str(bin_dir / "dbt"), "build", "--target", "dev", *without_unit_tests(dbt_args)])
                 check_built_as_of(as_of, args.build_db)
                 state = publishing.Publication.at(args.warehouse).state

@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from conftest import dbt, run
+from scripts import build as building
 
 # the staging layer, its seeds, the reconciliation mart and their data tests
 SELECT = ["--select", "+path:models/staging", "+fct_raw_table_reconciliation", "--exclude-resource-type", "unit_test",
@@ -146,7 +147,7 @@ def test_c_redelivered_file_replaces_its_rows_and_removed_file_vanishes(daily, t
     raw, db, full = tmp_path / "raw", tmp_path / "redelivered.duckdb", tmp_path / "full.duckdb"
     shutil.copytree(daily.raw, raw)
     shutil.copy(daily.db, db)
-    build(raw, db)  # the stored rows name the copy's files (a moved raw root redoes every file)
+    build(raw, db)  # dbt alone: the stored rows name the copy's files (a moved raw root redoes every file)
     con = duckdb.connect(str(db), read_only=True)
     accounts_file, events_file = (con.execute(
         f"select filename from staging.{model} group by filename order by count(*) desc, filename limit 1"
@@ -175,6 +176,27 @@ def test_c_redelivered_file_replaces_its_rows_and_removed_file_vanishes(daily, t
     assert con.execute(f"select count(*) from staging.load_manifest_progress where filename = '{events_file}'"
                        ).fetchone()[0] == 0
     con.close()
+
+
+def test_c_moved_raw_root_reads_no_file_again_and_equals_full_refresh(daily, tmp_path):
+    """`make build` rewrites the stored paths of the files of a moved raw root (scripts/build.py,
+    relocate_raw_files): the next run reads none of them again, and a file left behind counts as gone."""
+    raw, db, full = tmp_path / "moved" / "raw", tmp_path / "moved.duckdb", tmp_path / "full.duckdb"
+    shutil.copytree(daily.raw, raw)  # copy2 keeps the modification times the fingerprints hold
+    shutil.copy(daily.db, db)
+    sorted(raw.glob("support/tickets/load_date=*/*.parquet"))[0].unlink()
+    con = duckdb.connect(str(db), read_only=True)
+    stored = con.execute("select count(distinct filename) from staging.load_manifest_progress").fetchone()[0]
+    con.close()
+    moved = building.relocate_raw_files(db, raw)
+    assert moved.startswith(f"build: the raw files moved from {daily.raw} to {raw}: stored paths rewritten for "
+                            f"{stored - 1:,} files ("), moved
+    build(raw, db, "--target-path", str(tmp_path / "target"))
+    for model in BASE_IDS:
+        if model != "base_support__tickets":  # the file left behind: its tickets' other files are read
+            assert files_read(tmp_path / "target", model) == [], model
+    build(raw, full, "--full-refresh")
+    assert differences(db, full, staging_relations(db) + ["load_manifest"]) == {}
 
 
 def test_d_failed_model_records_nothing(daily, tmp_path):

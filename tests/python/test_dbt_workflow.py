@@ -310,34 +310,63 @@ def test_dropping_an_as_of_set_after_the_data_end_is_refused(tmp_path, schema):
     assert not (tmp_path / "build" / "c360.duckdb").exists(), "dbt ran"
 
 
-def test_a_daily_run_from_another_raw_root_says_it_reprocesses_every_file(tmp_path, capsys):
-    """The load manifest keys a file by its path: from a moved raw root, or one spelled otherwise, a run is
-    still right but longer than a full build, and says so in one line."""
-    warehouse = tmp_path / "wh" / "c360.duckdb"
-    building.warn_if_raw_root_moved(Path("exports/raw"), warehouse)  # nothing published yet
-    state = publishing.Publication.at(warehouse).state
-    state.parent.mkdir(parents=True)
-    con = duckdb.connect(str(state))
+def test_a_moved_raw_root_keeps_the_stored_rows_of_the_files_found_at_the_same_place(tmp_path, monkeypatch):
+    """The load manifest and the base models know a raw file by its path as dbt read it. From a moved raw
+    root, or the same one spelled otherwise, the build rewrites the stored paths of the files it finds at
+    the same place below the new root, so they count as unchanged rather than new (tests/python/
+    test_daily_run.py runs dbt on it); a file not there keeps its path and counts as gone."""
+    monkeypatch.chdir(tmp_path)
+    places = ["app/app_events/load_date=2025-06-30/part-0.parquet",
+              "app/app_events/load_date=2025-07-01/part-0.parquet",
+              "web/orders/load_date=2025-06-30/part-0.parquet"]
+    for place in places[:2]:  # the web file is not under the new root
+        (tmp_path / "new" / place).parent.mkdir(parents=True, exist_ok=True)
+        duckdb.sql(f"copy (select 1 as a) to '{tmp_path / 'new' / place}' (format parquet)")
+    build_db = tmp_path / "build.duckdb"
+    assert building.relocate_raw_files(build_db, Path("new")) is None  # nothing built yet
+    con = duckdb.connect(str(build_db))
     con.execute("create schema staging")
+    con.execute("create schema quality")
+    con.execute("create table staging.load_manifest_progress (model_name varchar, filename varchar)")
+    con.executemany("insert into staging.load_manifest_progress values (?, ?)",
+                    [["base_" + place.split("/")[1], "old/raw/" + place] for place in places])
+    con.execute("create table staging.base_app__app_events as select filename, range as file_row_number "
+                "from (values ('old/raw/' || ?), ('old/raw/' || ?)) as files (filename), range(3)", places[:2])
+    con.execute("create view staging.stg_app__app_events as select * from staging.base_app__app_events")
+    con.execute("create table quality.fct_quarantined_rows as select ? as filename", places[:1])  # below the root
     con.close()
-    building.warn_if_raw_root_moved(Path("exports/raw"), warehouse)  # a state without a manifest
-    assert capsys.readouterr().err == ""
-    con = duckdb.connect(str(state))
-    con.execute("create table staging.load_manifest_progress as "
-                "select 'exports/raw/app/app_events/load_date=2025-06-30/part-0.parquet' as filename")
+
+    moved = building.relocate_raw_files(build_db, Path("new"))
+    assert re.fullmatch(r"build: the raw files moved from old/raw to new: stored paths rewritten for 2 files "
+                        r"\(8 rows in 2 tables, \d+\.\d s\), which count as unchanged, not new", moved), moved
+    con = duckdb.connect(str(build_db), read_only=True)
+    assert con.execute("select filename from staging.load_manifest_progress order by all").fetchall() == [
+        ("new/" + places[0],), ("new/" + places[1],), ("old/raw/" + places[2],)]
+    assert con.execute("select filename, count(*) from staging.stg_app__app_events group by all order by all"
+                       ).fetchall() == [("new/" + places[0], 3), ("new/" + places[1], 3)]
+    assert con.execute("select filename from quality.fct_quarantined_rows").fetchall() == [(places[0],)]
     con.close()
-    for same in ("exports/raw", "exports/raw/", "./exports/raw", "exports/x/../raw"):
-        building.warn_if_raw_root_moved(Path(same), warehouse)
-        assert capsys.readouterr().err == "", same
-    building.warn_if_raw_root_moved(Path("/srv/exports/raw"), warehouse)
-    lines = capsys.readouterr().err.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("build: WARNING the published state read its raw files under "
-                                                   "exports/raw, this run reads /srv/exports/raw: every file "
-                                                   "counts as new"), lines
+    assert building.relocate_raw_files(build_db, Path("new")) is None  # nothing left to move
+    # the same root spelled otherwise is a move too; a file stored under two roots is left as it is
+    assert building.relocate_raw_files(build_db, tmp_path / "new").startswith(
+        f"build: the raw files moved from new to {tmp_path / 'new'}: stored paths rewritten for 2 files (8 rows ")
+    con = duckdb.connect(str(build_db))
+    con.execute("insert into staging.load_manifest_progress values ('base_app_events', ?)", ["old/raw/" + places[0]])
+    con.close()
+    assert building.relocate_raw_files(build_db, Path("new")).startswith(
+        f"build: the raw files moved from {tmp_path / 'new'} to new: stored paths rewritten for 1 file (4 rows in 2 ")
+    # a rewrite that fails (here a table refuses the new path) is one line
+    con = duckdb.connect(str(build_db))
+    con.execute("create table staging.base_web__orders (filename varchar check (filename like 'new/%'))")
+    con.execute("insert into staging.base_web__orders values (?)", ["new/" + places[1]])
+    con.close()
+    with pytest.raises(building.BuildError, match=r"^the stored paths of the raw files under \S+ could not be "
+                                                  r"rewritten: Constraint Error: [^\n]*$"):
+        building.relocate_raw_files(build_db, tmp_path / "new")
 
 
 def test_a_build_counts_the_raw_files_it_took_in_against_the_state_it_started_from(tmp_path):
-    """One line says why a daily run took long: a history redelivered or a moved raw root reads every file."""
+    """One line says why a daily run took long: a history redelivered, say, reads every file."""
     def manifest(path: Path, files: dict[str, str]) -> Path:
         con = duckdb.connect(str(path))
         con.execute("create schema staging")
@@ -351,6 +380,14 @@ def test_a_build_counts_the_raw_files_it_took_in_against_the_state_it_started_fr
     assert building.raw_file_changes(build_db, state) == (
         "build: raw files against the published state: 3 new, 2 redelivered, 1 gone, 1 unchanged")
     assert building.raw_file_changes(build_db, None) == "build: raw files: 6 read, all of them (the build started empty)"
+    # a moved raw root: the files are matched by their place below it
+    place = "app/app_events/load_date=2025-06-30/part-{}.parquet"
+    moved_state = manifest(tmp_path / "moved_state.duckdb", {"old/raw/" + place.format(0): "1",
+                                                             "old/raw/" + place.format(1): "1"})
+    moved_build = manifest(tmp_path / "moved_build.duckdb", {"/srv/raw/" + place.format(0): "1",
+                                                             "/srv/raw/" + place.format(1): "2"})
+    assert building.raw_file_changes(moved_build, moved_state) == (
+        "build: raw files against the published state: 0 new, 1 redelivered, 0 gone, 1 unchanged")
     old_state = tmp_path / "old.duckdb"
     duckdb.connect(str(old_state)).close()
     assert building.raw_file_changes(build_db, old_state) is None  # published before the manifest

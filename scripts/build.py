@@ -283,8 +283,26 @@ def relocate_raw_files(build_db: Path, raw_root: Path) -> str | None:
 
     return (f"build: the raw files moved from {Path(old_name).parents[3]} to {raw_root}: stored paths rewritten for "
             f"{counted(files, 'file')} ({counted(sum(rows.values()), 'row')} in "
-            f"{counted(sum(1 for count in rows.values() if count), 'table')}, {time.monotonic() - started:.1f} s), "
-            f"which count as unchanged, not new")
+            f"{counted(sum(1 for count in rows.values() if count), 'table')}, {time.monotonic() - started:.1f} s); "
+            f"their fingerprints decide which changed")
+
+
+def relocate_or_restore(runner: "Runner", build_db: Path, raw_root: Path, warehouse: Path) -> None:
+    """relocate_raw_files, and if the rewrite fails (memory, disk), the state copied again without it: the
+    run is then right but redoes every file, rather than every later build failing the same way."""
+    try:
+        moved = relocate_raw_files(build_db, raw_root)
+    except BuildError as exc:
+        print(f"build: WARNING {exc}; this run reads every raw file again, which takes longer than a full "
+              f"build", file=sys.stderr, flush=True)
+        restore_state(build_db, warehouse, full_refresh=False)
+        return
+    except RuntimeError:  # a stop signal interrupted DuckDB: exit as a stopped step does
+        if runner.stopped_by is None:
+            raise
+        raise SystemExit(128 + runner.stopped_by) from None
+    if moved:
+        print(moved, file=sys.stderr, flush=True)
 
 
 def check_as_of(as_of: date | None, raw_root: Path, warehouse: Path, full_refresh: bool) -> None:
@@ -354,6 +372,7 @@ class Runner:
     def stop(self, signum, _frame):
         child = self.child
         if child is None or child.returncode is not None:
+            self.stopped_by = signum  # raised inside a DuckDB statement, this comes back as its interruption
             raise SystemExit(128 + signum)
         if self.stopped_by is not None:
             child.kill()
@@ -471,9 +490,8 @@ def run(args: argparse.Namespace) -> int:
                 origin = restore_state(args.build_db, args.warehouse, full_refresh)
                 print(f"build: the build file {args.build_db} starts from {origin}"
                       f"{f', as-of {as_of}' if as_of else ''}", file=sys.stderr)
-                moved = None if full_refresh else relocate_raw_files(args.build_db, args.raw_root)
-                if moved:
-                    print(moved, file=sys.stderr, flush=True)
+                if not full_refresh:
+                    relocate_or_restore(runner, args.build_db, args.raw_root, args.warehouse)
                 runner("dbt", [str(bin_dir / "dbt"), "build", "--target", "dev", *without_unit_tests(dbt_args)])
                 check_built_as_of(as_of, args.build_db)
                 state = publishing.Publication.at(args.warehouse).state

@@ -17,6 +17,7 @@ import pytest
 from conftest import BIN, REPO, dbt
 from scripts import build as building
 from scripts import publish as publishing
+from test_daily_run import files_read
 from test_marketing import assert_same_marketing_rows
 
 PROJECT_PARTS = ["dbt_project.yml", "profiles.yml", "selectors.yml", "models", "macros", "seeds", "snapshots",
@@ -338,7 +339,7 @@ def test_a_moved_raw_root_keeps_the_stored_rows_of_the_files_found_at_the_same_p
 
     moved = building.relocate_raw_files(build_db, Path("new"))
     assert re.fullmatch(r"build: the raw files moved from old/raw to new: stored paths rewritten for 2 files "
-                        r"\(8 rows in 2 tables, \d+\.\d s\), which count as unchanged, not new", moved), moved
+                        r"\(8 rows in 2 tables, \d+\.\d s\); their fingerprints decide which changed", moved), moved
     con = duckdb.connect(str(build_db), read_only=True)
     assert con.execute("select filename from staging.load_manifest_progress order by all").fetchall() == [
         ("new/" + places[0],), ("new/" + places[1],), ("old/raw/" + places[2],)]
@@ -363,6 +364,63 @@ def test_a_moved_raw_root_keeps_the_stored_rows_of_the_files_found_at_the_same_p
     with pytest.raises(building.BuildError, match=r"^the stored paths of the raw files under \S+ could not be "
                                                   r"rewritten: Constraint Error: [^\n]*$"):
         building.relocate_raw_files(build_db, tmp_path / "new")
+
+
+def test_make_build_from_a_moved_raw_root_reads_no_file_again_or_warns_and_reads_all(sample_raw, tmp_path):
+    """Through `python -m scripts build`: the raw root as given reaches both dbt and the rewrite, and the run
+    processes no stored file again. A rewrite that fails is a warning and a run that reads every file, so a
+    later build is not stuck on it."""
+    first, moved = tmp_path / "first" / "raw", tmp_path / "moved" / "raw"
+    shutil.copytree(sample_raw, first)
+    shutil.copytree(sample_raw, moved)  # copy2 keeps the modification times the fingerprints hold
+    catalog = {"DBT_ARGS": "--select +base_catalog__products", "DBT_TARGET_PATH": str(tmp_path / "target")}
+    result = build(tmp_path, "--steps", "dbt", raw=first, env=catalog)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    state = publishing.Publication.at(tmp_path / "wh" / "c360.duckdb").state
+    state.parent.mkdir(parents=True)
+    shutil.copy(tmp_path / "build" / "c360.duckdb", state)  # what a publish leaves
+    con = duckdb.connect(str(state))
+    files = con.execute("select count(distinct filename) from staging.load_manifest_progress").fetchone()[0]
+    con.execute(f"create table staging.guard (filename varchar check (starts_with(filename, '{first}')))")
+    con.execute("insert into staging.guard select min(filename) from staging.load_manifest_progress")
+    con.close()
+
+    failed = build(tmp_path, "--steps", "dbt", raw=moved, env=catalog)
+    assert failed.returncode == 0, (failed.stdout + failed.stderr)[-3000:]
+    assert f"build: WARNING the stored paths of the raw files under {moved} could not be rewritten: Constraint " \
+           f"Error" in failed.stderr and "Traceback" not in failed.stderr
+    assert files_read(tmp_path / "target", "base_catalog__products") != []  # every file read again
+
+    con = duckdb.connect(str(state))
+    con.execute("drop table staging.guard")
+    con.close()
+    result = build(tmp_path, "--steps", "dbt", raw=moved, env=catalog)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert f"build: the raw files moved from {first} to {moved}: stored paths rewritten for {files} files (" \
+           in result.stderr
+    assert "WARNING" not in result.stderr
+    assert files_read(tmp_path / "target", "base_catalog__products") == []  # no file read again
+    assert "raw files against the published state: 0 new, 0 redelivered, 0 gone, " in result.stderr
+
+
+def test_a_stop_signal_during_the_rewrite_exits_as_a_stopped_step(tmp_path, monkeypatch):
+    """SIGTERM or Ctrl-C while DuckDB rewrites the paths comes back from DuckDB as "Query interrupted": the
+    build exits with 128 + the signal's number, as when it stops dbt, not with a traceback."""
+    def interrupted(build_db, raw_root):
+        raise RuntimeError("Query interrupted")
+
+    monkeypatch.setattr(building, "relocate_raw_files", interrupted)
+    runner = building.Runner({})
+    runner.stopped_by = 15
+    with pytest.raises(SystemExit) as stopped:
+        building.relocate_or_restore(runner, tmp_path / "b.duckdb", tmp_path / "raw", tmp_path / "w.duckdb")
+    assert stopped.value.code == 128 + 15
+    runner.stopped_by = None  # not a stop: a bug, which says so
+    with pytest.raises(RuntimeError):
+        building.relocate_or_restore(runner, tmp_path / "b.duckdb", tmp_path / "raw", tmp_path / "w.duckdb")
+    with pytest.raises(SystemExit) as stopped:  # the handler outside any child records the signal
+        runner.stop(2, None)
+    assert stopped.value.code == 128 + 2 and runner.stopped_by == 2
 
 
 def test_a_build_counts_the_raw_files_it_took_in_against_the_state_it_started_from(tmp_path):

@@ -61,8 +61,10 @@ AUDIT_AS_OF_OPTION = "--as-of"
 # where a raw file lies below the raw root: <source>/<table>/load_date=YYYY-MM-DD/<file>, the only layout
 # preflight lets through
 BELOW_RAW_ROOT = r"[^/]+/[^/]+/load_date=[^/]+/[^/]+$"
-# rewriting the stored paths updates every row of the base tables (about 70M at 1M customers)
+# rewriting the stored paths updates every row of the base tables (about 70M at 1M customers), a batch of
+# files at a time
 RELOCATE_MEMORY_LIMIT = "4GB"
+RELOCATE_BATCH_ROWS = 2_000_000
 LOAD_FOLDER = re.compile(r"load_date=(\d{4}-\d{2}-\d{2})")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -226,6 +228,7 @@ def relocate_raw_files(build_db: Path, raw_root: Path) -> str | None:
     con = duckdb.connect(str(build_db))
     try:
         apply_duckdb_settings(con, RELOCATE_MEMORY_LIMIT)
+        con.execute("set enable_progress_bar = false")  # the build's log gets its one line
         try:
             con.execute("""
                 create temp table relocated as
@@ -270,8 +273,12 @@ def relocate_raw_files(build_db: Path, raw_root: Path) -> str | None:
         rows = {}
         for schema, table in tables:
             relation = f"{publishing.quote(schema)}.{publishing.quote(table)}"
-            rows[relation] = con.execute(f"update {relation} set filename = relocated.delivered_name from relocated "
-                                         f"where {relation}.filename = relocated.stored_name").fetchone()[0]
+            rows[relation] = 0
+            for batch in relocation_batches(con, relation):
+                rows[relation] += con.execute(
+                    f"update {relation} set filename = relocated.delivered_name from relocated "
+                    f"where {relation}.filename = relocated.stored_name "
+                    f"and relocated.stored_name in (select unnest($batch))", {"batch": batch}).fetchone()[0]
         con.execute("checkpoint")
     except (duckdb.Error, ValueError) as exc:
         raise BuildError(f"the stored paths of the raw files under {raw_root} could not be rewritten: "
@@ -285,6 +292,23 @@ def relocate_raw_files(build_db: Path, raw_root: Path) -> str | None:
             f"{counted(files, 'file')} ({counted(sum(rows.values()), 'row')} in "
             f"{counted(sum(1 for count in rows.values() if count), 'table')}, {time.monotonic() - started:.1f} s); "
             f"their fingerprints decide which changed")
+
+
+def relocation_batches(con: duckdb.DuckDBPyConnection, relation: str) -> list[list[str]]:
+    """The moved files of a table, in lists of about RELOCATE_BATCH_ROWS rows: DuckDB keeps an update's old
+    values in memory until it commits, so the 36M rows of the app events at 1M customers in one statement ran
+    out of a 4 GB limit. Each list is rewritten in its own transaction."""
+    batches: list[list[str]] = [[]]
+    size = 0
+    for name, count in con.execute(f"select filename, count(*) from {relation} "
+                                   f"where filename in (select stored_name from relocated) group by all order by all"
+                                   ).fetchall():
+        if batches[-1] and size + count > RELOCATE_BATCH_ROWS:
+            batches.append([])
+            size = 0
+        batches[-1].append(name)
+        size += count
+    return [batch for batch in batches if batch]
 
 
 def relocate_or_restore(runner: "Runner", build_db: Path, raw_root: Path, warehouse: Path) -> None:

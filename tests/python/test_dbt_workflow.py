@@ -317,6 +317,7 @@ def test_a_moved_raw_root_keeps_the_stored_rows_of_the_files_found_at_the_same_p
     the same place below the new root, so they count as unchanged rather than new (tests/python/
     test_daily_run.py runs dbt on it); a file not there keeps its path and counts as gone."""
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(building, "RELOCATE_BATCH_ROWS", 4)  # a file's 3 rows per transaction
     places = ["app/app_events/load_date=2025-06-30/part-0.parquet",
               "app/app_events/load_date=2025-07-01/part-0.parquet",
               "web/orders/load_date=2025-06-30/part-0.parquet"]

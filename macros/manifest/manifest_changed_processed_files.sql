@@ -25,3 +25,22 @@
     ).columns[0].values()[0] -%}
     {{ return(changed > 0) }}
 {%- endmacro %}
+
+{#- Whether stored rows of the calling model's changed load dates may be gone or belong to an older load
+    now: a file it recorded as processed was redelivered or removed since (manifest_changed_processed_files),
+    or it has recorded no run yet (every load counts as changed then, and a stored row of a load no file
+    delivers any more is found only through its load date). Asked of the warehouse when the model runs, so
+    that a fact keyed by row (fct_orders, fct_customer_events) re-reads its stored loads only on the run that
+    needs it: on an ordinary day their loads are new, and the re-read computed the id of every event in
+    the history to match none. False at parse time and on a full refresh. -#}
+{% macro manifest_stored_loads_changed() -%}
+    {%- if not execute or not is_incremental() -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set changed = run_query(
+        'select case when exists (' ~ manifest_changed_processed_files() ~ ') or not exists ('
+        ~ 'select 1 from ' ~ ref('load_manifest_progress') ~ " where model_name = '" ~ model.name ~ "'"
+        ~ ') then 1 else 0 end'
+    ).columns[0].values()[0] -%}
+    {{ return(changed == 1) }}
+{%- endmacro %}

@@ -24,6 +24,7 @@
 {% set view_columns = 'event_id, source_name, source_record_id, event_at, channel, event_type, amount, load_date' %}
 {% if is_incremental() %}
     {% set changed_dates = manifest_changed_load_date_list() %}
+    {% set stored_loads_changed = manifest_stored_loads_changed() %}
 {% endif %}
 with
 
@@ -36,8 +37,8 @@ customer_ids as (
 ),
 
 {% if is_incremental() %}
--- four reads of the events, one per reason to redo one, each reaching only the rows it needs: one read
--- filtered by all four reasons would compute every event
+-- a read of the events per reason to redo one, each reaching only the rows it needs: one read filtered
+-- by every reason would compute every event
 changed_load_events as (
     select {{ view_columns }}
     from {{ ref('int_customer_events__unioned') }}
@@ -55,18 +56,21 @@ record_events as (
     from {{ ref('int_customer_events__unioned') }}
 ),
 
+{% if stored_loads_changed %}
 keyed_events as (
     select {{ view_columns }}
     from {{ ref('int_customer_events__unioned') }}
 ),
 
--- three narrow reads of the stored events: one CTE read twice would be materialized whole
 stored_loads as (
     select
         event_id,
         load_date
     from {{ this }}
 ),
+{% endif %}
+
+-- narrow reads of the stored events: one CTE read twice would be materialized whole
 
 stored_events as (
     select
@@ -93,12 +97,14 @@ last_run as (
     from {{ this }}
 ),
 
+{% if stored_loads_changed %}
 -- stored from a load whose file vanished or changed: the event may be gone, or older now
 reloaded_events as (
     select event_id
     from stored_loads
     where load_date in {{ sql_in_list(changed_dates) }}
 ),
+{% endif %}
 
 -- new or changed sign-ups, and stored ones no record gives any more (their tombstones)
 changed_signups as (
@@ -129,10 +135,12 @@ redone_events as (
             record_events.source_name = moved_records.source_name
             and record_events.source_record_id = moved_records.source_record_id
     )
-    union
-    select {{ view_columns }}
-    from keyed_events
-    where keyed_events.event_id in (select reloaded_events.event_id from reloaded_events)
+    {% if stored_loads_changed %}
+        union
+        select {{ view_columns }}
+        from keyed_events
+        where keyed_events.event_id in (select reloaded_events.event_id from reloaded_events)
+    {% endif %}
 ),
 {% else %}
     redone_events as (
@@ -167,7 +175,9 @@ replaced_events as (
     where
         event_id in (select resolved_events.event_id from resolved_events)
         or event_id in (select vanished_signups.event_id from vanished_signups)
-        or load_date in {{ sql_in_list(changed_dates) }}
+        {%- if stored_loads_changed %}
+            or load_date in {{ sql_in_list(changed_dates) }}
+        {%- endif %}
 ),
 
 {% endif %}

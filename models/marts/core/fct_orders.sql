@@ -24,6 +24,7 @@
 ] %}
 {% if is_incremental() %}
     {% set changed_dates = manifest_changed_load_date_list() %}
+    {% set stored_loads_changed = manifest_stored_loads_changed() %}
 {% endif %}
 with
 
@@ -111,12 +112,14 @@ orders as (
 ),
 
 {% if is_incremental() %}
+{% if stored_loads_changed %}
 -- stored from a load whose file vanished or changed: the order may be gone, or in an older load now
 reloaded_orders as (
     select order_id
     from {{ this }}
     where load_date in {{ sql_in_list(changed_dates) }}
 ),
+{% endif %}
 
 moved_records as (
     {{ manifest_moved_records() }}
@@ -134,7 +137,9 @@ redone_orders as (
     from orders
     where
         load_date in {{ sql_in_list(changed_dates) }}
-        or order_id in (select reloaded_orders.order_id from reloaded_orders)
+        {%- if stored_loads_changed %}
+            or order_id in (select reloaded_orders.order_id from reloaded_orders)
+        {%- endif %}
         or exists (
             select 1 from moved_records
             where
@@ -178,7 +183,9 @@ replaced_orders as (
     from {{ this }}
     where
         order_id in (select resolved_orders.order_id from resolved_orders)
-        or load_date in {{ sql_in_list(changed_dates) }}
+        {%- if stored_loads_changed %}
+            or load_date in {{ sql_in_list(changed_dates) }}
+        {%- endif %}
 ),
 {% endif %}
 

@@ -157,6 +157,28 @@ def test_the_gated_key_tests_fail_with_the_rows_of_the_grouped_queries(tmp_path)
     assert found[("repeats", "combination", "dbt")] == {("1|x", 2), (None, 2)}
 
 
+def test_relationships_fails_for_the_keys_dbts_own_test_fails_for(tmp_path):
+    """dbt's `relationships` (on DuckDB duckdb__test_relationships, the child grouped by key first) fails for
+    exactly the child keys dbt's own default__test_relationships fails for, once each with its number of
+    child rows; null child keys and parents without children pass; a child whose keys all have a parent
+    passes."""
+    parent = "(select * from (values (1), (2), (5)) as parent (id))"
+    inputs = {"orphans": "(1), (3), (3), (null), (4), (2), (2)", "none": "(1), (2), (null), (1)"}
+    parts = []
+    for name, rows in inputs.items():
+        model = f"(select * from (values {rows}) as child (customer))"
+        arguments = f"model=\"{model}\", column_name='customer', to=\"{parent}\", field='id'"
+        parts.append(f"select '{name}' as input, 'grouped' as side, from_field as key, n_records as occurrences"
+                     f" from ({{{{ test_relationships({arguments}) }}}})")
+        parts.append(f"select '{name}', 'dbt', from_field, count(*)"
+                     f" from ({{{{ dbt.default__test_relationships({arguments}) }}}}) group by from_field")
+    found = {}
+    for row in show(" union all ".join(parts), tmp_path):
+        found.setdefault((row["input"], row["side"]), set()).add((row["key"], row["occurrences"]))
+    assert found[("orphans", "grouped")] == found[("orphans", "dbt")] == {(3, 2), (4, 1)}, found
+    assert ("none", "grouped") not in found and ("none", "dbt") not in found, found
+
+
 def test_selectors_resolve(tmp_path):
     env = {"DBT_TARGET_PATH": str(tmp_path)}
     full, daily, quality = (dbt_ls("--selector", name, env=env) for name in ("full", "daily", "quality"))

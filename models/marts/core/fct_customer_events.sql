@@ -71,7 +71,6 @@ stored_loads as (
 {% endif %}
 
 -- narrow reads of the stored events: one CTE read twice would be materialized whole
-
 stored_events as (
     select
         event_id,

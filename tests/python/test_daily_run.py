@@ -302,7 +302,7 @@ def test_f_core_facts_write_only_the_days_rows_and_equal_a_full_refresh(model, s
     compiled = dbt("compile", raw, before, "--select", model, "--target-path", str(tmp_path / "target"))
     assert compiled.returncode == 0, compiled.stdout[-3000:]
     sql = next((tmp_path / "target" / "compiled").rglob(f"{model}.sql")).read_text()
-    if model in STAMPED:  # the day's files are new: no stored load is read again (manifest_stored_loads_changed)
+    if model in STAMPED:  # the day's files are new: no stored load is read again (manifest_reloaded_load_date_list)
         assert "reloaded_" not in sql
     fact_build(model, raw, db, "--select", model)
     con = duckdb.connect(str(before), read_only=True)
@@ -380,6 +380,27 @@ def test_f_core_facts_write_only_the_days_rows_and_equal_a_full_refresh(model, s
                              " where event_id = ?", [f"signup:web:{account}"]).fetchone()
         con.close()
         assert signup[0] == dt.date(2001, 1, 1) and signup[1] < dt.date(2099, 1, 2), signup
+
+    # a new file beside a processed one, on its load date, with another amount for one of its orders: both
+    # rows are quarantined as conflicting values in their load (no file the fact read has changed), so the
+    # stored order leaves the facts as it leaves a full refresh
+    if model in STAMPED:
+        con = duckdb.connect(str(db), read_only=True)
+        order_id, orders_file = con.execute(
+            "select order_id, filename from staging.base_web__orders where row_status = 'staged'"
+            " and order_id in (select order_id from core.fct_orders) order by order_id limit 1").fetchone()
+        con.close()
+        beside = Path(orders_file).with_name("part-conflicting.parquet")
+        duckdb.sql(f"copy (select * replace (total_amount + 1 as total_amount) from read_parquet('{orders_file}')"
+                   f" where order_id = '{order_id}') to '{beside}' (format parquet)")
+        fact_build(model, raw, db)
+        fact_build(model, raw, full, "--full-refresh")
+        assert fact_differences(model, db, full) == (0, 0)
+        con = duckdb.connect(str(db), read_only=True)
+        left = con.execute(f"select count(*) from {schema}.{model} where {key} in (?, ?)",
+                           [order_id, f"order:{order_id}"]).fetchone()[0]
+        con.close()
+        assert left == 0, order_id
 
 
 def test_facts_built_before_processed_at_gain_it_on_their_next_run(warehouse, sample_raw, tmp_path):

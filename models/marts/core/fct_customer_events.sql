@@ -24,7 +24,7 @@
 {% set view_columns = 'event_id, source_name, source_record_id, event_at, channel, event_type, amount, load_date' %}
 {% if is_incremental() %}
     {% set changed_dates = manifest_changed_load_date_list() %}
-    {% set stored_loads_changed = manifest_stored_loads_changed() %}
+    {% set reloaded_dates = manifest_reloaded_load_date_list() %}
 {% endif %}
 with
 
@@ -56,7 +56,7 @@ record_events as (
     from {{ ref('int_customer_events__unioned') }}
 ),
 
-{% if stored_loads_changed %}
+{% if reloaded_dates %}
 keyed_events as (
     select {{ view_columns }}
     from {{ ref('int_customer_events__unioned') }}
@@ -96,12 +96,12 @@ last_run as (
     from {{ this }}
 ),
 
-{% if stored_loads_changed %}
+{% if reloaded_dates %}
 -- stored from a load whose file vanished or changed: the event may be gone, or older now
 reloaded_events as (
     select event_id
     from stored_loads
-    where load_date in {{ sql_in_list(changed_dates) }}
+    where load_date in {{ sql_in_list(reloaded_dates) }}
 ),
 {% endif %}
 
@@ -134,7 +134,7 @@ redone_events as (
             record_events.source_name = moved_records.source_name
             and record_events.source_record_id = moved_records.source_record_id
     )
-    {% if stored_loads_changed %}
+    {% if reloaded_dates %}
         union
         select {{ view_columns }}
         from keyed_events
@@ -174,8 +174,8 @@ replaced_events as (
     where
         event_id in (select resolved_events.event_id from resolved_events)
         or event_id in (select vanished_signups.event_id from vanished_signups)
-        {%- if stored_loads_changed %}
-            or load_date in {{ sql_in_list(changed_dates) }}
+        {%- if reloaded_dates %}
+            or load_date in {{ sql_in_list(reloaded_dates) }}
         {%- endif %}
 ),
 

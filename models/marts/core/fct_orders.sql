@@ -24,7 +24,7 @@
 ] %}
 {% if is_incremental() %}
     {% set changed_dates = manifest_changed_load_date_list() %}
-    {% set stored_loads_changed = manifest_stored_loads_changed() %}
+    {% set reloaded_dates = manifest_reloaded_load_date_list() %}
 {% endif %}
 with
 
@@ -112,12 +112,12 @@ orders as (
 ),
 
 {% if is_incremental() %}
-{% if stored_loads_changed %}
+{% if reloaded_dates %}
 -- stored from a load whose file vanished or changed: the order may be gone, or in an older load now
 reloaded_orders as (
     select order_id
     from {{ this }}
-    where load_date in {{ sql_in_list(changed_dates) }}
+    where load_date in {{ sql_in_list(reloaded_dates) }}
 ),
 {% endif %}
 
@@ -137,7 +137,7 @@ redone_orders as (
     from orders
     where
         load_date in {{ sql_in_list(changed_dates) }}
-        {%- if stored_loads_changed %}
+        {%- if reloaded_dates %}
             or order_id in (select reloaded_orders.order_id from reloaded_orders)
         {%- endif %}
         or exists (
@@ -183,8 +183,8 @@ replaced_orders as (
     from {{ this }}
     where
         order_id in (select resolved_orders.order_id from resolved_orders)
-        {%- if stored_loads_changed %}
-            or load_date in {{ sql_in_list(changed_dates) }}
+        {%- if reloaded_dates %}
+            or load_date in {{ sql_in_list(reloaded_dates) }}
         {%- endif %}
 ),
 {% endif %}

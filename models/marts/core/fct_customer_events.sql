@@ -24,7 +24,7 @@
 {% set view_columns = 'event_id, source_name, source_record_id, event_at, channel, event_type, amount, load_date' %}
 {% if is_incremental() %}
     {% set changed_dates = manifest_changed_load_date_list() %}
-    {% set reloaded_dates = manifest_reloaded_load_date_list() %}
+    {% set reloaded_dates = manifest_changed_load_date_list(processed_before=true) %}
 {% endif %}
 with
 
@@ -97,7 +97,7 @@ last_run as (
 ),
 
 {% if reloaded_dates %}
--- stored from a load whose file vanished or changed: the event may be gone, or older now
+-- stored from a load with a file redelivered, removed or added since: the event may be gone, or older now
 reloaded_events as (
     select event_id
     from stored_loads

@@ -24,7 +24,7 @@
 ] %}
 {% if is_incremental() %}
     {% set changed_dates = manifest_changed_load_date_list() %}
-    {% set reloaded_dates = manifest_reloaded_load_date_list() %}
+    {% set reloaded_dates = manifest_changed_load_date_list(processed_before=true) %}
 {% endif %}
 with
 
@@ -113,7 +113,7 @@ orders as (
 
 {% if is_incremental() %}
 {% if reloaded_dates %}
--- stored from a load whose file vanished or changed: the order may be gone, or in an older load now
+-- stored from a load with a file redelivered, removed or added since: the order may be gone, or older now
 reloaded_orders as (
     select order_id
     from {{ this }}

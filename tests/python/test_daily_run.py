@@ -302,7 +302,8 @@ def test_f_core_facts_write_only_the_days_rows_and_equal_a_full_refresh(model, s
     compiled = dbt("compile", raw, before, "--select", model, "--target-path", str(tmp_path / "target"))
     assert compiled.returncode == 0, compiled.stdout[-3000:]
     sql = next((tmp_path / "target" / "compiled").rglob(f"{model}.sql")).read_text()
-    if model in STAMPED:  # the day's files are new: no stored load is read again (manifest_changed_load_date_list(processed_before=true))
+    # the day's files are new: no stored load is read again (manifest_changed_load_date_list, processed_before)
+    if model in STAMPED:
         assert "reloaded_" not in sql
     fact_build(model, raw, db, "--select", model)
     con = duckdb.connect(str(before), read_only=True)

@@ -286,9 +286,9 @@ def test_incremental_equals_full_refresh(sample_raw, tmp_path):
     assert marketing_rows(incremental_db, "churn_features") == marketing_rows(refreshed_db, "churn_features")
 
 
-# the models a day's events and a withdrawn order file reach through the load manifest
+# the models keyed by customer that a day's events and a withdrawn order file reach through the load manifest
 MANIFEST_KEYED = ["int_customers__purchase_days", "int_customers__order_summary", "customer_btyd_summary",
-                  "int_customers__activity_times"]
+                  "int_customers__activity_times", "int_customers__lifetime_orders"]
 # what a customer left without orders must leave too: the monthly chain and the marts derived from it
 MONTHLY_CHAIN = ["int_customers__monthly_running_totals", "int_customers__monthly_totals", "customer_rfm_history",
                  "customer_lifecycle_transitions", "customer_lifecycle_monthly", "churn_features"]
@@ -317,8 +317,8 @@ def test_a_day_and_a_withdrawn_order_file_redo_the_customers_the_manifest_gives(
 
     def build(into: Path, *extra: str):
         return dbt("build", raw, into, "--select", "+int_customers__activity_times", "+customer_btyd_summary",
-                   "+customer_rfm", "+customer_lifecycle_monthly", "+churn_features", "--exclude-resource-type",
-                   "unit_test", "--indirect-selection", "cautious", *extra)
+                   "+customer_rfm", "+customer_lifecycle_monthly", "+churn_features", "+int_customers__lifetime_orders",
+                   "--exclude-resource-type", "unit_test", "--indirect-selection", "cautious", *extra)
 
     def assert_equals_a_full_refresh(when: str) -> None:
         full_db.unlink(missing_ok=True)

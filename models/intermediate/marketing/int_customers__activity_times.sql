@@ -39,34 +39,7 @@ event_writes as (
     from {{ ref('fct_customer_events') }}
 ),
 
-{% if manifest_processed_files_changed() %}
-every_activity_event as (
-    select customer_id
-    from {{ ref('fct_customer_events') }}
-    where event_type in {{ activity_types }}
-),
-
-stored_customers as (
-    select customer_id from {{ this }}
-),
-
--- a counted file withdrawn or redelivered since: the events that vanished with it leave no trace of
--- their customers, so every customer, stored or with activity
-touched_customers as (
-    select customer_id from every_activity_event
-    union
-    select customer_id from stored_customers
-),
-
-{% elif is_incremental() %}
--- one read of the events per reason to redo a customer, each reaching only the rows it needs
-written_events as (
-    select
-        customer_id,
-        processed_at
-    from {{ ref('fct_customer_events') }}
-),
-
+{% if is_incremental() %}
 newly_counted_events as (
     select
         customer_id,
@@ -75,26 +48,18 @@ newly_counted_events as (
     where event_type in {{ activity_types }}
 ),
 
-moved_customers as (
-    {{ manifest_moved_customers() }}
-),
-
--- the stored marks are the last run's (a run that writes nothing keeps older ones, which redo more);
--- events from before processed_at leave no mark, and the run then redoes from the start
+-- the last writing run's as-of date (a run that writes nothing keeps an older one, which redoes more)
 run_marks as (
-    select
-        max(counted_before_date) as counted_before_date,
-        coalesce(max(events_processed_through), timestamp '0001-01-01') as events_processed_through
+    select max(counted_before_date) as counted_before_date
     from {{ this }}
 ),
 
--- events written since (new, late, or moved to another customer), events between the last run's as-of
--- date and this one's (either way), and customers that gained or lost records
+-- customers of events written since the last run, whose records moved, or every one after a withdrawn
+-- or redelivered counted file (load manifest); and those with events between the last run's as-of date
+-- and this one's (either way)
 touched_customers as (
-    select written_events.customer_id
-    from written_events
-    cross join run_marks
-    where written_events.processed_at > run_marks.events_processed_through
+    {{ manifest_touched_customers(ref('fct_customer_events'), 'events_processed_through',
+        'every_row.event_type in ' ~ activity_types) }}
     union
     select newly_counted_events.customer_id
     from newly_counted_events
@@ -104,13 +69,8 @@ touched_customers as (
         >= least(run_marks.counted_before_date, {{ as_of_date }})
         and cast(newly_counted_events.event_at as date)
         < greatest(run_marks.counted_before_date, {{ as_of_date }})
-    union
-    select moved_customers.customer_id
-    from moved_customers
 ),
 
-{% endif %}
-{% if is_incremental() %}
 counted_events as (
     select
         activity_events.customer_id,

@@ -41,57 +41,11 @@ order_writes as (
 ),
 
 {% if is_incremental() %}
-{% if manifest_processed_files_changed() %}
-every_order as (
-    select customer_id
-    from {{ ref('fct_orders') }}
-    where customer_id is not null
-),
-
-stored_customers as (
-    select distinct customer_id from {{ this }}
-),
-
--- an order file withdrawn or redelivered since: every customer, stored or with orders
+-- customers of orders written since the last run, whose records moved, or every one after a withdrawn
+-- or redelivered order file (load manifest)
 touched_customers as (
-    select customer_id from every_order
-    union
-    select customer_id from stored_customers
+    {{ manifest_touched_customers(ref('fct_orders'), 'orders_processed_through') }}
 ),
-{% else %}
--- a second, narrow read of the orders: one CTE read twice would be materialized whole
-written_orders as (
-    select
-        customer_id,
-        processed_at
-    from {{ ref('fct_orders') }}
-    where customer_id is not null
-),
-
-moved_customers as (
-    {{ manifest_moved_customers() }}
-),
-
--- the stored mark is the last writing run's (an older one redoes more); a table from before the
--- column has none, and its next run re-processes every customer once
-run_marks as (
-    select
-        coalesce(
-            max({{ stored_column('orders_processed_through', 'timestamp') }}), timestamp '0001-01-01'
-        ) as orders_processed_through
-    from {{ this }}
-),
-
-touched_customers as (
-    select written_orders.customer_id
-    from written_orders
-    cross join run_marks
-    where written_orders.processed_at > run_marks.orders_processed_through
-    union
-    select moved_customers.customer_id
-    from moved_customers
-),
-{% endif %}
 
 touched_orders as (
     select

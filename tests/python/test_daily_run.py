@@ -255,9 +255,14 @@ CUSTOMER_BLOCKS = [f"int_customers__{name}" for name in
                    ("contact_quality", "source_profiles", "lifetime_orders", "engagement", "consent_state")]
 
 
+# when a run wrote a row, or up to which input write it read, not the row's data
+RUN_COLUMNS = {"fct_customer_events": "processed_at", "fct_orders": "processed_at",
+               "int_customers__lifetime_orders": "orders_processed_through"}
+
+
 def fact_columns(model: str) -> str:
-    """The columns of a fact's rows, without processed_at (when a run wrote the row, not its data)."""
-    return "* exclude (processed_at)" if model in STAMPED else "*"
+    """The columns of a fact's or block's rows, without its run bookkeeping (RUN_COLUMNS)."""
+    return f"* exclude ({RUN_COLUMNS[model]})" if model in RUN_COLUMNS else "*"
 
 
 def fact_build(model: str, raw: Path, db: Path, *extra) -> None:

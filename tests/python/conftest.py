@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+# Under pytest-xdist (`make test`) each worker's dbt writes its own target/ and logs/: two dbt processes
+# sharing the project's would overwrite each other's manifest and partial-parse file.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+DBT_TARGET = REPO / "build" / "pytest" / WORKER / "target" if WORKER else REPO / "target"
 SAMPLE_ARGS = ["--customers", "2000", "--start", "2024-01-01", "--end", "2025-06-30", "--seed", "11"]
 
 
@@ -22,13 +27,30 @@ def pytest_configure(config):
                             r"ignore:.*(condition_parser|row_condition) parameter:DeprecationWarning")
 
 
-def run(cmd: list, **kwargs) -> subprocess.CompletedProcess:
+def run(cmd: list, cwd: Path = REPO, **kwargs) -> subprocess.CompletedProcess:
     # a fixed salt for the hashed PII of test builds; the raw root is always the one a test passes
-    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO), "GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
+    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO), "DBT_TARGET_PATH": str(DBT_TARGET),
+           "DBT_LOG_PATH": str(DBT_TARGET.parent / "logs"), "GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "C360_PII_SALT": "customer360-test-salt",
            **kwargs.pop("env", {})}
     env.pop("C360_RAW_ROOT", None)
-    return subprocess.run([str(c) for c in cmd], cwd=REPO, env=env, capture_output=True, text=True, **kwargs)
+    return subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, capture_output=True, text=True, **kwargs)
+
+
+PROJECT_PARTS = ["dbt_project.yml", "profiles.yml", "selectors.yml", "models", "macros", "seeds", "snapshots",
+                 "tests", "analyses", "scripts"]
+
+
+def project_copy(folder: Path) -> Path:
+    """A copy of the dbt project (and the scripts package) in `folder`, for a test that changes it or that
+    runs a tool that reads the project's own target/ (MetricFlow's `mf`)."""
+    for part in PROJECT_PARTS:
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, folder / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, folder / part)
+    return folder
 
 
 def generate(out: Path, *extra: str) -> Path:

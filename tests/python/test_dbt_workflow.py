@@ -14,23 +14,24 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import BIN, REPO, dbt
+from conftest import BIN, DBT_TARGET, REPO, dbt, project_copy
 from scripts import build as building
 from scripts import publish as publishing
 from test_daily_run import files_read
 from test_marketing import assert_same_marketing_rows
 
-PROJECT_PARTS = ["dbt_project.yml", "profiles.yml", "selectors.yml", "models", "macros", "seeds", "snapshots",
-                 "tests", "analyses", "scripts"]
 # the marts BI or the report read (models/marts/_marts__exposures.yml)
 EXPOSURES = {"exposure:customer360.customer360_report", "exposure:customer360.customer360_bi_warehouse"}
 
 
 def run(cmd: list, env: dict | None = None, cwd: Path = REPO) -> subprocess.CompletedProcess:
-    """conftest.run, but in any project folder, and no as-of, raw root or DBT_ARGS from the caller's shell."""
+    """conftest.run, but in any project folder, and no as-of, raw root or DBT_ARGS from the caller's shell.
+    In the repo, dbt writes the worker's target/ (conftest.DBT_TARGET); in a copy, the copy's own."""
     clean = {name: value for name, value in os.environ.items()
              if name not in {"C360_RAW_ROOT", building.AS_OF_ENV, "DBT_ARGS", "AS_OF", "AUDIT_AS_OF"}}
-    env = {**clean, "DBT_PROFILES_DIR": str(REPO), "GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
+    own_target = {"DBT_TARGET_PATH": str(DBT_TARGET), "DBT_LOG_PATH": str(DBT_TARGET.parent / "logs")} \
+        if cwd == REPO else {}
+    env = {**clean, **own_target, "DBT_PROFILES_DIR": str(REPO), "GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "C360_PII_SALT": "customer360-test-salt", **(env or {})}
     return subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, capture_output=True, text=True)
 
@@ -224,16 +225,6 @@ def test_groups_access_and_exposures(manifest):
     bi_marts = {uid for uid, node in nodes.items()
                 if node["schema"].split("_")[-1] in publishing.BI_SCHEMAS and node["access"] == "public"}
     assert bi["type"] == "dashboard" and set(bi["depends_on"]["nodes"]) == bi_marts
-
-
-def project_copy(folder: Path) -> Path:
-    for part in PROJECT_PARTS:
-        source = REPO / part
-        if source.is_dir():
-            shutil.copytree(source, folder / part, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(source, folder / part)
-    return folder
 
 
 def test_state_modified_selects_only_the_changed_model_and_its_children(tmp_path):

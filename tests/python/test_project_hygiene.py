@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import BIN, REPO, dbt, run
+from conftest import BIN, DBT_TARGET, dbt, run
 
 
 def test_sqlfluff_reports_zero_violations(tmp_path):
@@ -18,8 +18,8 @@ def test_sqlfluff_reports_zero_violations(tmp_path):
 def test_docs_generate_and_every_model_is_documented_and_key_tested(sample_raw, warehouse):
     result = dbt("docs generate", sample_raw, warehouse)
     assert result.returncode == 0, result.stdout[-3000:]
-    manifest = json.loads((REPO / "target" / "manifest.json").read_text())
-    catalog = json.loads((REPO / "target" / "catalog.json").read_text())
+    manifest = json.loads((DBT_TARGET / "manifest.json").read_text())
+    catalog = json.loads((DBT_TARGET / "catalog.json").read_text())
     models = {k: v for k, v in manifest["nodes"].items() if v["resource_type"] == "model"}
     tested = {parent for node in manifest["nodes"].values() if node["resource_type"] == "test"
               and node.get("test_metadata", {}).get("name") in {"unique", "unique_combination", "primary_key", "reconciles_with_source"}
@@ -47,7 +47,7 @@ def test_incremental_run_restores_the_comments(sample_raw, warehouse, tmp_path):
         connection.execute("comment on column intermediate.int_customers__order_summary.order_count is 'stale'")
     result = dbt("run --select int_customers__order_summary", sample_raw, db, "--log-path", tmp_path / "logs")
     assert result.returncode == 0, result.stdout[-3000:]
-    manifest = json.loads((REPO / "target" / "manifest.json").read_text())
+    manifest = json.loads((DBT_TARGET / "manifest.json").read_text())
     node = manifest["nodes"]["model.customer360.int_customers__order_summary"]
     with duckdb.connect(str(db), read_only=True) as connection:
         table_comment = connection.execute(

@@ -8,7 +8,7 @@ import math
 import duckdb
 import pytest
 
-from conftest import BIN, run
+from conftest import BIN, project_copy, run
 
 # metric -> the same figure in plain SQL over the marts
 EXPECTED_SQL = {
@@ -31,18 +31,21 @@ CAMPAIGN_LIFT_SQL = """
 """
 
 
-@pytest.fixture(scope="module", autouse=True)
-def semantic_manifest(warehouse):
-    """mf reads target/semantic_manifest.json, whose relations carry the database name of the file the last
-    dbt command of any test used: parse against a file named like the one queried (every query here reads a
-    customer360.duckdb) so that mf asks for customer360.core.fct_orders, not another test's database."""
-    result = run([BIN / "dbt", "parse", "--target", "ci"], env={"C360_BUILD_DB": str(warehouse)})
+@pytest.fixture(scope="module")
+def project(warehouse, tmp_path_factory):
+    """mf reads <project>/target/semantic_manifest.json whatever DBT_TARGET_PATH says, and its relations
+    carry the database name of the file the parse used. So mf runs in a copy of the project, parsed against
+    the warehouse queried: no other test's dbt (another pytest worker's) can replace that file meanwhile."""
+    folder = project_copy(tmp_path_factory.mktemp("semantic_project"))
+    result = run([BIN / "dbt", "parse", "--target", "ci"], cwd=folder,
+                 env={"C360_BUILD_DB": str(warehouse), "DBT_TARGET_PATH": str(folder / "target")})
     assert result.returncode == 0, result.stdout[-3000:]
+    return folder
 
 
-def mf_query(warehouse, tmp_path, *args: str) -> list[dict]:
+def mf_query(project, warehouse, tmp_path, *args: str) -> list[dict]:
     out = tmp_path / "result.csv"
-    result = run([BIN / "mf", "query", *args, "--csv", out],
+    result = run([BIN / "mf", "query", *args, "--csv", out], cwd=project,
                  env={"DBT_TARGET": "ci", "C360_BUILD_DB": str(warehouse)})
     assert result.returncode == 0 and out.is_file(), (result.stdout + result.stderr)[-3000:]
     with out.open() as handle:
@@ -50,8 +53,8 @@ def mf_query(warehouse, tmp_path, *args: str) -> list[dict]:
 
 
 @pytest.mark.parametrize("metric", sorted(EXPECTED_SQL))
-def test_mf_query_matches_plain_sql(metric, warehouse, tmp_path):
-    rows = mf_query(warehouse, tmp_path, "--metrics", metric)
+def test_mf_query_matches_plain_sql(metric, project, warehouse, tmp_path):
+    rows = mf_query(project, warehouse, tmp_path, "--metrics", metric)
     con = duckdb.connect(str(warehouse), read_only=True)
     expected = float(con.execute(EXPECTED_SQL[metric]).fetchone()[0])
     con.close()
@@ -60,8 +63,8 @@ def test_mf_query_matches_plain_sql(metric, warehouse, tmp_path):
     assert expected > 0
 
 
-def test_mf_query_by_month_uses_the_time_spine(warehouse, tmp_path):
-    rows = mf_query(warehouse, tmp_path, "--metrics", "revenue", "--group-by", "metric_time__month")
+def test_mf_query_by_month_uses_the_time_spine(project, warehouse, tmp_path):
+    rows = mf_query(project, warehouse, tmp_path, "--metrics", "revenue", "--group-by", "metric_time__month")
     con = duckdb.connect(str(warehouse), read_only=True)
     expected = dict(con.execute(
         "select date_trunc('month', ordered_date), sum(net_amount) from core.fct_orders group by 1").fetchall())
@@ -70,7 +73,7 @@ def test_mf_query_by_month_uses_the_time_spine(warehouse, tmp_path):
     assert got == {str(month)[:10]: pytest.approx(float(value)) for month, value in expected.items()}
 
 
-def test_mf_campaign_lift_pools_the_measurable_campaigns_once(warehouse, tmp_path):
+def test_mf_campaign_lift_pools_the_measurable_campaigns_once(project, warehouse, tmp_path):
     """campaign_lift = pooled target minus control conversion over the 'All segments' rows of measurable
     campaigns. At 2,000 customers no control group reaches campaign_min_group_size, so a copy marks the
     campaigns with 5+ control members measurable: the segment rows and the other campaigns must stay out."""
@@ -83,6 +86,6 @@ def test_mf_campaign_lift_pools_the_measurable_campaigns_once(warehouse, tmp_pat
     expected = con.execute(CAMPAIGN_LIFT_SQL).fetchone()[0]
     everything = con.execute(CAMPAIGN_LIFT_SQL.replace("is_all_segments and is_measurable", "true")).fetchone()[0]
     con.close()
-    rows = mf_query(copy, tmp_path, "--metrics", "campaign_lift")
+    rows = mf_query(project, copy, tmp_path, "--metrics", "campaign_lift")
     assert len(rows) == 1 and expected is not None and not math.isclose(expected, everything)
     assert math.isclose(float(rows[0]["campaign_lift"]), expected, rel_tol=1e-9), (rows, expected)

@@ -132,11 +132,11 @@ report: setup
 	$(PY) -m scripts report --format html --warehouse $(WAREHOUSE) --out build/report/customer360_report.html
 
 # Two pytest workers (TEST_WORKERS=0: one process): most of a test's time is dbt's single-threaded Python,
-# so two builds at once use both cores. --dist loadfile keeps each file's tests, and the builds its
-# module fixtures share, on one worker.
+# so two builds at once use both cores. --dist loadgroup keeps the tests that share a module's fixture on
+# one worker and spreads the others (tests/python/conftest.py, pytest_collection_modifyitems).
 TEST_WORKERS ?= 2
 test: setup
-	$(PY) -m pytest tests/python -q -p no:cacheprovider $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile --durations 15)
+	$(PY) -m pytest tests/python -q -p no:cacheprovider $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup --durations 15)
 
 # The same SQL DAG on Spark and on DuckDB, from one 2,000-customer sample and one more day: the ported
 # models must be equal row for row (tests/spark prints the table, the models not ported and the times).

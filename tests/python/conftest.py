@@ -27,6 +27,23 @@ def pytest_configure(config):
                             r"ignore:.*(condition_parser|row_condition) parameter:DeprecationWarning")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """For `make test` (pytest-xdist, --dist loadgroup): a test that uses a fixture its own module builds
+    once (module scope, or session scope defined in the module) joins that module's group, which one worker
+    runs in order; every other test goes alone to whichever worker is free. The groups, the longest units,
+    are queued first, so the independent tests fill in beside them instead of trailing after them."""
+    grouped = set()
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is not None and any(definition.scope != "function" and definition.baseid.endswith(".py")
+                                    for name in info.names_closure
+                                    for definition in info.name2fixturedefs.get(name, ())):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+            grouped.add(item.nodeid)
+    items.sort(key=lambda item: item.nodeid not in grouped)
+
+
 def run(cmd: list, cwd: Path = REPO, **kwargs) -> subprocess.CompletedProcess:
     # a fixed salt for the hashed PII of test builds; the raw root is always the one a test passes
     env = {**os.environ, "DBT_PROFILES_DIR": str(REPO), "DBT_TARGET_PATH": str(DBT_TARGET),

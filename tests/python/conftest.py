@@ -11,6 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from scripts.build import AS_OF_ENV
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 # Under pytest-xdist (`make test`) each worker's dbt writes its own target/ and logs/: two dbt processes
@@ -45,12 +47,16 @@ def pytest_collection_modifyitems(config, items):
 
 
 def run(cmd: list, cwd: Path = REPO, **kwargs) -> subprocess.CompletedProcess:
-    # a fixed salt for the hashed PII of test builds; the raw root is always the one a test passes
-    env = {**os.environ, "DBT_PROFILES_DIR": str(REPO), "DBT_TARGET_PATH": str(DBT_TARGET),
-           "DBT_LOG_PATH": str(DBT_TARGET.parent / "logs"), "GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "C360_PII_SALT": "customer360-test-salt",
-           **kwargs.pop("env", {})}
-    env.pop("C360_RAW_ROOT", None)
+    """A command in the repo (or in a project copy, `cwd`) with a fixed salt for the hashed PII of test
+    builds, and no raw root, as-of or DBT_ARGS from the caller's shell: a test passes the ones it means.
+    In the repo, dbt writes the worker's target/ (DBT_TARGET); in a copy, the copy's own."""
+    clean = {name: value for name, value in os.environ.items()
+             if name not in {"C360_RAW_ROOT", AS_OF_ENV, "DBT_ARGS", "AS_OF", "AUDIT_AS_OF"}}
+    own_target = {"DBT_TARGET_PATH": str(DBT_TARGET), "DBT_LOG_PATH": str(DBT_TARGET.parent / "logs")} \
+        if cwd == REPO else {}
+    env = {**clean, **own_target, "DBT_PROFILES_DIR": str(REPO), "GX_ANALYTICS_ENABLED": "false",
+           "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "C360_PII_SALT": "customer360-test-salt",
+           **(kwargs.pop("env", None) or {})}
     return subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, capture_output=True, text=True, **kwargs)
 
 

@@ -3,10 +3,8 @@ manifest the make path wrote, and the as-of date of `make build AS_OF=...`."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
 import sys
 from datetime import date
 from pathlib import Path
@@ -14,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import BIN, DBT_TARGET, REPO, dbt, project_copy
+from conftest import BIN, REPO, dbt, project_copy, run
 from scripts import build as building
 from scripts import publish as publishing
 from test_daily_run import files_read
@@ -22,18 +20,6 @@ from test_marketing import assert_same_marketing_rows
 
 # the marts BI or the report read (models/marts/_marts__exposures.yml)
 EXPOSURES = {"exposure:customer360.customer360_report", "exposure:customer360.customer360_bi_warehouse"}
-
-
-def run(cmd: list, env: dict | None = None, cwd: Path = REPO) -> subprocess.CompletedProcess:
-    """conftest.run, but in any project folder, and no as-of, raw root or DBT_ARGS from the caller's shell.
-    In the repo, dbt writes the worker's target/ (conftest.DBT_TARGET); in a copy, the copy's own."""
-    clean = {name: value for name, value in os.environ.items()
-             if name not in {"C360_RAW_ROOT", building.AS_OF_ENV, "DBT_ARGS", "AS_OF", "AUDIT_AS_OF"}}
-    own_target = {"DBT_TARGET_PATH": str(DBT_TARGET), "DBT_LOG_PATH": str(DBT_TARGET.parent / "logs")} \
-        if cwd == REPO else {}
-    env = {**clean, **own_target, "DBT_PROFILES_DIR": str(REPO), "GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "C360_PII_SALT": "customer360-test-salt", **(env or {})}
-    return subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, capture_output=True, text=True)
 
 
 def dbt_ls(*args: str, env: dict | None = None, cwd: Path = REPO) -> set[str]:

@@ -25,30 +25,46 @@ cleaned as (
     from raw_app_events
 ),
 
+{#- what a row says about itself, whatever other deliveries of its key say -#}
+{%- set row_quarantine_reason %}
+    coalesce(
+        case
+            when event_id is null then 'missing_key'
+            when app_user_id is null then 'missing_parent_key'
+            when event_at is null then 'unparseable_timestamp'
+            when event_type is null or event_type not in ('app_open', 'product_view', 'add_to_cart', 'purchase')
+                then 'invalid_event_type'
+            when event_type = 'purchase' and (order_id is null or amount is null) then 'purchase_without_order'
+        end,
+        {{ implausible_timestamp_reason('event_at') }}
+    )
+{%- endset %}
+
+fated as (
+    {{ delivery_fates(
+        'cleaned',
+        key_columns=['event_id'],
+        value_columns=['app_user_id', 'event_type', 'event_at', 'order_id', 'amount', 'product_id'],
+        row_quarantine_reason=row_quarantine_reason
+    ) }}
+),
+
 final as (
     select
-        *,
-        {{ row_status(['event_id']) }} as row_status
-    from (
-        select
-            *,
-            coalesce(
-                {{ conflicting_values_reason(
-                    ['event_id'],
-                    ['app_user_id', 'event_type', 'event_at', 'order_id', 'amount', 'product_id']
-                ) }},
-                case
-                    when event_id is null then 'missing_key'
-                    when app_user_id is null then 'missing_parent_key'
-                    when event_at is null then 'unparseable_timestamp'
-                    when event_type is null or event_type not in ('app_open', 'product_view', 'add_to_cart', 'purchase')
-                        then 'invalid_event_type'
-                    when event_type = 'purchase' and (order_id is null or amount is null) then 'purchase_without_order'
-                end,
-                {{ implausible_timestamp_reason('event_at') }}
-            ) as quarantine_reason
-        from cleaned
-    ) as with_reason
+        event_id,
+        app_user_id,
+        event_type,
+        event_at,
+        order_id,
+        amount,
+        product_id,
+        load_date,
+        filename,
+        file_row_number,
+        delivery_rank,
+        quarantine_reason,
+        row_status
+    from fated
 )
 
 select * from final

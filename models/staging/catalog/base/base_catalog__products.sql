@@ -23,26 +23,40 @@ cleaned as (
     from raw_products
 ),
 
+{#- what a row says about itself, whatever other deliveries of its key say -#}
+{%- set row_quarantine_reason %}
+    coalesce(
+        case
+            when product_id is null then 'missing_key'
+            when updated_at is null then 'unparseable_timestamp'
+        end,
+        {{ implausible_timestamp_reason('updated_at') }}
+    )
+{%- endset %}
+
+fated as (
+    {{ delivery_fates(
+        'cleaned',
+        key_columns=['product_id', 'updated_at'],
+        value_columns=['product_name', 'category', 'list_price'],
+        row_quarantine_reason=row_quarantine_reason
+    ) }}
+),
+
 final as (
     select
-        *,
-        {{ row_status(['product_id', 'updated_at']) }} as row_status
-    from (
-        select
-            *,
-            coalesce(
-                {{ conflicting_values_reason(
-                    ['product_id', 'updated_at'],
-                    ['product_name', 'category', 'list_price']
-                ) }},
-                case
-                    when product_id is null then 'missing_key'
-                    when updated_at is null then 'unparseable_timestamp'
-                end,
-                {{ implausible_timestamp_reason('updated_at') }}
-            ) as quarantine_reason
-        from cleaned
-    ) as with_reason
+        product_id,
+        product_name,
+        category,
+        list_price,
+        updated_at,
+        load_date,
+        filename,
+        file_row_number,
+        delivery_rank,
+        quarantine_reason,
+        row_status
+    from fated
 )
 
 select * from final

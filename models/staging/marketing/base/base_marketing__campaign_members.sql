@@ -23,28 +23,42 @@ cleaned as (
     from raw_campaign_members
 ),
 
+{#- what a row says about itself, whatever other deliveries of its key say -#}
+{%- set row_quarantine_reason %}
+    coalesce(
+        case
+            when campaign_member_id is null then 'missing_key'
+            when campaign_id is null or contact_id is null then 'missing_parent_key'
+            when group_name is null or group_name not in ('target', 'control') then 'invalid_group'
+            when assigned_at is null then 'unparseable_timestamp'
+        end,
+        {{ implausible_timestamp_reason('assigned_at') }}
+    )
+{%- endset %}
+
+fated as (
+    {{ delivery_fates(
+        'cleaned',
+        key_columns=['campaign_member_id'],
+        value_columns=['campaign_id', 'contact_id', 'group_name', 'assigned_at'],
+        row_quarantine_reason=row_quarantine_reason
+    ) }}
+),
+
 final as (
     select
-        *,
-        {{ row_status(['campaign_member_id']) }} as row_status
-    from (
-        select
-            *,
-            coalesce(
-                {{ conflicting_values_reason(
-                    ['campaign_member_id'],
-                    ['campaign_id', 'contact_id', 'group_name', 'assigned_at']
-                ) }},
-                case
-                    when campaign_member_id is null then 'missing_key'
-                    when campaign_id is null or contact_id is null then 'missing_parent_key'
-                    when group_name is null or group_name not in ('target', 'control') then 'invalid_group'
-                    when assigned_at is null then 'unparseable_timestamp'
-                end,
-                {{ implausible_timestamp_reason('assigned_at') }}
-            ) as quarantine_reason
-        from cleaned
-    ) as with_reason
+        campaign_member_id,
+        campaign_id,
+        contact_id,
+        group_name,
+        assigned_at,
+        load_date,
+        filename,
+        file_row_number,
+        delivery_rank,
+        quarantine_reason,
+        row_status
+    from fated
 )
 
 select * from final

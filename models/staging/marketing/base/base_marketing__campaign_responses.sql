@@ -22,30 +22,43 @@ cleaned as (
     from raw_campaign_responses
 ),
 
+{#- what a row says about itself, whatever other deliveries of its key say -#}
+{%- set row_quarantine_reason %}
+    coalesce(
+        case
+            when response_id is null then 'missing_key'
+            when campaign_member_id is null then 'missing_parent_key'
+            when responded_at is null then 'unparseable_timestamp'
+            when
+                response_type is null or response_type not in ('open', 'click', 'convert')
+                then 'invalid_response_type'
+        end,
+        {{ implausible_timestamp_reason('responded_at') }}
+    )
+{%- endset %}
+
+fated as (
+    {{ delivery_fates(
+        'cleaned',
+        key_columns=['response_id'],
+        value_columns=['campaign_member_id', 'response_type', 'responded_at'],
+        row_quarantine_reason=row_quarantine_reason
+    ) }}
+),
+
 final as (
     select
-        *,
-        {{ row_status(['response_id']) }} as row_status
-    from (
-        select
-            *,
-            coalesce(
-                {{ conflicting_values_reason(
-                    ['response_id'],
-                    ['campaign_member_id', 'response_type', 'responded_at']
-                ) }},
-                case
-                    when response_id is null then 'missing_key'
-                    when campaign_member_id is null then 'missing_parent_key'
-                    when responded_at is null then 'unparseable_timestamp'
-                    when
-                        response_type is null or response_type not in ('open', 'click', 'convert')
-                        then 'invalid_response_type'
-                end,
-                {{ implausible_timestamp_reason('responded_at') }}
-            ) as quarantine_reason
-        from cleaned
-    ) as with_reason
+        response_id,
+        campaign_member_id,
+        response_type,
+        responded_at,
+        load_date,
+        filename,
+        file_row_number,
+        delivery_rank,
+        quarantine_reason,
+        row_status
+    from fated
 )
 
 select * from final

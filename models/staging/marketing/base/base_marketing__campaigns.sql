@@ -24,27 +24,42 @@ cleaned as (
     from raw_campaigns
 ),
 
+{#- what a row says about itself, whatever other deliveries of its key say -#}
+{%- set row_quarantine_reason %}
+    coalesce(
+        case
+            when campaign_id is null then 'missing_key'
+            when start_date is null then 'unparseable_timestamp'
+            when end_date < start_date then 'end_before_start'
+        end,
+        {{ implausible_timestamp_reason('start_date', check_load_date=false) }}
+    )
+{%- endset %}
+
+fated as (
+    {{ delivery_fates(
+        'cleaned',
+        key_columns=['campaign_id'],
+        value_columns=['campaign_name', 'channel', 'start_date', 'end_date', 'cost_amount'],
+        row_quarantine_reason=row_quarantine_reason
+    ) }}
+),
+
 final as (
     select
-        *,
-        {{ row_status(['campaign_id']) }} as row_status
-    from (
-        select
-            *,
-            coalesce(
-                {{ conflicting_values_reason(
-                    ['campaign_id'],
-                    ['campaign_name', 'channel', 'start_date', 'end_date', 'cost_amount']
-                ) }},
-                case
-                    when campaign_id is null then 'missing_key'
-                    when start_date is null then 'unparseable_timestamp'
-                    when end_date < start_date then 'end_before_start'
-                end,
-                {{ implausible_timestamp_reason('start_date', check_load_date=false) }}
-            ) as quarantine_reason
-        from cleaned
-    ) as with_reason
+        campaign_id,
+        campaign_name,
+        channel,
+        start_date,
+        end_date,
+        cost_amount,
+        load_date,
+        filename,
+        file_row_number,
+        delivery_rank,
+        quarantine_reason,
+        row_status
+    from fated
 )
 
 select * from final

@@ -23,21 +23,36 @@ cleaned as (
     from raw_transaction_lines
 ),
 
+{#- what a row says about itself, whatever other deliveries of its key say -#}
+{%- set row_quarantine_reason %}
+    coalesce(
+        {{ line_quarantine_reason('transaction_line_id', 'transaction_id', 'quantity', 'unit_price') }}
+    )
+{%- endset %}
+
+fated as (
+    {{ delivery_fates(
+        'cleaned',
+        key_columns=['transaction_line_id'],
+        value_columns=['transaction_id', 'product_id', 'quantity', 'unit_price'],
+        row_quarantine_reason=row_quarantine_reason
+    ) }}
+),
+
 final as (
     select
-        *,
-        {{ row_status(['transaction_line_id']) }} as row_status
-    from (
-        select
-            *,
-            coalesce(
-                {{ conflicting_values_reason(['transaction_line_id'], [
-                    'transaction_id', 'product_id', 'quantity', 'unit_price'
-                ]) }},
-                {{ line_quarantine_reason('transaction_line_id', 'transaction_id', 'quantity', 'unit_price') }}
-            ) as quarantine_reason
-        from cleaned
-    ) as with_reason
+        transaction_line_id,
+        transaction_id,
+        product_id,
+        quantity,
+        unit_price,
+        load_date,
+        filename,
+        file_row_number,
+        delivery_rank,
+        quarantine_reason,
+        row_status
+    from fated
 )
 
 select * from final

@@ -25,22 +25,38 @@ cleaned as (
     from raw_transactions
 ),
 
+{#- what a row says about itself, whatever other deliveries of its key say -#}
+{%- set row_quarantine_reason %}
+    coalesce(
+        {{ order_quarantine_reason('transaction_id', 'transacted_at', 'transaction_type', 'total_amount') }},
+        {{ implausible_timestamp_reason('transacted_at') }}
+    )
+{%- endset %}
+
+fated as (
+    {{ delivery_fates(
+        'cleaned',
+        key_columns=['transaction_id'],
+        value_columns=['store_id', 'loyalty_card_id', 'transacted_at', 'transaction_type', 'total_amount'],
+        row_quarantine_reason=row_quarantine_reason
+    ) }}
+),
+
 final as (
     select
-        *,
-        {{ row_status(['transaction_id']) }} as row_status
-    from (
-        select
-            *,
-            coalesce(
-                {{ conflicting_values_reason(['transaction_id'], [
-                    'store_id', 'loyalty_card_id', 'transacted_at', 'transaction_type', 'total_amount'
-                ]) }},
-                {{ order_quarantine_reason('transaction_id', 'transacted_at', 'transaction_type', 'total_amount') }},
-                {{ implausible_timestamp_reason('transacted_at') }}
-            ) as quarantine_reason
-        from cleaned
-    ) as with_reason
+        transaction_id,
+        store_id,
+        loyalty_card_id,
+        transacted_at,
+        transaction_type,
+        total_amount,
+        load_date,
+        filename,
+        file_row_number,
+        delivery_rank,
+        quarantine_reason,
+        row_status
+    from fated
 )
 
 select * from final

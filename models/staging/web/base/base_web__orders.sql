@@ -53,6 +53,24 @@ converted as (
             and date_trunc('month', cleaned.ordered_at) = currency_rates.month
 ),
 
+{#- what a row says about itself, whatever other deliveries of its key say -#}
+{%- set row_quarantine_reason %}
+    coalesce(
+        {{ order_quarantine_reason('order_id', 'ordered_at', 'order_type', 'delivered_amount') }},
+        case when exchange_rate is null then 'unknown_currency_rate' end,
+        {{ implausible_timestamp_reason('ordered_at') }}
+    )
+{%- endset %}
+
+fated as (
+    {{ delivery_fates(
+        'converted',
+        key_columns=['order_id'],
+        value_columns=['account_id', 'ordered_at', 'order_type', 'refunded_order_id', 'delivered_amount', 'currency'],
+        row_quarantine_reason=row_quarantine_reason
+    ) }}
+),
+
 final as (
     select
         order_id,
@@ -67,20 +85,8 @@ final as (
         file_row_number,
         delivery_rank,
         quarantine_reason,
-        {{ row_status(['order_id']) }} as row_status
-    from (
-        select
-            *,
-            coalesce(
-                {{ conflicting_values_reason(['order_id'], [
-                    'account_id', 'ordered_at', 'order_type', 'refunded_order_id', 'delivered_amount', 'currency'
-                ]) }},
-                {{ order_quarantine_reason('order_id', 'ordered_at', 'order_type', 'delivered_amount') }},
-                case when exchange_rate is null then 'unknown_currency_rate' end,
-                {{ implausible_timestamp_reason('ordered_at') }}
-            ) as quarantine_reason
-        from converted
-    ) as with_reason
+        row_status
+    from fated
 )
 
 select * from final

@@ -19,9 +19,9 @@ cleaned as (
         load_date,
         filename,
         file_row_number,
-        {{ delivery_rank([
+        {{ delivery_hash([
             'event_id', 'app_user_id', 'event_type', 'event_at', 'order_id', 'amount', 'product_id'
-        ]) }} as delivery_rank
+        ]) }} as delivery_hash
     from raw_app_events
 ),
 

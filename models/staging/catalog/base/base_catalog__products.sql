@@ -17,9 +17,9 @@ cleaned as (
         load_date,
         filename,
         file_row_number,
-        {{ delivery_rank([
+        {{ delivery_hash([
             'product_id', 'product_name', 'category', 'list_price', 'updated_at'
-        ]) }} as delivery_rank
+        ]) }} as delivery_hash
     from raw_products
 ),
 

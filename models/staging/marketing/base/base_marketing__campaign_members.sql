@@ -17,9 +17,9 @@ cleaned as (
         load_date,
         filename,
         file_row_number,
-        {{ delivery_rank([
+        {{ delivery_hash([
             'campaign_member_id', 'campaign_id', 'contact_id', 'group_name', 'assigned_at'
-        ]) }} as delivery_rank
+        ]) }} as delivery_hash
     from raw_campaign_members
 ),
 

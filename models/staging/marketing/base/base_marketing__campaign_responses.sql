@@ -16,9 +16,9 @@ cleaned as (
         load_date,
         filename,
         file_row_number,
-        {{ delivery_rank([
+        {{ delivery_hash([
             'response_id', 'campaign_member_id', 'response_type', 'responded_at'
-        ]) }} as delivery_rank
+        ]) }} as delivery_hash
     from raw_campaign_responses
 ),
 

@@ -18,9 +18,9 @@ cleaned as (
         load_date,
         filename,
         file_row_number,
-        {{ delivery_rank([
+        {{ delivery_hash([
             'campaign_id', 'campaign_name', 'channel', 'start_date', 'end_date', 'cost'
-        ]) }} as delivery_rank
+        ]) }} as delivery_hash
     from raw_campaigns
 ),
 

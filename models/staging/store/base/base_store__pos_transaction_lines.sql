@@ -17,17 +17,15 @@ cleaned as (
         load_date,
         filename,
         file_row_number,
-        {{ delivery_rank([
+        {{ delivery_hash([
             'transaction_line_id', 'transaction_id', 'product_id', 'quantity', 'unit_price'
-        ]) }} as delivery_rank
+        ]) }} as delivery_hash
     from raw_transaction_lines
 ),
 
 {#- what a row says about itself, whatever other deliveries of its key say -#}
 {%- set row_quarantine_reason %}
-    coalesce(
-        {{ line_quarantine_reason('transaction_line_id', 'transaction_id', 'quantity', 'unit_price') }}
-    )
+    {{ line_quarantine_reason('transaction_line_id', 'transaction_id', 'quantity', 'unit_price') }}
 {%- endset %}
 
 fated as (

@@ -18,10 +18,10 @@ cleaned as (
         load_date,
         filename,
         file_row_number,
-        {{ delivery_rank([
+        {{ delivery_hash([
             'transaction_id', 'store_id', 'loyalty_card_id', 'transacted_at', 'transaction_type',
             'total_amount'
-        ]) }} as delivery_rank
+        ]) }} as delivery_hash
     from raw_transactions
 ),
 

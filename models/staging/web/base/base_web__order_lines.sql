@@ -17,17 +17,15 @@ cleaned as (
         load_date,
         filename,
         file_row_number,
-        {{ delivery_rank([
+        {{ delivery_hash([
             'order_line_id', 'order_id', 'product_id', 'quantity', 'unit_price'
-        ]) }} as delivery_rank
+        ]) }} as delivery_hash
     from raw_order_lines
 ),
 
 {#- what a row says about itself, whatever other deliveries of its key say -#}
 {%- set row_quarantine_reason %}
-    coalesce(
-        {{ line_quarantine_reason('order_line_id', 'order_id', 'quantity', 'unit_price') }}
-    )
+    {{ line_quarantine_reason('order_line_id', 'order_id', 'quantity', 'unit_price') }}
 {%- endset %}
 
 fated as (

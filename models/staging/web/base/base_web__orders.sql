@@ -32,10 +32,10 @@ cleaned as (
         load_date,
         filename,
         file_row_number,
-        {{ delivery_rank([
+        {{ delivery_hash([
             'order_id', 'account_id', 'ordered_at', 'order_type', 'refunded_order_id',
             'total_amount', 'currency'
-        ]) }} as delivery_rank
+        ]) }} as delivery_hash
     from raw_orders
 ),
 

@@ -15,7 +15,7 @@
     to 6.2 s, with the same result for every row. -#}
 {% macro duckdb__clean_text(column) -%}
     case
-        when regexp_matches({{ column }}, '[\x00-\x20\x7F-\x9F\x{061C}\x{200E}\x{200F}\x{202A}-\x{202E}\x{2066}-\x{2069}]')
+        when regexp_matches({{ column }}, '[\x00-\x20{{ hidden_character_ranges() }}]')
             then {{ default__clean_text(column) }}
         else nullif({{ column }}, '')
     end

@@ -7,7 +7,14 @@
 {% macro strip_control_characters(column) -%}
     {{ regexp_replace_all(
         column,
-        '\\x1B\\[[0-?]*[ -/]*[@-~]|[\\x00-\\x08\\x0B\\x0E-\\x1F\\x7F-\\x9F\\x{061C}\\x{200E}\\x{200F}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}]',
+        '\\x1B\\[[0-?]*[ -/]*[@-~]|[\\x00-\\x08\\x0B\\x0E-\\x1F' ~ hidden_character_ranges() ~ ']',
         ''
     ) }}
+{%- endmacro %}
+
+{#- The characters above beyond the C0 controls, as regular-expression class ranges: DEL, the C1 controls
+    and the bidirectional marks. DuckDB's clean_text tests for them (and for the C0 controls and space)
+    before it strips, so the two cannot drift apart. -#}
+{% macro hidden_character_ranges() -%}
+    \x7F-\x9F\x{061C}\x{200E}\x{200F}\x{202A}-\x{202E}\x{2066}-\x{2069}
 {%- endmacro %}

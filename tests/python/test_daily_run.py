@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import duckdb
 import pytest
 
-from conftest import dbt, run
+from conftest import built_copy, dbt, run
 from scripts import build as building
 
 # the staging layer, its seeds, the reconciliation mart and their data tests
@@ -77,12 +77,11 @@ def files_read(target: Path, model: str) -> list[str] | None:
 
 
 @pytest.fixture(scope="module")
-def daily(sample_raw, tmp_path_factory) -> SimpleNamespace:
+def daily(sample_raw, warehouse, tmp_path_factory) -> SimpleNamespace:
     """A build of a copy of the sample, then the next day's loads and an incremental run of them."""
     tmp = tmp_path_factory.mktemp("daily")
     raw, db, before = tmp / "raw", tmp / "daily.duckdb", tmp / "before.duckdb"
-    shutil.copytree(sample_raw, raw)
-    build(raw, db)
+    built_copy(sample_raw, warehouse, raw, db)
     shutil.copy(db, before)
     old_files = set(raw.rglob("*.parquet"))
     appended = run([sys.executable, "-m", "scripts", "generate", "--out", raw, "--append-days", "1"])
@@ -201,8 +200,7 @@ def test_c_moved_raw_root_reads_no_file_again_and_equals_full_refresh(daily, tmp
 
 def test_d_failed_model_records_nothing(daily, tmp_path):
     raw, db = tmp_path / "raw", tmp_path / "failed.duckdb"
-    shutil.copytree(daily.raw, raw)
-    shutil.copy(daily.db, db)
+    built_copy(daily.raw, daily.db, raw, db)
     build(raw, db)
     events = sorted((raw / "app" / "app_events").glob("load_date=*"))[-1]
     bad = events.parent / "load_date=2099-01-01"  # any new load: the model fails on its amount
@@ -285,15 +283,14 @@ def fact_differences(model: str, db: Path, other: Path) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("model", sorted(INCREMENTAL_FACTS))
-def test_f_core_facts_write_only_the_days_rows_and_equal_a_full_refresh(model, sample_raw, tmp_path):
+def test_f_core_facts_write_only_the_days_rows_and_equal_a_full_refresh(model, sample_raw, warehouse, tmp_path):
     """The incremental facts (orders, events), the quarantine and dim_customers on a day's load write the
     day's rows and those whose customer changed (dim_customers: the customers whose row changed), not the
     history; after the day, and after a redelivered accounts file and
     a removed file of app events (which hold the app orders), they equal a full refresh."""
     schema, key, tombstone = INCREMENTAL_FACTS[model]
     raw, db, before, full = tmp_path / "raw", tmp_path / "facts.duckdb", tmp_path / "before.duckdb", tmp_path / "full.duckdb"
-    shutil.copytree(sample_raw, raw)
-    fact_build(model, raw, db)
+    built_copy(sample_raw, warehouse, raw, db)
     appended = run([sys.executable, "-m", "scripts", "generate", "--out", raw, "--append-days", "1"])
     assert appended.returncode == 0, appended.stderr[-3000:]
     # everything upstream first (not the model's tests: a relationship to it would see it a day behind), then

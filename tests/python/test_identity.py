@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import sys
 
 import duckdb
 import pytest
 
-from conftest import dbt, run
+from conftest import built_copy, dbt, run
 from scripts.identity_eval import evaluate
 
 # Targets of the customer-360 issue on default generator settings.
@@ -49,12 +48,10 @@ def test_bridge_covers_every_usable_customer_record(con, sample_raw):
     assert missing == []
 
 
-def test_customer_ids_survive_new_data_and_merges_are_recorded(sample_raw, tmp_path):
+def test_customer_ids_survive_new_data_and_merges_are_recorded(sample_raw, warehouse, tmp_path):
     raw = tmp_path / "raw"
-    shutil.copytree(sample_raw, raw)
     db = tmp_path / "incremental.duckdb"
-    first = dbt("build", raw, db, "--exclude-resource-type", "unit_test")
-    assert first.returncode == 0, first.stdout[-3000:]
+    built_copy(sample_raw, warehouse, raw, db)
     con = duckdb.connect(str(db), read_only=True)
     before = dict(con.execute("select record_key, customer_id from core.bridge_customer_identity").fetchall())
     con.close()
@@ -79,16 +76,15 @@ def test_customer_ids_survive_new_data_and_merges_are_recorded(sample_raw, tmp_p
     assert all(new in old_ids for _, new in moved.values())
 
 
-def test_a_record_joining_two_customers_merges_them_into_the_older_id(sample_raw, tmp_path):
+def test_a_record_joining_two_customers_merges_them_into_the_older_id(sample_raw, warehouse, tmp_path):
     """A late support ticket carrying customer A's e-mail and customer B's phone proves they are one
     person: the id of the customer seen first survives and the other id's merge is recorded."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     raw = tmp_path / "raw"
-    shutil.copytree(sample_raw, raw)
     db = tmp_path / "merge.duckdb"
-    assert dbt("build", raw, db, "--exclude-resource-type", "unit_test").returncode == 0
+    built_copy(sample_raw, warehouse, raw, db)
     con = duckdb.connect(str(db), read_only=True)
     # two single-record CRM customers with the same first name (so the names on the new ticket agree
     # with both), one known by e-mail and one by an unshared phone
@@ -179,7 +175,7 @@ def identity_rows(db) -> dict[str, set]:
     return rows
 
 
-def test_incremental_identity_equals_a_full_refresh_after_a_split_and_a_vanished_file(sample_raw, tmp_path):
+def test_incremental_identity_equals_a_full_refresh_after_a_split_and_a_vanished_file(sample_raw, warehouse, tmp_path):
     """Clusters and customer ids are incremental by component. A day that makes a linking e-mail shared
     (eleven new CRM contacts carry it, so the links it made drop and its customer splits), removes a CRM
     file (its records vanish) and brings a day of loads gives the rows of a full refresh, and redoes only
@@ -188,9 +184,7 @@ def test_incremental_identity_equals_a_full_refresh_after_a_split_and_a_vanished
     import pyarrow.parquet as pq
 
     raw, db, full = tmp_path / "raw", tmp_path / "incremental.duckdb", tmp_path / "full.duckdb"
-    shutil.copytree(sample_raw, raw)
-    first = dbt("build", raw, db, *IDENTITY)
-    assert first.returncode == 0, first.stdout[-3000:]
+    built_copy(sample_raw, warehouse, raw, db)
     con = duckdb.connect(str(db), read_only=True)
     # an e-mail that links records of one customer, on a CRM contact
     email, first_name = con.execute(
@@ -250,12 +244,11 @@ def test_incremental_identity_equals_a_full_refresh_after_a_split_and_a_vanished
     assert len(redone) < 0.1 * total, f"the day redid {len(redone)} of {total} records"
 
 
-def test_a_warehouse_built_before_incremental_identity_upgrades_on_its_next_run(sample_raw, tmp_path):
+def test_a_warehouse_built_before_incremental_identity_upgrades_on_its_next_run(sample_raw, warehouse, tmp_path):
     """A warehouse whose identity tables predate their incremental columns (built by an older version) is
     not refused: the next run redoes every record once and equals a full refresh."""
     raw, db, full = tmp_path / "raw", tmp_path / "old.duckdb", tmp_path / "full.duckdb"
-    shutil.copytree(sample_raw, raw)
-    assert dbt("build", raw, db, *IDENTITY).returncode == 0
+    built_copy(sample_raw, warehouse, raw, db)
     con = duckdb.connect(str(db))
     for table, columns in (("int_identity__clusters", ("identity_fingerprint", "clustered_at")),
                            ("int_identity__customer_ids", ("clustered_at",)),
@@ -293,14 +286,13 @@ def fingerprinted_rows(db, model: str) -> dict:
     return {row[key]: tuple(row.items()) for row in rows.astype(object).where(rows.notna(), None).to_dict("records")}
 
 
-def test_fingerprinted_models_redo_only_the_keys_whose_inputs_changed(sample_raw, tmp_path):
+def test_fingerprinted_models_redo_only_the_keys_whose_inputs_changed(sample_raw, warehouse, tmp_path):
     """Days of loads (new record versions, new records) redo the rows of the identifiers, records and
     customers whose inputs changed, write no other row, and equal a full refresh (a split, a vanished file
     and a merge: the tests around). Every stored row is marked first (a value no rule gives): a row the
     run did not write keeps the mark."""
     raw, db, full = tmp_path / "raw", tmp_path / "incremental.duckdb", tmp_path / "full.duckdb"
-    shutil.copytree(sample_raw, raw)
-    assert dbt("build", raw, db, *IDENTITY).returncode == 0
+    built_copy(sample_raw, warehouse, raw, db)
     before = {model: fingerprinted_rows(db, model) for model in FINGERPRINTED}
     con = duckdb.connect(str(db))
     for model, (_, _, marked, mark, _) in FINGERPRINTED.items():
@@ -322,13 +314,12 @@ def test_fingerprinted_models_redo_only_the_keys_whose_inputs_changed(sample_raw
         assert len(redone) < 0.1 * len(full_rows), f"{model}: the days redid {len(redone)} of {len(full_rows)} rows"
 
 
-def test_customer_ids_catch_up_with_clusters_a_run_stopped_between_them(sample_raw, tmp_path):
+def test_customer_ids_catch_up_with_clusters_a_run_stopped_between_them(sample_raw, warehouse, tmp_path):
     """A run that rebuilt the clusters and stopped before the customer ids (a failure, a partial
     --select) leaves no gap: the next run's customer ids redo every record clustered after their own
     newest, and equal a full refresh."""
     raw, db, full = tmp_path / "raw", tmp_path / "stopped.duckdb", tmp_path / "full.duckdb"
-    shutil.copytree(sample_raw, raw)
-    assert dbt("build", raw, db, *IDENTITY).returncode == 0
+    built_copy(sample_raw, warehouse, raw, db)
     appended = run([sys.executable, "-m", "scripts", "generate", "--out", raw, "--append-days", "5"])
     assert appended.returncode == 0, appended.stderr[-3000:]
     stopped = dbt("build", raw, db, "--select", "+int_identity__clusters", "--exclude-resource-type", "unit_test")
@@ -339,7 +330,8 @@ def test_customer_ids_catch_up_with_clusters_a_run_stopped_between_them(sample_r
     assert identity_rows(db) == identity_rows(full)
 
 
-def test_a_redelivered_file_that_changes_an_identifier_moves_the_record_as_a_full_refresh_would(sample_raw, tmp_path):
+def test_a_redelivered_file_that_changes_an_identifier_moves_the_record_as_a_full_refresh_would(sample_raw, warehouse,
+                                                                                               tmp_path):
     """A source redelivers its CRM files (same paths, new bytes) in which one contact now carries another
     customer's e-mail and first name (a wrong contact corrected at the source): the record's old edges go
     and a new one links it to that customer. Clusters and customer ids equal a full refresh, the record
@@ -348,9 +340,7 @@ def test_a_redelivered_file_that_changes_an_identifier_moves_the_record_as_a_ful
     import pyarrow.parquet as pq
 
     raw, db, full = tmp_path / "raw", tmp_path / "incremental.duckdb", tmp_path / "full.duckdb"
-    shutil.copytree(sample_raw, raw)
-    first = dbt("build", raw, db, *IDENTITY)
-    assert first.returncode == 0, first.stdout[-3000:]
+    built_copy(sample_raw, warehouse, raw, db)
     con = duckdb.connect(str(db), read_only=True)
     # two CRM contacts of different customers, each with an e-mail no other record shares
     moved, email, target, first_name = con.execute(

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import dbt, run
+from conftest import built_copy, dbt, run
 
 MARKETING_MODELS = ["int_customers__purchase_days", "int_customers__order_summary", "int_customers__monthly_running_totals",
                     "int_customers__monthly_totals", "customer_btyd_summary", "customer_rfm",
@@ -220,12 +220,10 @@ def deliver_late_app_opens(raw: Path, db: Path, customers: int = 20) -> None:
     )
 
 
-def test_incremental_equals_full_refresh(sample_raw, tmp_path):
+def test_incremental_equals_full_refresh(sample_raw, warehouse, tmp_path):
     raw = tmp_path / "raw"
-    shutil.copytree(sample_raw, raw)
     incremental_db, full_db = tmp_path / "incremental.duckdb", tmp_path / "full.duckdb"
-    first = dbt("build", raw, incremental_db, "--exclude-resource-type", "unit_test")
-    assert first.returncode == 0, first.stdout[-3000:]
+    built_copy(sample_raw, warehouse, raw, incremental_db)
     features_before = churn_feature_rows(incremental_db)
 
     # ten more days of loads, late-arriving records for earlier days included
@@ -305,7 +303,7 @@ def activity_rows_redone(db: Path) -> tuple[int, int]:
     return redone, total
 
 
-def test_a_day_and_a_withdrawn_order_file_redo_the_customers_the_manifest_gives(sample_raw, tmp_path):
+def test_a_day_and_a_withdrawn_order_file_redo_the_customers_the_manifest_gives(sample_raw, warehouse, tmp_path):
     """A day's load redoes the activity times of the customers of the day's events only; a processed file
     withdrawn afterwards (an app load holding the only orders of some customers) redoes every customer,
     drops the purchase days of its orders and the customers left without any, and their rows of the
@@ -313,7 +311,7 @@ def test_a_day_and_a_withdrawn_order_file_redo_the_customers_the_manifest_gives(
     drops that customer's months before the purchases left. Each run equals a full refresh and passes
     every test."""
     raw, db, full_db = tmp_path / "raw", tmp_path / "daily.duckdb", tmp_path / "full.duckdb"
-    shutil.copytree(sample_raw, raw)
+    built_copy(sample_raw, warehouse, raw, db)
 
     def build(into: Path, *extra: str):
         return dbt("build", raw, into, "--select", "+int_customers__activity_times", "+customer_btyd_summary",
@@ -327,8 +325,6 @@ def test_a_day_and_a_withdrawn_order_file_redo_the_customers_the_manifest_gives(
         for model in MANIFEST_KEYED + MONTHLY_CHAIN:
             assert marketing_rows(db, model) == marketing_rows(full_db, model), f"{model} after {when}"
 
-    first = build(db)
-    assert first.returncode == 0, first.stdout[-3000:]
     appended = run([sys.executable, "-m", "scripts", "generate", "--out", raw, "--append-days", "1"])
     assert appended.returncode == 0, appended.stderr[-3000:]
     day = build(db)
@@ -406,7 +402,8 @@ def deliver_late_web_order(raw: Path, db: Path) -> str:
 
 
 @pytest.mark.parametrize("customer_limit", [None, 0])
-def test_a_late_order_recomputes_its_customers_churn_features_not_whole_dates(customer_limit, sample_raw, tmp_path):
+def test_a_late_order_recomputes_its_customers_churn_features_not_whole_dates(customer_limit, sample_raw, warehouse,
+                                                                               tmp_path):
     """An order six months late rewrites its customer's history from its month on (and the rows whose
     scores it moves): churn_features recomputes those customers at every as-of date, not every customer
     at the as-of dates after the order, and equals a full refresh. Above churn_recompute_customer_limit
@@ -414,9 +411,7 @@ def test_a_late_order_recomputes_its_customers_churn_features_not_whole_dates(cu
     import json
 
     raw, db = tmp_path / "raw", tmp_path / "late_order.duckdb"
-    shutil.copytree(sample_raw, raw)
-    first = dbt("build", raw, db, "--exclude-resource-type", "unit_test")
-    assert first.returncode == 0, first.stdout[-3000:]
+    built_copy(sample_raw, warehouse, raw, db)
     buyer = deliver_late_web_order(raw, db)
     limit = [] if customer_limit is None else [
         "--vars", json.dumps({"raw_root": str(raw), "churn_recompute_customer_limit": customer_limit})]
@@ -469,15 +464,13 @@ def test_a_run_with_no_customer_to_recompute_still_labels_the_dates_the_data_now
     assert marketing_rows(db, "churn_features") == marketing_rows(warehouse, "churn_features")
 
 
-def test_daily_runs_late_in_a_month_equal_a_full_refresh(sample_raw, tmp_path):
+def test_daily_runs_late_in_a_month_equal_a_full_refresh(sample_raw, warehouse, tmp_path):
     """The usual daily run: late in a month, when late orders no longer reach the month before, the
     history recomputes only the customers whose days changed and the current month (both from the same
     stored month), and the month's churn features appear once settled. All equal a full refresh."""
     raw = tmp_path / "raw"
-    shutil.copytree(sample_raw, raw)
     daily_db, full_db = tmp_path / "daily.duckdb", tmp_path / "full.duckdb"
-    first = dbt("build", raw, daily_db, "--exclude-resource-type", "unit_test")
-    assert first.returncode == 0, first.stdout[-3000:]
+    built_copy(sample_raw, warehouse, raw, daily_db)
     # the sample ends on a month's last day: run to day 20 of the next month, then day 21 alone
     for days in (LATE_ARRIVAL_DAYS + 6, 1):
         appended = run([sys.executable, "-m", "scripts", "generate", "--out", raw, "--append-days", str(days)])
@@ -576,8 +569,7 @@ def test_zero_value_purchases_follow_lifetimes_conventions(warehouse, sample_raw
     customer whose only purchases are zero-value included), exactly as lifetimes summarises such a log; a
     negative sale, a positive refund and a zero refund stay quarantined. Run incrementally on a new load."""
     raw, db = tmp_path / "raw", tmp_path / "zero.duckdb"
-    shutil.copytree(sample_raw, raw)
-    shutil.copy(warehouse, db)
+    built_copy(sample_raw, warehouse, raw, db)
     con = duckdb.connect(str(db), read_only=True)
     as_of = pd.Timestamp(con.execute("select max(as_of_date) from marketing.customer_btyd_summary").fetchone()[0])
     # a web account of a customer with no order at all, and one of a repeat buyer

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import dbt, run
+from conftest import built_copy, dbt, run
 
 BI_SCHEMAS = ("core", "marketing", "quality", "privacy")
 # Column names that would hold clear personal data (names, contacts, address, birth date).
@@ -231,15 +231,13 @@ def test_late_email_only_request_is_applied_and_logged_on_the_next_run(people, w
     """).fetchone()
     before = dict(people.execute(
         "select erasure_log_id, applied_at from privacy.privacy_erasure_log").fetchall())
-    raw = tmp_path / "raw"
-    shutil.copytree(sample_raw, raw)
+    raw, db = tmp_path / "raw", tmp_path / "customer360.duckdb"
+    built_copy(sample_raw, warehouse, raw, db)
     folder = raw / "privacy" / "erasure_requests" / "load_date=2025-07-01"
     folder.mkdir(parents=True)
     schema = pq.read_schema(next((raw / "privacy" / "erasure_requests").glob("*/*.parquet")))
     pq.write_table(pa.table({"erasure_request_id": ["ER9999999"], "contact_id": [None], "email": [f" {email.upper()} "],
                              "requested_at": ["2025-07-01 08:00:00"]}, schema=schema), folder / "part-0.parquet")
-    db = tmp_path / "customer360.duckdb"
-    shutil.copy(warehouse, db)
     result = dbt("run", raw, db, "--select", "base_privacy__erasure_requests+", "--exclude", "path:models/marts/marketing")
     assert result.returncode == 0, result.stdout[-3000:]
     with duckdb.connect(str(db), read_only=True) as con:

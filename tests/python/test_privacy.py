@@ -4,7 +4,6 @@ the generator's ground truth (which person each source record belongs to) and th
 from __future__ import annotations
 
 import re
-import shutil
 import sys
 from pathlib import Path
 

@@ -52,15 +52,17 @@ def staging_relations(db: Path) -> list[str]:
 
 
 def differences(db: Path, other: Path, relations: list[str]) -> dict[str, tuple[int, int]]:
-    """Rows in one and not the other (with multiplicity), both ways, per relation that differs."""
+    """Rows in one and not the other (with multiplicity), both ways, per relation that differs; the staging
+    relations' processed_at says when a run wrote a row, not what it holds."""
     con = duckdb.connect(str(db), read_only=True)
     con.execute(f"attach '{other}' as other (read_only)")
     found = {}
     for name in relations:
-        ours = con.execute(f"select count(*) from (select * from staging.{name} except all "
-                           f"select * from other.staging.{name})").fetchone()[0]
-        theirs = con.execute(f"select count(*) from (select * from other.staging.{name} except all "
-                             f"select * from staging.{name})").fetchone()[0]
+        rows = "* exclude (processed_at)" if name.startswith(("base_", "stg_")) else "*"
+        ours = con.execute(f"select count(*) from (select {rows} from staging.{name} except all "
+                           f"select {rows} from other.staging.{name})").fetchone()[0]
+        theirs = con.execute(f"select count(*) from (select {rows} from other.staging.{name} except all "
+                             f"select {rows} from staging.{name})").fetchone()[0]
         if ours or theirs:
             found[name] = (ours, theirs)
     con.close()
@@ -102,8 +104,12 @@ def test_a_daily_run_reads_and_writes_only_the_days_files_and_touched_keys(daily
         read = files_read(daily.target, model)
         assert read is not None, f"{model} read every raw file on a daily run"
         assert set(day_files) <= set(read), f"{model} missed the day's files"
+        stamps = f"select max(processed_at) from staging.{model}"
         if not day_files:
             assert read == [], f"{model} read {read} without a new file"
+            newest, newest_before = (con.execute(query).fetchone()[0]
+                                     for query in (stamps, stamps.replace("staging.", "before.staging.")))
+            assert newest == newest_before, f"{model} wrote rows without a new file"
             continue
         # the keys the day delivers, and every stored row of them: the most the run may rewrite
         day_list = ", ".join(f"'{f}'" for f in day_files)
@@ -116,9 +122,13 @@ def test_a_daily_run_reads_and_writes_only_the_days_files_and_touched_keys(daily
         touched_rows = con.execute(
             f"select count(*) from staging.{model} where coalesce({id_column}, '') in "
             f"(select coalesce({id_column}, '') from ({touched}))").fetchone()[0]
-        changed = con.execute(f"select count(*) from (select * from staging.{model} except all "
-                              f"select * from before.staging.{model})").fetchone()[0]
+        changed = con.execute(f"select count(*) from (select * exclude (processed_at) from staging.{model} except all "
+                              f"select * exclude (processed_at) from before.staging.{model})").fetchone()[0]
         assert day_rows <= changed <= touched_rows, (model, day_rows, changed, touched_rows)
+        # the run stamps exactly the rows it wrote, every row of a touched key: the staging view's key test
+        # groups only their keys
+        written = con.execute(f"select count(*) from staging.{model} where processed_at = ({stamps})").fetchone()[0]
+        assert written == touched_rows, (model, written, touched_rows)
         total = con.execute(f"select count(*) from staging.{model}").fetchone()[0]
         assert touched_rows <= max(2 * day_rows, 10) and touched_rows < total, (model, touched_rows, total)
     events_day = [f for f in daily.new_files if "/app/app_events/" in f]

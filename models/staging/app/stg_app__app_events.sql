@@ -9,7 +9,8 @@ app_events as (
         order_id,
         amount,
         product_id,
-        load_date
+        load_date,
+        processed_at
     from {{ ref('base_app__app_events') }}
     where row_status = 'staged'
 ),
@@ -23,7 +24,8 @@ final as (
         order_id,
         amount,
         product_id,
-        load_date
+        load_date,
+        processed_at
     from app_events
 )
 

@@ -13,7 +13,8 @@ app_users as (
         installed_at,
         updated_at,
         email_raw,
-        load_date
+        load_date,
+        processed_at
     from {{ ref('base_app__app_users') }}
     where row_status = 'staged'
 ),
@@ -33,6 +34,7 @@ final as (
         updated_at,
         email_raw,
         load_date,
+        processed_at,
         row_number() over (partition by app_user_id order by updated_at desc, load_date desc) = 1 as is_current
     from app_users
 )

@@ -7,7 +7,8 @@ products as (
         category,
         list_price,
         updated_at,
-        load_date
+        load_date,
+        processed_at
     from {{ ref('base_catalog__products') }}
     where row_status = 'staged'
 ),
@@ -21,6 +22,7 @@ final as (
         list_price,
         updated_at,
         load_date,
+        processed_at,
         row_number() over (partition by product_id order by updated_at desc, load_date desc) = 1 as is_current
     from products
 )

@@ -25,7 +25,8 @@ contacts as (
         updated_at,
         email_raw,
         phone_raw,
-        load_date
+        load_date,
+        processed_at
     from {{ ref('base_crm__contacts') }}
     where row_status = 'staged'
 ),
@@ -57,6 +58,7 @@ final as (
         email_raw,
         phone_raw,
         load_date,
+        processed_at,
         row_number() over (partition by contact_id order by updated_at desc, load_date desc) = 1 as is_current
     from contacts
 )

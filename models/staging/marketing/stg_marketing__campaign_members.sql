@@ -7,7 +7,8 @@ campaign_members as (
         contact_id,
         group_name,
         assigned_at,
-        load_date
+        load_date,
+        processed_at
     from {{ ref('base_marketing__campaign_members') }}
     where row_status = 'staged'
 ),
@@ -19,7 +20,8 @@ final as (
         contact_id,
         group_name,
         assigned_at,
-        load_date
+        load_date,
+        processed_at
     from campaign_members
 )
 

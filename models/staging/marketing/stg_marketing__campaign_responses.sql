@@ -6,7 +6,8 @@ campaign_responses as (
         campaign_member_id,
         response_type,
         responded_at,
-        load_date
+        load_date,
+        processed_at
     from {{ ref('base_marketing__campaign_responses') }}
     where row_status = 'staged'
 ),
@@ -17,7 +18,8 @@ final as (
         campaign_member_id,
         response_type,
         responded_at,
-        load_date
+        load_date,
+        processed_at
     from campaign_responses
 )
 

@@ -8,7 +8,8 @@ campaigns as (
         start_date,
         end_date,
         cost_amount,
-        load_date
+        load_date,
+        processed_at
     from {{ ref('base_marketing__campaigns') }}
     where row_status = 'staged'
 ),
@@ -21,7 +22,8 @@ final as (
         start_date,
         end_date,
         cost_amount,
-        load_date
+        load_date,
+        processed_at
     from campaigns
 )
 

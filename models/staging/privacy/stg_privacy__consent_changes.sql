@@ -9,7 +9,8 @@ consent_changes as (
         channel,
         is_granted,
         changed_at,
-        load_date
+        load_date,
+        processed_at
     from {{ ref('base_privacy__consent_changes') }}
     where row_status = 'staged'
 ),
@@ -23,7 +24,8 @@ final as (
         channel,
         is_granted,
         changed_at,
-        load_date
+        load_date,
+        processed_at
     from consent_changes
 )
 

@@ -7,7 +7,8 @@ erasure_requests as (
         email,
         email_status,
         requested_at,
-        load_date
+        load_date,
+        processed_at
     from {{ ref('base_privacy__erasure_requests') }}
     where row_status = 'staged'
 ),
@@ -19,7 +20,8 @@ final as (
         email,
         email_status,
         requested_at,
-        load_date
+        load_date,
+        processed_at
     from erasure_requests
 )
 

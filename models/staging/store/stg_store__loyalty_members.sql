@@ -18,7 +18,8 @@ loyalty_members as (
         updated_at,
         email_raw,
         phone_raw,
-        load_date
+        load_date,
+        processed_at
     from {{ ref('base_store__loyalty_members') }}
     where row_status = 'staged'
 ),
@@ -43,6 +44,7 @@ final as (
         email_raw,
         phone_raw,
         load_date,
+        processed_at,
         row_number() over (partition by loyalty_card_id order by updated_at desc, load_date desc) = 1 as is_current
     from loyalty_members
 )

@@ -8,7 +8,8 @@ pos_transactions as (
         transacted_at,
         transaction_type,
         total_amount,
-        load_date
+        load_date,
+        processed_at
     from {{ ref('base_store__pos_transactions') }}
     where row_status = 'staged'
 ),
@@ -23,7 +24,8 @@ final as (
         total_amount,
         -- free items, full discounts, replacements: purchases with zero spend (a zero refund is quarantined)
         transaction_type = 'sale' and total_amount = 0 as is_zero_value,
-        load_date
+        load_date,
+        processed_at
     from pos_transactions
 )
 

@@ -17,7 +17,8 @@ tickets as (
         resolved_at,
         requester_email_raw,
         requester_phone_raw,
-        load_date
+        load_date,
+        processed_at
     from {{ ref('base_support__tickets') }}
     where row_status = 'staged'
 ),
@@ -39,7 +40,8 @@ final as (
         resolved_at,
         requester_email_raw,
         requester_phone_raw,
-        load_date
+        load_date,
+        processed_at
     from tickets
 )
 

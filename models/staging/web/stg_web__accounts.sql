@@ -16,7 +16,8 @@ accounts as (
         updated_at,
         email_raw,
         phone_raw,
-        load_date
+        load_date,
+        processed_at
     from {{ ref('base_web__accounts') }}
     where row_status = 'staged'
 ),
@@ -39,6 +40,7 @@ final as (
         email_raw,
         phone_raw,
         load_date,
+        processed_at,
         row_number() over (partition by account_id order by updated_at desc, load_date desc) = 1 as is_current
     from accounts
 )

@@ -7,7 +7,8 @@ order_lines as (
         product_id,
         quantity,
         unit_price,
-        load_date
+        load_date,
+        processed_at
     from {{ ref('base_web__order_lines') }}
     where row_status = 'staged'
 ),
@@ -19,7 +20,8 @@ final as (
         product_id,
         quantity,
         unit_price,
-        load_date
+        load_date,
+        processed_at
     from order_lines
 )
 

@@ -9,7 +9,8 @@ orders as (
         refunded_order_id,
         total_amount,
         currency,
-        load_date
+        load_date,
+        processed_at
     from {{ ref('base_web__orders') }}
     where row_status = 'staged'
 ),
@@ -25,7 +26,8 @@ final as (
         currency,
         -- free items, full discounts, replacements: purchases with zero spend (a zero refund is quarantined)
         order_type = 'sale' and total_amount = 0 as is_zero_value,
-        load_date
+        load_date,
+        processed_at
     from orders
 )
 

@@ -46,7 +46,7 @@ fated as (
     ) }}
 ),
 
-final as (
+base_rows as (
     select
         response_id,
         campaign_member_id,
@@ -59,6 +59,19 @@ final as (
         quarantine_reason,
         row_status
     from fated
+),
+
+{% if is_incremental() %}
+    last_run as (
+        select max({{ stored_column('processed_at', 'timestamp') }}) as processed_at
+        from {{ this }}
+    ),
+{% endif %}
+
+-- processed_at: the staging view's key test groups only the keys of the last run's rows
+-- (macros/utils/stamped_rows.sql)
+final as (
+    {{ stamped_rows('base_rows', 'last_run') }}
 )
 
 select * from final

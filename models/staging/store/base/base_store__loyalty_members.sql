@@ -107,11 +107,24 @@ standardised as (
     {{ contact_reference_joins() }}
 ),
 
-final as (
+base_rows as (
     select
         *,
         {{ row_status(['loyalty_card_id', 'updated_at']) }} as row_status
     from standardised
+),
+
+{% if is_incremental() %}
+    last_run as (
+        select max({{ stored_column('processed_at', 'timestamp') }}) as processed_at
+        from {{ this }}
+    ),
+{% endif %}
+
+-- processed_at: the staging view's key test groups only the keys of the last run's rows
+-- (macros/utils/stamped_rows.sql)
+final as (
+    {{ stamped_rows('base_rows', 'last_run') }}
 )
 
 select * from final

@@ -95,7 +95,7 @@ standardised as (
     {{ contact_reference_joins(has_country=false) }}
 ),
 
-final as (
+base_rows as (
     select
         *,
         -- tickets carry one free-text name; identity and survivorship need its given name and surname
@@ -103,6 +103,19 @@ final as (
         {{ family_name('requester_name') }} as requester_last_name,
         {{ row_status(['ticket_id']) }} as row_status
     from standardised
+),
+
+{% if is_incremental() %}
+    last_run as (
+        select max({{ stored_column('processed_at', 'timestamp') }}) as processed_at
+        from {{ this }}
+    ),
+{% endif %}
+
+-- processed_at: the staging view's key test groups only the keys of the last run's rows
+-- (macros/utils/stamped_rows.sql)
+final as (
+    {{ stamped_rows('base_rows', 'last_run') }}
 )
 
 select * from final

@@ -71,7 +71,7 @@ fated as (
     ) }}
 ),
 
-final as (
+base_rows as (
     select
         order_id,
         account_id,
@@ -87,6 +87,19 @@ final as (
         quarantine_reason,
         row_status
     from fated
+),
+
+{% if is_incremental() %}
+    last_run as (
+        select max({{ stored_column('processed_at', 'timestamp') }}) as processed_at
+        from {{ this }}
+    ),
+{% endif %}
+
+-- processed_at: the staging view's key test groups only the keys of the last run's rows
+-- (macros/utils/stamped_rows.sql)
+final as (
+    {{ stamped_rows('base_rows', 'last_run') }}
 )
 
 select * from final

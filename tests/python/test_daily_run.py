@@ -416,22 +416,25 @@ def test_f_core_facts_write_only_the_days_rows_and_equal_a_full_refresh(model, s
 
 
 def test_facts_built_before_processed_at_gain_it_on_their_next_run(warehouse, sample_raw, tmp_path):
-    """A warehouse whose fct_orders and fct_customer_events predate processed_at is not refused: the next run
-    adds the column, null on the stored rows (key-tested whole when they were written), and keeps them."""
+    """A warehouse whose fct_orders and fct_customer_events, or base models, predate processed_at is not
+    refused: the next run adds the column, null on the stored rows (key-tested whole when they were written),
+    and keeps them. The base models keep on_schema_change 'fail' for contract columns: a pre-hook adds it."""
     db = tmp_path / "old.duckdb"
     shutil.copy(warehouse, db)
     con = duckdb.connect(str(db))
     counts = {}
-    for model in ("fct_orders", "fct_customer_events"):
-        con.execute(f"alter table core.{model} drop column processed_at")
-        counts[model] = con.execute(f"select count(*) from core.{model}").fetchone()[0]
+    for relation in ("core.fct_orders", "core.fct_customer_events", "staging.base_web__orders",
+                     "staging.base_app__app_events"):
+        con.execute(f"alter table {relation} drop column processed_at")
+        counts[relation] = con.execute(f"select count(*) from {relation}").fetchone()[0]
     con.close()
-    result = dbt("build", sample_raw, db, "--select", "fct_orders", "fct_customer_events",
-                 "--exclude-resource-type", "unit_test")
+    result = dbt("build", sample_raw, db, "--select", "fct_orders", "fct_customer_events", "base_web__orders",
+                 "base_app__app_events", "--exclude-resource-type", "unit_test")
     assert result.returncode == 0, result.stdout[-5000:]
+    assert "base_app__app_events\" gains processed_at, null on its stored rows" in result.stdout
     con = duckdb.connect(str(db), read_only=True)
-    for model, count in counts.items():
-        assert con.execute(f"select count(*), count(processed_at) from core.{model}").fetchone() == (count, 0), model
+    for relation, count in counts.items():
+        assert con.execute(f"select count(*), count(processed_at) from {relation}").fetchone() == (count, 0), relation
     con.close()
 
 

@@ -53,17 +53,9 @@ base_rows as (
     from fated
 ),
 
-{% if is_incremental() %}
-    last_run as (
-        select max({{ stored_column('processed_at', 'timestamp') }}) as processed_at
-        from {{ this }}
-    ),
-{% endif %}
-
 -- processed_at: the staging view's key test groups only the keys of the last run's rows
--- (macros/utils/stamped_rows.sql)
 final as (
-    {{ stamped_rows('base_rows', 'last_run') }}
+    {{ stamped_rows('base_rows') }}
 )
 
 select * from final

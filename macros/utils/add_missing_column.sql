@@ -7,7 +7,7 @@
         {%- set relation = load_relation(this) -%}
         {%- set stored = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
         {%- if column | lower not in stored -%}
-            {%- do log(relation ~ ' gains ' ~ column ~ ', null on its ' ~ 'stored rows', info=true) -%}
+            {%- do log(relation ~ ' gains ' ~ column ~ ', null on its stored rows', info=true) -%}
             {%- do alter_relation_add_remove_columns(relation, [api.Column.create(column, data_type)], none) -%}
         {%- endif -%}
     {%- endif -%}

@@ -528,13 +528,8 @@ def run(args: argparse.Namespace) -> int:
                 run_audit(runner, args.build_db, args.warehouse, audit_as_of, args.audit_volume_max_change)
                 publishing.mark_audited(args.build_db)
             if "publish" in steps:
-                result = publishing.publish(args.build_db, args.warehouse)
-                for path, _ in result["publication"].files():
-                    print(f"publish: {path} ({result['counts'][path]} relations, "
-                          f"{path.stat().st_size / 2**20:.1f} MiB)", file=sys.stderr)
-                print(f"publish: {result['seconds']:.1f} s", file=sys.stderr)
-                for path in result["scrubbed"]:
-                    print(f"publish: removed erased customers from {path}", file=sys.stderr)
+                for line in publishing.report(publishing.publish(args.build_db, args.warehouse)):
+                    print(line, file=sys.stderr)
             if "parse" in steps:
                 runner("parse", [str(bin_dir / "dbt"), "parse", "--target", "dev", *dbt_args])
             if "docs" in steps:

@@ -43,6 +43,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
@@ -65,6 +66,19 @@ CLIENT_STORAGE_VERSION = "v1.4.0"
 # The only column types of the BI file (docs/design.md, "Types BI tools read"): HUGEINT, TIMESTAMP_S and
 # TIMESTAMP WITH TIME ZONE, which DuckDB gives sums and pandas dates by default, are read by few drivers.
 BI_TYPES = ("VARCHAR", "BOOLEAN", "BIGINT", "INTEGER", "DOUBLE", "DECIMAL(18,2)", "DATE", "TIMESTAMP")
+# The BI tables a publish brings up to date in a copy of the previous BI file instead of writing them whole
+# (`update_rows`), with their key and the stamp each run puts on the rows it writes. They are the four
+# largest: 126M of the BI file's 133M rows at 1M customers and 6 years, whose fresh write took 65 of 87 s.
+UPDATED_BI_TABLES = {
+    "core.fct_customer_events": ("event_id", "processed_at"),
+    "core.fct_orders": ("order_id", "processed_at"),
+    "marketing.customer_rfm_history": ("customer_month_id", "history_processed_at"),
+    "marketing.churn_features": ("churn_feature_id", "features_processed_at"),
+}
+# An update leaves the rows it replaced or deleted in free blocks (DuckDB does not zero them), rows of
+# customers erased since among them (pseudonymised: the BI file holds no clear personal data). Writing the
+# BI file fresh at least this often bounds how long they stay: GDPR's one month to act on an erasure.
+BI_FRESH_DAYS = 30
 
 
 class PublishError(Exception):
@@ -103,6 +117,11 @@ class Publication:
     @property
     def lock(self) -> Path:
         return self.state.parent / f"{self.bi.stem}.publish.lock"
+
+    @property
+    def bi_record(self) -> Path:
+        """Which BI file the last publish wrote, and when the file it descends from was written fresh."""
+        return self.state.parent / f"{self.bi.stem}.bi.json"
 
 
 def publishing_path(path: Path) -> Path:
@@ -233,38 +252,52 @@ def literal(text: str) -> str:
 
 def copy_schemas(con: duckdb.DuckDBPyConnection, source: str, dest_path: Path, schemas: list[str],
                  drop_customers: set[str] | None = None, filtered_schemas: tuple[str, ...] = (),
-                 storage_version: str | None = None) -> int:
+                 storage_version: str | None = None, start_from: Path | None = None,
+                 updated: list[str] | None = None) -> int:
     """Write the tables and views of `schemas` of attached database `source` into a new file, with
     their comments. Rows of `drop_customers` are left out of tables in `filtered_schemas`.
+    With `start_from` (a file this function wrote from an earlier state of `source`), the new file is a
+    copy of it in which each table of UPDATED_BI_TABLES takes only what changed since (`update_rows`;
+    its name goes to `updated`) and every other relation is written anew.
     Returns the number of relations written."""
     dest_path.unlink(missing_ok=True)
     dest_path.with_name(dest_path.name + ".wal").unlink(missing_ok=True)
-    options = f" (storage_version {literal(storage_version)})" if storage_version else ""
+    if start_from:
+        copy_file(start_from, dest_path)  # keeps the storage version it was written in
+    options = f" (storage_version {literal(storage_version)})" if storage_version and not start_from else ""
     previous_db = con.execute("select current_database()").fetchone()[0]
     con.execute(f"attach {literal(str(dest_path))} as publish_dest{options}")
     copied = False
     try:
         in_list = ", ".join(literal(s) for s in schemas) or "''"
-        tables = con.execute(
+        tables = [row for row in con.execute(
             f"select schema_name, table_name, sql, comment from duckdb_tables() "
             f"where database_name = ? and schema_name in ({in_list}) order by all", [source]).fetchall()
-        views = con.execute(
+            if not DBT_TEMP_TABLE.search(row[1])]
+        views = [row for row in con.execute(
             f"select schema_name, view_name, sql, comment from duckdb_views() "
             f"where database_name = ? and schema_name in ({in_list}) and not internal order by all",
-            [source]).fetchall()
+            [source]).fetchall() if not DBT_TEMP_TABLE.search(row[1])]
         columns = con.execute(
             f"select schema_name, table_name, column_name, comment from duckdb_columns() "
-            f"where database_name = ? and schema_name in ({in_list}) and comment is not null", [source]).fetchall()
+            f"where database_name = ? and schema_name in ({in_list})", [source]).fetchall()
+        kept = keep_updatable_tables(con, {(s, n): ddl for s, n, ddl, _ in tables}) if start_from else {}
         con.execute("use publish_dest")
         for schema in sorted({row[0] for row in tables + views}):
             con.execute(f"create schema if not exists {quote(schema)}")
         written = set()
         for schema, name, ddl, comment in tables:
-            if DBT_TEMP_TABLE.search(name):
-                continue
-            con.execute(ddl)  # keeps types and constraints (contracts) as dbt created them
             target = f"publish_dest.{quote(schema)}.{quote(name)}"
             origin = f"{quote(source)}.{quote(schema)}.{quote(name)}"
+            if (schema, name) in kept:
+                if update_rows(con, origin, target, *UPDATED_BI_TABLES[f"{schema}.{name}"]):
+                    if updated is not None:
+                        updated.append(f"{schema}.{name}")
+                    set_comments(con, target, comment, [c for c in columns if c[:2] == (schema, name)])
+                    written.add((schema, name))
+                    continue
+                con.execute(f"drop table {target}")  # it did not hold what was published: written anew
+            con.execute(ddl)  # keeps types and constraints (contracts) as dbt created them
             where = ""
             if drop_customers and schema in filtered_schemas:
                 has_customer = con.execute(
@@ -274,12 +307,11 @@ def copy_schemas(con: duckdb.DuckDBPyConnection, source: str, dest_path: Path, s
                     where = " where customer_id is null or customer_id not in (select unnest(?))"
             params = [sorted(drop_customers)] if where else []
             con.execute(f"insert into {target} select * from {origin}{where}", params)
-            if comment:
-                con.execute(f"comment on table {target} is {literal(comment)}")
+            set_comments(con, target, comment, [c for c in columns if c[:2] == (schema, name) and c[3]])
             written.add((schema, name))
         # views read schema-qualified names, so created inside the new file they read its tables;
         # a view over another view is retried once the other exists
-        pending = [view for view in views if not DBT_TEMP_TABLE.search(view[1])]
+        pending = list(views)
         while pending:
             failed = []
             for view in pending:
@@ -288,18 +320,14 @@ def copy_schemas(con: duckdb.DuckDBPyConnection, source: str, dest_path: Path, s
                 except duckdb.CatalogException:
                     failed.append(view)
                     continue
-                if view[3]:
-                    con.execute(f"comment on view publish_dest.{quote(view[0])}.{quote(view[1])} "
-                                f"is {literal(view[3])}")
                 written.add((view[0], view[1]))
             if len(failed) == len(pending):
                 names = ", ".join(f"{s}.{n}" for s, n, *_ in failed)
                 raise PublishError(f"views {names} read relations that are not published")
             pending = failed
-        for schema, name, column, comment in columns:
-            if (schema, name) in written:
-                con.execute(f"comment on column publish_dest.{quote(schema)}.{quote(name)}.{quote(column)} "
-                            f"is {literal(comment)}")
+        for schema, name, _, comment in views:
+            set_comments(con, f"publish_dest.{quote(schema)}.{quote(name)}", comment,
+                         [c for c in columns if c[:2] == (schema, name) and c[3]], kind="view")
         con.execute(f"use {quote(previous_db)}")
         con.execute("checkpoint publish_dest")
         copied = True
@@ -315,6 +343,64 @@ def copy_schemas(con: duckdb.DuckDBPyConnection, source: str, dest_path: Path, s
     with open(dest_path, "rb+") as handle:
         os.fsync(handle.fileno())
     return len(written)
+
+
+def set_comments(con: duckdb.DuckDBPyConnection, target: str, comment: str | None,
+                 columns: list[tuple[str, str, str, str | None]], kind: str = "table") -> None:
+    """Give a written relation dbt's comments (persist_docs): its own and each column's of `columns`."""
+    con.execute(f"comment on {kind} {target} is {literal(comment) if comment else 'null'}")
+    for _, _, column, text in columns:
+        con.execute(f"comment on column {target}.{quote(column)} is {literal(text) if text else 'null'}")
+
+
+def keep_updatable_tables(con: duckdb.DuckDBPyConnection, source_tables: dict[tuple[str, str], str]) -> set:
+    """In a copy of the previous BI file (attached as publish_dest), drop every view, and every table
+    that is not in UPDATED_BI_TABLES with the DDL of the build's table: those are written anew. Returns
+    the tables kept for `update_rows`."""
+    for (schema,) in con.execute("select schema_name from duckdb_schemas() where database_name = 'publish_dest' "
+                                 "and schema_name not in ('main', 'information_schema', 'pg_catalog') "
+                                 "and schema_name not in (select unnest(?))",
+                                 [sorted({s for s, _ in source_tables})]).fetchall():
+        con.execute(f"drop schema publish_dest.{quote(schema)} cascade")
+    for schema, name in con.execute("select schema_name, view_name from duckdb_views() "
+                                    "where database_name = 'publish_dest' and not internal").fetchall():
+        con.execute(f"drop view publish_dest.{quote(schema)}.{quote(name)}")
+    kept = set()
+    for schema, name, ddl in con.execute("select schema_name, table_name, sql from duckdb_tables() "
+                                         "where database_name = 'publish_dest'").fetchall():
+        if f"{schema}.{name}" in UPDATED_BI_TABLES and source_tables.get((schema, name)) == ddl:
+            kept.add((schema, name))
+        else:
+            con.execute(f"drop table publish_dest.{quote(schema)}.{quote(name)}")
+    return kept
+
+
+def update_rows(con: duckdb.DuckDBPyConnection, origin: str, target: str, key: str, written_at: str) -> bool:
+    """Bring `target`, a table as a previous publish wrote it from an earlier state of `origin`, to
+    `origin`'s rows by writing only what changed: the rows whose `written_at` is newer than any in
+    `target` replace the rows of their keys, and keys `origin` no longer holds go. This is exact because
+    every run stamps each row it writes with a time later than every stored one (`stamped_rows`), and it
+    is checked: before the insert, the rows `target` keeps must be `origin`'s unchanged rows (their count
+    and sum of key hashes), and after it both must have as many rows. Returns False, having changed
+    `target` in part, when a check fails or `target` holds no stamp to start from: write it anew then."""
+    mark = con.execute(f"select max({quote(written_at)}) from {target}").fetchone()[0]
+    if mark is None:
+        return False
+    newer, key = f"{quote(written_at)} > ?", quote(key)
+    con.execute(f"delete from {target} where {key} in (select {key} from {origin} where {newer})", [mark])
+
+    def unchanged_rows_kept() -> bool:
+        fingerprint = f"select count(*), sum(hash({key})) from"
+        return (con.execute(f"{fingerprint} {target}").fetchone()
+                == con.execute(f"{fingerprint} {origin} where not coalesce({newer}, false)", [mark]).fetchone())
+
+    if not unchanged_rows_kept():  # rows deleted since (a removed file, a merge): find them by key
+        con.execute(f"delete from {target} where {key} not in (select {key} from {origin})")
+        if not unchanged_rows_kept():
+            return False
+    con.execute(f"insert into {target} select * from {origin} where {newer}", [mark])
+    return (con.execute(f"select count(*) from {target}").fetchone()
+            == con.execute(f"select count(*) from {origin}").fetchone())
 
 
 def prepare_build_file(build_db: Path) -> int:
@@ -535,19 +621,44 @@ def reader_schemas(build_db: Path) -> dict[str, list[str]]:
         con.close()
 
 
-def write_reader_files(build_db: Path, target: "Publication", schemas: dict[str, list[str]]) -> tuple[dict, set[str]]:
-    """Write the restricted and BI files of a build fresh, as `.publishing` files. Returns the number of
-    relations of each and the customers the build erased."""
-    counts, modes = {}, dict(target.files())
+def bi_file_to_update(target: Publication, now: datetime) -> tuple[Path | None, datetime]:
+    """The published BI file the new one starts from, and when the file it descends from was written
+    fresh; (None, now) for a fresh write: no BI file, one the last publish did not record (a rollback
+    since, a copy), one in another storage version, or one last written fresh BI_FRESH_DAYS ago."""
+    try:
+        record = json.loads(target.bi_record.read_text())
+        written_fresh_at = datetime.fromisoformat(record["written_fresh_at"])
+        if (record["bi"] == same_file(target.bi) and record["storage_version"] == CLIENT_STORAGE_VERSION
+                and timedelta(0) <= now - written_fresh_at < timedelta(days=BI_FRESH_DAYS)):
+            return target.bi, written_fresh_at
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return None, now
+
+
+def record_bi_file(target: Publication, written_fresh_at: datetime) -> None:
+    writing = target.bi_record.with_name(target.bi_record.name + ".writing")
+    writing.write_text(json.dumps({"bi": same_file(target.bi), "storage_version": CLIENT_STORAGE_VERSION,
+                                   "written_fresh_at": written_fresh_at.isoformat()}))
+    os.replace(writing, target.bi_record)
+
+
+def write_reader_files(build_db: Path, target: "Publication", schemas: dict[str, list[str]],
+                       start_bi: Path | None = None) -> tuple[dict, set[str], list[str]]:
+    """Write the restricted file of a build fresh, and the BI file fresh or, from `start_bi`, updated, as
+    `.publishing` files. Returns the number of relations of each, the customers the build erased and the
+    BI tables updated."""
+    counts, modes, updated = {}, dict(target.files()), []
     con = connect()
     try:
         attach_build(con, build_db)
         for path, kind in ((target.restricted, "restricted"), (target.bi, "bi")):
             fresh = publishing_path(path)
             counts[path] = copy_schemas(con, "build", fresh, schemas[kind],
-                                        storage_version=target.storage_version(path))
+                                        storage_version=target.storage_version(path),
+                                        start_from=start_bi if kind == "bi" else None, updated=updated)
             os.chmod(fresh, modes[path])
-        return counts, erased_customers(con, "build")
+        return counts, erased_customers(con, "build"), updated
     finally:
         con.close()
 
@@ -560,6 +671,7 @@ def publish(build_db: Path, warehouse: Path, require_audit: bool = True) -> dict
         raise PublishError(f"build file {build_db} does not exist: run `make build` first")
     started = time.monotonic()
     target = Publication.at(warehouse)
+    start_bi, bi_written_fresh_at = bi_file_to_update(target, datetime.now(timezone.utc))
     target.state.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(target.state.parent, 0o700)
     with exclusive(target.lock, "publish or rollback of " + str(warehouse)):
@@ -577,7 +689,7 @@ def publish(build_db: Path, warehouse: Path, require_audit: bool = True) -> dict
             # when a write failed.
             with ThreadPoolExecutor(1) as background:
                 state_copy = background.submit(copy_file, build_db, publishing_path(target.state))
-                reader_counts, erased = write_reader_files(build_db, target, schemas)
+                reader_counts, erased, updated = write_reader_files(build_db, target, schemas, start_bi)
                 state_copy.result()
         except (duckdb.Error, OSError, PublishError) as exc:  # disk full, say
             for path, _ in target.files():
@@ -594,6 +706,7 @@ def publish(build_db: Path, warehouse: Path, require_audit: bool = True) -> dict
                 os.replace(keep, previous_of(path))
             os.replace(publishing_path(path), path)
         mark_published(build_db, target.state)
+        record_bi_file(target, bi_written_fresh_at)
         scrubbed, failed = [], []
         for previous, scrub in (
                 (previous_of(target.restricted),
@@ -613,7 +726,7 @@ def publish(build_db: Path, warehouse: Path, require_audit: bool = True) -> dict
                          f"{' and '.join(failed)} could not be cleared of {len(erased)} erased customers and "
                          f"was deleted: there is no previous version of it to roll back to")
     return {"counts": counts, "erased": len(erased), "scrubbed": scrubbed, "publication": target,
-            "seconds": time.monotonic() - started}
+            "updated": updated, "bi_written_fresh_at": bi_written_fresh_at, "seconds": time.monotonic() - started}
 
 
 def rollback(warehouse: Path) -> Publication:
@@ -637,6 +750,20 @@ def rollback(warehouse: Path) -> Publication:
     return target
 
 
+def report(result: dict) -> list[str]:
+    """What a publish wrote, one line each, for `make build` and `make publish`."""
+    target = result["publication"]
+    lines = [f"publish: {path} ({result['counts'][path]} relations, {path.stat().st_size / 2**20:.1f} MiB)"
+             for path, _ in target.files()]
+    if result["updated"]:
+        lines.append(f"publish: {target.bi} updated from the previous one: {', '.join(result['updated'])} took "
+                     f"only the rows written since, the other relations were written anew (the whole file is "
+                     f"written fresh every {BI_FRESH_DAYS} days, last on {result['bi_written_fresh_at']:%Y-%m-%d})")
+    lines.append(f"publish: {result['seconds']:.1f} s")
+    lines += [f"publish: removed erased customers from {path}" for path in result["scrubbed"]]
+    return lines
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--build-db", type=Path, default=DEFAULT_BUILD, help="the audited build file (default: %(default)s)")
     parser.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE,
@@ -655,11 +782,6 @@ def run(args: argparse.Namespace) -> int:
     except PublishError as exc:
         print(f"publish: ERROR {exc}", file=sys.stderr)
         return 2
-    target = result["publication"]
-    sizes = ", ".join(f"{path} ({result['counts'][path]} relations, {path.stat().st_size / 2**20:.1f} MiB)"
-                      for path, _ in target.files())
-    print(f"publish: {sizes} in {result['seconds']:.1f} s", file=sys.stderr)
-    if result["scrubbed"]:
-        print(f"publish: removed {result['erased']} erased customers from {', '.join(map(str, result['scrubbed']))}",
-              file=sys.stderr)
+    for line in report(result):
+        print(line, file=sys.stderr)
     return 0

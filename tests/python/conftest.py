@@ -123,3 +123,32 @@ def con(warehouse):
     connection = duckdb.connect(str(warehouse), read_only=True)
     yield connection
     connection.close()
+
+
+def assert_bi_file_is_a_fresh_write(path: Path, build_db: Path, fresh: Path) -> None:
+    """A BI file holds what a fresh write of the build file's BI schemas to `fresh` holds: the same
+    relations, DDL, comments and rows (in any order), in the clients' storage format."""
+    from scripts import publish as publishing
+    con = duckdb.connect()
+    con.execute(f"attach {publishing.literal(str(build_db))} as build (read_only)")
+    publishing.copy_schemas(con, "build", fresh, list(publishing.BI_SCHEMAS),
+                            storage_version=publishing.CLIENT_STORAGE_VERSION)
+    con.execute(f"attach {publishing.literal(str(path))} as got (read_only)")
+    con.execute(f"attach {publishing.literal(str(fresh))} as fresh (read_only)")
+    for catalog in ("select schema_name, table_name, sql, comment from duckdb_tables() where database_name = ?",
+                    "select schema_name, view_name, sql, comment from duckdb_views() where database_name = ? "
+                    "and not internal",
+                    "select schema_name, table_name, column_name, data_type, comment from duckdb_columns() "
+                    "where database_name = ?",
+                    "select schema_name from duckdb_schemas() where database_name = ?"):
+        got, expected = (con.execute(catalog + " order by all", [db]).fetchall() for db in ("got", "fresh"))
+        assert got == expected, catalog
+    for schema, name in con.execute("select schema_name, table_name from duckdb_tables() "
+                                    "where database_name = 'fresh'").fetchall():
+        for one, other in (("got", "fresh"), ("fresh", "got")):
+            extra = con.execute(f"select count(*) from (from {one}.{schema}.{name} except all "
+                                f"from {other}.{schema}.{name})").fetchone()[0]
+            assert extra == 0, f"{schema}.{name}: {extra} rows in {one} only"
+    con.close()
+    with open(path, "rb") as handle:  # the version after an 8-byte checksum and b'DUCK'
+        assert handle.read(20)[12:] == (67).to_bytes(8, "little"), "not DuckDB 1.4's file version"

@@ -13,9 +13,11 @@ import time
 from pathlib import Path
 
 import duckdb
+import json
 import pytest
+from datetime import datetime, timedelta, timezone
 
-from conftest import REPO, run
+from conftest import REPO, assert_bi_file_is_a_fresh_write, run
 from scripts import publish as publishing
 
 
@@ -338,7 +340,8 @@ def test_publish_leaves_no_temporary_files(tmp_path):
     publishing.publish(make_build_file(tmp_path / "build.duckdb"), warehouse)
     publishing.publish(make_build_file(tmp_path / "build.duckdb"), warehouse)
     names = sorted(p.name for p in warehouse.parent.rglob("*") if p.is_file())
-    assert names == ["customer360.duckdb", "customer360.previous.duckdb", "customer360.publish.lock",
+    assert names == ["customer360.bi.json", "customer360.duckdb", "customer360.previous.duckdb",
+                     "customer360.publish.lock",
                      "customer360.state.duckdb", "customer360.state.previous.duckdb",
                      "customer360_restricted.duckdb", "customer360_restricted.previous.duckdb"], names
 
@@ -415,3 +418,69 @@ def test_the_state_copy_is_the_same_bytes_whatever_the_kernel_copies(tmp_path, m
         publishing.copy_contents(src, dst)
     assert dest.read_bytes() == source.read_bytes()
     assert kernel_copy != "stops_partway" or len(calls) == 2
+
+
+def with_orders(build: Path, rows: list[tuple], ddl: str = "") -> Path:
+    """Add a stamped fact table, core.fct_orders (order_id, customer_id, amount, processed_at), to a
+    build file: one of UPDATED_BI_TABLES."""
+    con = duckdb.connect(str(build))
+    con.execute(f"create table core.fct_orders (order_id varchar not null, customer_id varchar, amount integer, "
+                f"processed_at timestamp{ddl})")
+    con.execute("insert into core.fct_orders by name select * from (select unnest(?, recursive := true))", [
+        [{"order_id": o, "customer_id": c, "amount": a, "processed_at": t} for o, c, a, t in rows]])
+    con.execute("comment on table core.fct_orders is 'One row per order.'")
+    con.execute("comment on column core.fct_orders.amount is 'Order value.'")
+    con.close()
+    publishing.mark_audited(build)
+    return build
+
+
+def orders_day(build: Path, extra: list[tuple] = ()) -> list[tuple]:
+    """The day's orders after a first publish: O1 rewritten (new amount, newer stamp), O2 gone, O4 new."""
+    first, later = "2026-01-01 00:00:00", "2026-01-02 00:00:00"
+    return [("O1", "C1", 15, later), ("O3", "C3", 30, first), ("O4", "C1", 40, later), *extra]
+
+
+FIRST_ORDERS = [("O1", "C1", 10, "2026-01-01 00:00:00"), ("O2", "C2", 20, "2026-01-01 00:00:00"),
+                ("O3", "C3", 30, "2026-01-01 00:00:00")]
+
+
+def test_a_day_updates_the_stamped_bi_tables_to_what_a_fresh_write_holds(tmp_path):
+    """The second publish starts from the first's BI file: fct_orders takes only the rows stamped since
+    (a rewritten order, a new one) and loses the order the build dropped; every other relation is written
+    anew. The file holds what a fresh write holds, in the clients' format, with the comments."""
+    warehouse, build = tmp_path / "warehouse" / "customer360.duckdb", tmp_path / "build.duckdb"
+    first = publishing.publish(with_orders(make_build_file(build), FIRST_ORDERS), warehouse)
+    assert first["updated"] == []
+    second = publishing.publish(with_orders(make_build_file(build, customers=("C1", "C3", "C4"), tag="second"),
+                                            orders_day(build)), warehouse)
+    assert second["updated"] == ["core.fct_orders"]
+    assert second["bi_written_fresh_at"] == first["bi_written_fresh_at"]
+    assert_bi_file_is_a_fresh_write(warehouse, build, tmp_path / "fresh.duckdb")
+    assert tag_of(warehouse) == "second" and tag_of(publishing.previous_of(warehouse)) == "first"
+
+
+@pytest.mark.parametrize("case", ["old stamp", "new column", "rolled back", "a month old", "no stamps"])
+def test_a_bi_table_or_file_the_update_cannot_vouch_for_is_written_fresh(tmp_path, case):
+    """A row written since with a stamp no newer than the published ones breaks what the update rests on:
+    the check catches it and the table is written anew. A table whose model changed (its DDL), a BI file
+    the last publish did not write (a rollback since) or one written fresh 30 days ago is written fresh
+    too, as is a table without stamps to start from."""
+    warehouse, build = tmp_path / "warehouse" / "customer360.duckdb", tmp_path / "build.duckdb"
+    first_orders = [(o, c, a, None) for o, c, a, _ in FIRST_ORDERS] if case == "no stamps" else FIRST_ORDERS
+    publishing.publish(with_orders(make_build_file(build), first_orders), warehouse)
+    second = publishing.publish(with_orders(make_build_file(build), first_orders), warehouse)
+    files = publishing.Publication.at(warehouse)
+    if case == "rolled back":
+        publishing.rollback(warehouse)
+    if case == "a month old":
+        record = json.loads(files.bi_record.read_text())
+        record["written_fresh_at"] = (datetime.now(timezone.utc) - timedelta(days=30, minutes=1)).isoformat()
+        files.bi_record.write_text(json.dumps(record))
+    extra = [("O5", "C3", 50, "2026-01-01 00:00:00")] if case == "old stamp" else []
+    result = publishing.publish(with_orders(make_build_file(build, tag="third"), orders_day(build, extra),
+                                            ddl=", coupon varchar" if case == "new column" else ""), warehouse)
+    assert result["updated"] == []
+    assert_bi_file_is_a_fresh_write(warehouse, build, tmp_path / "fresh.duckdb")
+    written_fresh = result["bi_written_fresh_at"] > second["bi_written_fresh_at"]
+    assert written_fresh == (case in ("rolled back", "a month old"))

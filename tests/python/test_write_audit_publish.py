@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import REPO, SAMPLE_ARGS, run
+from conftest import REPO, SAMPLE_ARGS, assert_bi_file_is_a_fresh_write, run
 from test_marketing import RUN_METADATA
 
 CORE_TABLES = ["core.dim_customers", "core.fct_orders", "core.fct_customer_events", "core.bridge_customer_identity"]
@@ -400,6 +400,10 @@ def test_state_forgets_erased_persons_the_sources_removed(sample_raw, tmp_path):
     assert second.returncode == 0, (second.stdout + second.stderr)[-5000:]
     assert "starts from the published state" in second.stderr
     assert state_hits(state, values) == []
+    # the BI file was brought up to date from the first one, the removed rows gone with the rest
+    assert "core.fct_customer_events, core.fct_orders, marketing.churn_features, marketing.customer_rfm_history " \
+           "took only the rows written since" in second.stderr
+    assert_bi_file_is_a_fresh_write(warehouse, build_db, tmp_path / "fresh.duckdb")
 
 
 def test_dbt_reads_the_raw_root_preflight_checked_whatever_dbt_args_say(sample_raw, tmp_path):

@@ -1,8 +1,12 @@
 """Publish an audited build as the files readers use (write-audit-publish), and roll back to the previous one.
 
 One build becomes three files, each put in place by an atomic rename. The two files readers open are
-written fresh table by table (so no byte of an unpublished table, a dropped row or a dbt temp table is
-left in free blocks); the state is the audited build file itself, copied whole:
+written table by table from the build's published schemas only (so no byte of an unpublished table or a
+dbt temp table is in them); the state is the audited build file itself, copied whole. The restricted
+file is written fresh each time. The BI file is written fresh every BI_FRESH_DAYS days; on the other days
+it starts as a copy of the previous one, in which the large stamped tables (UPDATED_BI_TABLES) take only
+the rows written since and every other relation is written anew (`update_rows`): its free blocks may keep
+rows of earlier BI versions, pseudonymised, for at most those days.
 
 The BI and restricted files are written in DuckDB 1.4's storage format, so that the DuckDB 1.4 and 1.5
 clients BI tools bundle can open them.
@@ -382,11 +386,13 @@ def update_rows(con: duckdb.DuckDBPyConnection, origin: str, target: str, key: s
     every run stamps each row it writes with a time later than every stored one (`stamped_rows`), and it
     is checked: before the insert, the rows `target` keeps must be `origin`'s unchanged rows (their count
     and sum of key hashes), and after it both must have as many rows. Returns False, having changed
-    `target` in part, when a check fails or `target` holds no stamp to start from: write it anew then."""
+    `target` in part, when a check fails, or untouched, when `target` holds no stamp to start from or half
+    of `origin`'s rows or more are newer (a full refresh, say): write it anew then, which is cheaper."""
     mark = con.execute(f"select max({quote(written_at)}) from {target}").fetchone()[0]
-    if mark is None:
-        return False
     newer, key = f"{quote(written_at)} > ?", quote(key)
+    if mark is None or 2 * con.execute(f"select count(*) filter ({newer}) from {origin}", [mark]).fetchone()[0] \
+            >= con.execute(f"select count(*) from {origin}").fetchone()[0]:
+        return False
     con.execute(f"delete from {target} where {key} in (select {key} from {origin} where {newer})", [mark])
 
     def unchanged_rows_kept() -> bool:

@@ -438,11 +438,13 @@ def with_orders(build: Path, rows: list[tuple], ddl: str = "") -> Path:
 def orders_day(build: Path, extra: list[tuple] = ()) -> list[tuple]:
     """The day's orders after a first publish: O1 rewritten (new amount, newer stamp), O2 gone, O4 new."""
     first, later = "2026-01-01 00:00:00", "2026-01-02 00:00:00"
-    return [("O1", "C1", 15, later), ("O3", "C3", 30, first), ("O4", "C1", 40, later), *extra]
+    return [("O1", "C1", 15, later), ("O3", "C3", 30, first), ("O4", "C1", 40, later), *UNTOUCHED_ORDERS, *extra]
 
 
+# a day touches fewer than half of a table's rows, or the publish writes it anew
+UNTOUCHED_ORDERS = [(f"O{n}", "C3", n, "2026-01-01 00:00:00") for n in range(10, 14)]
 FIRST_ORDERS = [("O1", "C1", 10, "2026-01-01 00:00:00"), ("O2", "C2", 20, "2026-01-01 00:00:00"),
-                ("O3", "C3", 30, "2026-01-01 00:00:00")]
+                ("O3", "C3", 30, "2026-01-01 00:00:00"), *UNTOUCHED_ORDERS]
 
 
 def test_a_day_updates_the_stamped_bi_tables_to_what_a_fresh_write_holds(tmp_path):
@@ -460,12 +462,13 @@ def test_a_day_updates_the_stamped_bi_tables_to_what_a_fresh_write_holds(tmp_pat
     assert tag_of(warehouse) == "second" and tag_of(publishing.previous_of(warehouse)) == "first"
 
 
-@pytest.mark.parametrize("case", ["old stamp", "new column", "rolled back", "a month old", "no stamps"])
+@pytest.mark.parametrize("case", ["old stamp", "new column", "rolled back", "a month old", "no stamps",
+                                  "full refresh"])
 def test_a_bi_table_or_file_the_update_cannot_vouch_for_is_written_fresh(tmp_path, case):
     """A row written since with a stamp no newer than the published ones breaks what the update rests on:
-    the check catches it and the table is written anew. A table whose model changed (its DDL), a BI file
-    the last publish did not write (a rollback since) or one written fresh 30 days ago is written fresh
-    too, as is a table without stamps to start from."""
+    the check catches it and the table is written anew. A table whose model changed (its DDL), without
+    stamps to start from or with half its rows or more stamped since is written anew too; a BI file the
+    last publish did not write (a rollback since) or one written fresh 30 days ago is written fresh."""
     warehouse, build = tmp_path / "warehouse" / "customer360.duckdb", tmp_path / "build.duckdb"
     first_orders = [(o, c, a, None) for o, c, a, _ in FIRST_ORDERS] if case == "no stamps" else FIRST_ORDERS
     publishing.publish(with_orders(make_build_file(build), first_orders), warehouse)
@@ -478,7 +481,10 @@ def test_a_bi_table_or_file_the_update_cannot_vouch_for_is_written_fresh(tmp_pat
         record["written_fresh_at"] = (datetime.now(timezone.utc) - timedelta(days=30, minutes=1)).isoformat()
         files.bi_record.write_text(json.dumps(record))
     extra = [("O5", "C3", 50, "2026-01-01 00:00:00")] if case == "old stamp" else []
-    result = publishing.publish(with_orders(make_build_file(build, tag="third"), orders_day(build, extra),
+    day = orders_day(build, extra)
+    if case == "full refresh":
+        day = [(o, c, a, "2026-01-02 00:00:00") for o, c, a, _ in day]
+    result = publishing.publish(with_orders(make_build_file(build, tag="third"), day,
                                             ddl=", coupon varchar" if case == "new column" else ""), warehouse)
     assert result["updated"] == []
     assert_bi_file_is_a_fresh_write(warehouse, build, tmp_path / "fresh.duckdb")

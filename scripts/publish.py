@@ -677,7 +677,6 @@ def publish(build_db: Path, warehouse: Path, require_audit: bool = True) -> dict
         raise PublishError(f"build file {build_db} does not exist: run `make build` first")
     started = time.monotonic()
     target = Publication.at(warehouse)
-    start_bi, bi_written_fresh_at = bi_file_to_update(target, datetime.now(timezone.utc))
     target.state.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(target.state.parent, 0o700)
     with exclusive(target.lock, "publish or rollback of " + str(warehouse)):
@@ -686,6 +685,8 @@ def publish(build_db: Path, warehouse: Path, require_audit: bool = True) -> dict
             fold_stale_wal(path)
             for leftover in path.parent.glob(path.name + ".*ing"):  # .publishing/.scrubbing of a killed run
                 leftover.unlink()
+        # after the WAL fold: a write into the BI file since it was published is a reason to write it fresh
+        start_bi, bi_written_fresh_at = bi_file_to_update(target, datetime.now(timezone.utc))
         schemas = reader_schemas(build_db)
         try:
             counts = {target.state: prepare_build_file(build_db)}

@@ -172,6 +172,22 @@ def test_duckdb_1_4_reads_every_bi_relation_natively_and_through_sqlalchemy(bi_f
     assert seen["sqlalchemy"] == expected
 
 
+def test_duckdb_1_4_reads_a_bi_file_a_day_updated(warehouse, tmp_path):
+    """A day's publish writes new rows into a copy of the previous BI file with this project's DuckDB: the
+    file must stay one DuckDB 1.4 reads. The day restamps a tenth of each updated table's rows."""
+    build, target = tmp_path / "build.duckdb", tmp_path / "warehouse" / "customer360.duckdb"
+    shutil.copyfile(warehouse, build)
+    assert publishing.publish(build, target, require_audit=False)["updated"] == []
+    con = duckdb.connect(str(build))
+    for table, (key, written_at) in publishing.UPDATED_BI_TABLES.items():
+        con.execute(f"update {table} set {written_at} = {written_at} + interval 1 day where hash({key}) % 10 = 0")
+    con.close()
+    assert publishing.publish(build, target, require_audit=False)["updated"] == sorted(publishing.UPDATED_BI_TABLES)
+    seen = read_with_client(OLD_DUCKDB, target)
+    assert seen["version"] == "1.4.4"
+    assert seen["native"] == seen["sqlalchemy"] == row_counts(target)
+
+
 def test_sqlalchemy_reflects_every_bi_column_to_a_known_type(bi_file):
     seen = read_with_client(SQLALCHEMY, bi_file, "--reflect")
     assert seen["sqlalchemy"] == row_counts(bi_file)

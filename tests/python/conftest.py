@@ -150,5 +150,12 @@ def assert_bi_file_is_a_fresh_write(path: Path, build_db: Path, fresh: Path) -> 
                                 f"from {other}.{schema}.{name})").fetchone()[0]
             assert extra == 0, f"{schema}.{name}: {extra} rows in {one} only"
     con.close()
-    with open(path, "rb") as handle:  # the version after an 8-byte checksum and b'DUCK'
-        assert handle.read(20)[12:] == (67).to_bytes(8, "little"), "not DuckDB 1.4's file version"
+    assert storage_version(path) == 67, "not DuckDB 1.4's file version"
+
+
+def storage_version(path: Path) -> int:
+    """The version number in a DuckDB file's main header (after an 8-byte checksum and b'DUCK')."""
+    with open(path, "rb") as handle:
+        header = handle.read(20)
+    assert header[8:12] == b"DUCK", path
+    return int.from_bytes(header[12:20], "little")

@@ -647,11 +647,16 @@ def bi_file_to_update(target: Publication, now: datetime) -> tuple[Path | None, 
 
 
 def record_bi_file(target: Publication, written_fresh_at: datetime) -> None:
-    """Record the BI file just put in place (`bi_file_to_update` reads it), replaced atomically."""
+    """Record the BI file just put in place (`bi_file_to_update` reads it), replaced atomically. The
+    files are published by then, so a record that cannot be written (a full disk) is left out: an older
+    record names another file, which makes the next publish write the BI file fresh."""
     writing = target.bi_record.with_name(target.bi_record.name + ".writing")
-    writing.write_text(json.dumps({"bi": same_file(target.bi), "storage_version": CLIENT_STORAGE_VERSION,
-                                   "written_fresh_at": written_fresh_at.isoformat()}))
-    os.replace(writing, target.bi_record)
+    try:
+        writing.write_text(json.dumps({"bi": same_file(target.bi), "storage_version": CLIENT_STORAGE_VERSION,
+                                       "written_fresh_at": written_fresh_at.isoformat()}))
+        os.replace(writing, target.bi_record)
+    except OSError:
+        writing.unlink(missing_ok=True)
 
 
 def write_reader_files(build_db: Path, target: "Publication", schemas: dict[str, list[str]],

@@ -488,3 +488,17 @@ def test_a_bi_table_or_file_the_update_cannot_vouch_for_is_written_fresh(tmp_pat
     assert_bi_file_is_a_fresh_write(warehouse, build, tmp_path / "fresh.duckdb")
     written_fresh = result["bi_written_fresh_at"] > second["bi_written_fresh_at"]
     assert written_fresh == (case in ("rolled back", "a month old"))
+
+
+def test_a_record_that_cannot_be_written_leaves_the_publish_done_and_the_next_one_fresh(tmp_path):
+    """The BI file's record is written after the files are in place: when it cannot be (here a folder
+    stands in its way), the publish still succeeds, and the next one writes the BI file fresh."""
+    warehouse, build = tmp_path / "warehouse" / "customer360.duckdb", tmp_path / "build.duckdb"
+    publishing.publish(with_orders(make_build_file(build), FIRST_ORDERS), warehouse)
+    record = publishing.Publication.at(warehouse).bi_record
+    record.unlink()
+    record.mkdir()
+    second = publishing.publish(with_orders(make_build_file(build, tag="second"), orders_day()), warehouse)
+    assert tag_of(warehouse) == "second" and not record.with_name(record.name + ".writing").exists()
+    third = publishing.publish(with_orders(make_build_file(build, tag="third"), orders_day()), warehouse)
+    assert third["updated"] == [] and third["bi_written_fresh_at"] > second["bi_written_fresh_at"]

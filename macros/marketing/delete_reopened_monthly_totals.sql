@@ -39,7 +39,7 @@
             or customer_id in ({{ merged_away }})
             {%- endif %}
             {%- if vanished_from is not none %}
-            or customer_id in ({{ vanished_customers() }})
+            or customer_id in ({{ vanished_customers('stored') }})
             {%- endif %}
     {%- endif -%}
 {%- endmacro %}

@@ -23,7 +23,7 @@
                 )
             )
             {%- if vanished_from is not none %}
-            or customer_id in ({{ vanished_customers() }})
+            or customer_id in ({{ vanished_customers('stored', 'as_of_date') }})
             {%- endif %}
     {%- endif -%}
 {%- endmacro %}

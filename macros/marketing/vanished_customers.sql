@@ -3,11 +3,14 @@
     every day of theirs vanished (an order file withdrawn or redelivered without them, records moved to
     other customers). No run writes a row for them again, so a model derived from the purchase days keeps
     their rows unless it looks for them. The model declares a `-- depends_on:` on the order summary.
-    `newest` (a date) reads only that period of the model (`period_column`): the monthly models and
-    churn_features hold every customer in their newest one. -#}
+    `newest` (SQL of a date: a literal, or 'stored' for the model's newest stored period) reads only that
+    period of the model (`period_column`): the monthly models and churn_features hold every customer in
+    their newest one, so the pre-hooks need not read every stored customer id. -#}
 {% macro vanished_customers(newest=none, period_column='calendar_month_end_date') -%}
     select customer_id from {{ this }}
-    {%- if newest is not none %}
+    {%- if newest == 'stored' %}
+    where {{ period_column }} = (select max({{ period_column }}) from {{ this }})
+    {%- elif newest is not none %}
     where {{ period_column }} = {{ sql_date(newest) }}
     {%- endif %}
     except

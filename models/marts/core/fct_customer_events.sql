@@ -172,8 +172,12 @@ replaced_events as (
         {{ event_columns | join(',\n        ') }}
     from stored_events
     where
-        event_id in (select resolved_events.event_id from resolved_events)
-        or event_id in (select vanished_signups.event_id from vanished_signups)
+        -- one key list: two IN lists joined by `or` probe every stored event twice
+        event_id in (
+            select resolved_events.event_id from resolved_events
+            union all
+            select vanished_signups.event_id from vanished_signups
+        )
         {%- if reloaded_dates %}
             or load_date in {{ sql_in_list(reloaded_dates) }}
         {%- endif %}

@@ -5,7 +5,7 @@
     months completed since the last run, dates computed before a load with inputs dated before them,
     months customer_rfm_history rewrote since when recomputed_customers is none, and every date when a
     file the model recorded as read was withdrawn or redelivered since: manifest_processed_files_changed)
-    and rows_to_relabel (stored rows of other customers than recomputed_customers kept as they are but
+    and rows_to_relabel (churn_feature_id and as_of_date of the stored rows of other customers than recomputed_customers kept as they are but
     labelled again: every row of a date whose horizon the data now covers, and rows of customers with
     orders loaded since inside their horizon - a known label changes only by the customer's own orders).
     Takes the model's CTE names; horizon and lookback are SQL intervals. -#}
@@ -79,7 +79,9 @@ orders_since_labelled as (
 ),
 
 rows_to_relabel as (
-    select {{ processed }}.churn_feature_id
+    select
+        {{ processed }}.churn_feature_id,
+        {{ processed }}.as_of_date
     from {{ processed }}
     cross join {{ data_end }}
     inner join processed_dates on {{ processed }}.as_of_date = processed_dates.as_of_date

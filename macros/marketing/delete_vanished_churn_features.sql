@@ -5,7 +5,7 @@
     by row (by churn_feature_id), so a row that should vanish is not replaced; this removes it. -#}
 {% macro delete_vanished_churn_features() -%}
     {%- if is_incremental() -%}
-        {%- set vanished_from = vanished_customers_first_month(true, 'as_of_date') -%}
+        {%- set vanished_from = vanished_customers_first_month('as_of_date') -%}
         delete from {{ this }}
         where
             (

@@ -4,18 +4,21 @@
     vanished day, dated as the earliest day that run changed or lost: changed_from_date), and every day
     of the survivors of identity merges since then. Their customers are recomputed from the month of the
     earliest one. Used by the model and by its pre-hook, which must
-    agree, and by customer_rfm_history against its own run time (processed_at_column). -#}
-{% macro monthly_totals_reopening_days(purchase_days, merges, processed_at_column='processed_at') -%}
+    agree, and by customer_rfm_history against its own run time (processed_at_column). `since`, SQL of a
+    time, replaces the calling model's newest run time (customer_lifecycle_transitions gives it as a
+    literal read before its pre-hook's delete). -#}
+{% macro monthly_totals_reopening_days(purchase_days, merges, processed_at_column='processed_at', since=none) -%}
+    {%- set since = since or '(select max(' ~ processed_at_column ~ ') from ' ~ this ~ ')' %}
     select
         customer_id,
         -- a day written with a vanished earlier day of its customer reopens from that day
         least(purchase_date, coalesce(changed_from_date, purchase_date)) as purchase_date
     from {{ purchase_days }}
     where
-        processed_at > (select max({{ processed_at_column }}) from {{ this }})
+        processed_at > {{ since }}
         or customer_id in (
             select new_customer_id from {{ merges }}
-            where merged_at > (select max({{ processed_at_column }}) from {{ this }})
+            where merged_at > {{ since }}
         )
 {%- endmacro %}
 

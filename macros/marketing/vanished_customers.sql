@@ -24,16 +24,14 @@
     body, when dbt compiles it, and by the pre-hook before its delete, so both see the same stored rows. An
     ordinary day asks two small questions (the newest month, then its customers that vanished: 0.07-0.19 s
     at 1M customers); only a run that finds some reads the model's every row. -#}
-{% macro vanished_customers_first_month(newest_holds_every_customer=true, period_column='calendar_month_end_date') -%}
+{% macro vanished_customers_first_month(period_column='calendar_month_end_date') -%}
     {%- if not execute or not is_incremental() -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set newest = none -%}
-    {%- if newest_holds_every_customer -%}
-        {%- set newest = run_query('select max(' ~ period_column ~ ') from ' ~ this).columns[0].values()[0] -%}
-        {%- if newest is none -%}
-            {{ return(none) }}
-        {%- endif -%}
+    {#- the calling models hold every customer in their newest period -#}
+    {%- set newest = run_query('select max(' ~ period_column ~ ') from ' ~ this).columns[0].values()[0] -%}
+    {%- if newest is none -%}
+        {{ return(none) }}
     {%- endif -%}
     {%- set vanished = run_query(
         'select count(*) from (' ~ vanished_customers(newest, period_column) ~ ') as vanished'

@@ -88,16 +88,26 @@ purchase_days as (
 ),
 
 {% if is_incremental() %}
+-- the stored rows' state, narrow: the work lists read it four times, and a CTE read more than once is
+-- materialized whole (with the features, 14.5M rows took 13 s to read and hold at 6 years, 1M customers)
 processed as (
     select
         churn_feature_id,
         customer_id,
         as_of_date,
-        {{ feature_columns | join(column_separator) }},
-        features_hash,
         is_churned_next_horizon,
         source_loaded_date,
         features_processed_at
+    from {{ this }}
+),
+
+stored_features as (
+    select
+        churn_feature_id,
+        customer_id,
+        as_of_date,
+        {{ feature_columns | join(column_separator) }},
+        features_hash
     from {{ this }}
 ),
 {% endif %}
@@ -156,17 +166,21 @@ rows_to_write as (
     from computed
     {% if is_incremental() %}
         union all
-        -- rows whose features stand but whose labels moved: carried over, to be labelled again
+        -- rows whose features stand but whose labels moved: carried over, to be labelled again (joined on
+        -- the as-of date too, so that the scan skips the row groups of other dates)
         select
-            processed.churn_feature_id,
-            processed.customer_id,
-            processed.as_of_date,
+            stored_features.churn_feature_id,
+            stored_features.customer_id,
+            stored_features.as_of_date,
             {%- for column in feature_columns %}
-                processed.{{ column }},
+                stored_features.{{ column }},
             {%- endfor %}
-            processed.features_hash
-        from processed
-        inner join rows_to_relabel on processed.churn_feature_id = rows_to_relabel.churn_feature_id
+            stored_features.features_hash
+        from stored_features
+        inner join rows_to_relabel
+            on
+                stored_features.churn_feature_id = rows_to_relabel.churn_feature_id
+                and stored_features.as_of_date = rows_to_relabel.as_of_date
     {% endif %}
 ),
 

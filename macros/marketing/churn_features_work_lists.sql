@@ -5,9 +5,10 @@
     months completed since the last run, dates computed before a load with inputs dated before them,
     months customer_rfm_history rewrote since when recomputed_customers is none, and every date when a
     file the model recorded as read was withdrawn or redelivered since: manifest_processed_files_changed)
-    and rows_to_relabel (churn_feature_id and as_of_date of the stored rows of other customers than recomputed_customers kept as they are but
-    labelled again: every row of a date whose horizon the data now covers, and rows of customers with
-    orders loaded since inside their horizon - a known label changes only by the customer's own orders).
+    and rows_to_relabel (churn_feature_id and as_of_date of the stored rows of other customers than
+    recomputed_customers kept as they are but labelled again: every row of a date whose horizon the data
+    now covers, and rows of customers with orders loaded since inside their horizon - a known label
+    changes only by the customer's own orders).
     Takes the model's CTE names; horizon and lookback are SQL intervals. -#}
 {% macro churn_features_work_lists(
     processed, as_of_dates, purchase_days, data_end, horizon, lookback, recomputed_customers

@@ -14,7 +14,8 @@
             'select cast(max(history_processed_at) as string) from ' ~ this
         ).columns[0].values()[0] -%}
     {%- endif -%}
-    {%- set since = "cast('" ~ seen ~ "' as timestamp)" if seen else "cast('0001-01-01' as timestamp)" %}
+    {#- an empty model (or one without a stamp) redoes every customer -#}
+    {%- set since = 'cast(' ~ sql_string(seen or '0001-01-01') ~ ' as timestamp)' %}
     select
         customer_id,
         min(calendar_month_end_date) as first_changed_month_end_date

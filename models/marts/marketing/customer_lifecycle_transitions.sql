@@ -63,8 +63,7 @@ with_previous as (
         lifecycle_stage,
         history_processed_at,
         first_changed_month_end_date,
-        lag(lifecycle_stage) over (partition by customer_id order by month_end_date) as previous_stage,
-        lag(calendar_month_end_date) over (partition by customer_id order by month_end_date) as previous_month
+        lag(lifecycle_stage) over (partition by customer_id order by month_end_date) as previous_stage
     from history_to_redo
 ),
 

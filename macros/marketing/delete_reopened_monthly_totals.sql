@@ -4,8 +4,8 @@
     of customer ids merged away by identity resolution since the last run, and every row of customers
     left without purchase days (vanished_customers). The model writes row by row, so rows it does not
     write otherwise stay. The first reopened month is asked first and written as a literal, so the delete
-    reads only the months from it (the table is stored month by month); the whole table is read only when
-    ids were merged or customers vanished since the last run. -#}
+    reads only the months from it (the table is stored month by month); merged and vanished customers have
+    a delete each, run only when there are some (the whole table is read then). -#}
 {% macro delete_reopened_monthly_totals() -%}
     {%- if is_incremental() -%}
         {%- set reopened_customers -%}
@@ -23,23 +23,19 @@
             ~ ' (select count(*) from ' ~ ref('customer_id_merges')
             ~ ' where merged_at > (select max(processed_at) from ' ~ this ~ '))'
         ).rows[0] -%}
+        {#- a join, not a correlated exists: DuckDB plans that one by grouping every stored row it reads
+            (6-year day: 4.7-5.3 s against 1.0-1.2 s) -#}
         delete from {{ this }}
+        using ({{ reopened_customers }}) as reopened
         where
-            (
-                calendar_month_end_date >= {{ sql_date(bounds[0]) }}
-                and exists (
-                    select 1
-                    from ({{ reopened_customers }}) as reopened
-                    where
-                        reopened.customer_id = {{ this }}.customer_id
-                        and {{ this }}.calendar_month_end_date >= reopened.first_reopened_month_end_date
-                )
-            )
-            {%- if bounds[1] > 0 %}
-            or customer_id in ({{ merged_away }})
-            {%- endif %}
-            {%- if vanished_from is not none %}
-            or customer_id in ({{ vanished_customers('stored') }})
-            {%- endif %}
+            {{ this }}.calendar_month_end_date >= {{ sql_date(bounds[0]) }}
+            and reopened.customer_id = {{ this }}.customer_id
+            and {{ this }}.calendar_month_end_date >= reopened.first_reopened_month_end_date
+        {%- if bounds[1] > 0 %};
+        delete from {{ this }} where customer_id in ({{ merged_away }})
+        {%- endif %}
+        {%- if vanished_from is not none %};
+        delete from {{ this }} where customer_id in ({{ vanished_customers('stored') }})
+        {%- endif %}
     {%- endif -%}
 {%- endmacro %}

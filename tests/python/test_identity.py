@@ -161,8 +161,9 @@ def identity_rows(db) -> dict[str, set]:
         "customer_ids": set(con.execute(
             "select record_key, source_name, source_record_id, customer_id, match_rule"
             " from intermediate.int_identity__customer_ids").fetchall()),
-        # fingerprints last: a warehouse that gained one by on_schema_change has it as its last column
-        "source_records": set(con.execute("select * exclude (record_fingerprint), record_fingerprint"
+        # fingerprints last: a warehouse that gained one by on_schema_change has it as its last column;
+        # processed_at is when the run wrote the row, which a full refresh cannot give
+        "source_records": set(con.execute("select * exclude (record_fingerprint, processed_at), record_fingerprint"
                                           " from intermediate.int_identity__source_records").fetchall()),
         "identifiers": set(con.execute("select * exclude (record_fingerprint), record_fingerprint"
                                        " from intermediate.int_identity__identifiers").fetchall()),
@@ -246,13 +247,15 @@ def test_incremental_identity_equals_a_full_refresh_after_a_split_and_a_vanished
 
 def test_a_warehouse_built_before_incremental_identity_upgrades_on_its_next_run(sample_raw, warehouse, tmp_path):
     """A warehouse whose identity tables predate their incremental columns (built by an older version) is
-    not refused: the next run redoes every record once and equals a full refresh."""
+    not refused: the next run redoes every record once, stamps every source record, and equals a full
+    refresh."""
     raw, db, full = tmp_path / "raw", tmp_path / "old.duckdb", tmp_path / "full.duckdb"
     built_copy(sample_raw, warehouse, raw, db)
     con = duckdb.connect(str(db))
     for table, columns in (("int_identity__clusters", ("identity_fingerprint", "clustered_at")),
                            ("int_identity__customer_ids", ("clustered_at",)),
-                           ("int_identity__source_records", ("record_fingerprint",)),
+                           # a fingerprint, but not the stamp fct_customer_events reads sign-ups by
+                           ("int_identity__source_records", ("processed_at",)),
                            ("int_identity__identifiers", ("record_fingerprint",)),
                            ("int_identity__shared_identifiers", ("identifier_fingerprint",)),
                            ("int_customers__survivorship", ("candidates_fingerprint",))):
@@ -263,6 +266,11 @@ def test_a_warehouse_built_before_incremental_identity_upgrades_on_its_next_run(
     assert upgraded.returncode == 0, upgraded.stdout[-3000:]
     assert dbt("build", raw, full, *IDENTITY, "--full-refresh").returncode == 0
     assert identity_rows(db) == identity_rows(full)
+    con = duckdb.connect(str(db), read_only=True)
+    unstamped = con.execute("select count(*) from intermediate.int_identity__source_records"
+                            " where processed_at is null").fetchone()[0]
+    con.close()
+    assert unstamped == 0, f"{unstamped} source records left without processed_at"
 
 
 # the models incremental on a fingerprint: key, fingerprint column, and a column no model downstream reads
@@ -281,7 +289,10 @@ FINGERPRINTED = {
 def fingerprinted_rows(db, model: str) -> dict:
     key, fingerprint, *_ = FINGERPRINTED[model]
     con = duckdb.connect(str(db), read_only=True)
-    rows = con.execute(f"select * exclude ({fingerprint}) from intermediate.{model}").df()
+    # processed_at (source records) is when the run wrote the row, which a full refresh cannot give
+    columns = [name for name, *_ in con.execute(f"describe intermediate.{model}").fetchall()
+               if name not in (fingerprint, "processed_at")]
+    rows = con.execute(f"select {', '.join(columns)} from intermediate.{model}").df()
     con.close()
     return {row[key]: tuple(row.items()) for row in rows.astype(object).where(rows.notna(), None).to_dict("records")}
 

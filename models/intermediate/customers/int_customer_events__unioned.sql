@@ -1,5 +1,6 @@
 -- One row per customer activity across channels, keyed to the source record it was recorded against
--- (orders, app events, sign-ups, tickets, campaign responses, consent changes), with the load that
+-- (orders, app events, sign-ups from int_customer_events__signups, tickets, campaign responses, consent
+-- changes), with the load that
 -- delivered it; fct_customer_events resolves the customer. A view: the incremental fct_customer_events
 -- reads it only for the events a run redoes, and a table would rebuild every event each run.
 with
@@ -65,13 +66,17 @@ consent_changes as (
     from {{ ref('stg_privacy__consent_changes') }}
 ),
 
-source_records as (
+signups as (
     select
+        event_id,
         source_name,
         source_record_id,
-        record_created_at,
-        first_loaded_date
-    from {{ ref('int_identity__source_records') }}
+        event_at,
+        channel,
+        event_type,
+        amount,
+        load_date
+    from {{ ref('int_customer_events__signups') }}
 ),
 
 final as (
@@ -135,21 +140,15 @@ final as (
     where contact_id is not null
     union all
     select
-        'signup:' || source_name || ':' || source_record_id,
+        event_id,
         source_name,
         source_record_id,
-        record_created_at,
-        source_name as signup_channel,
-        case source_name
-            when 'web' then 'account_created'
-            when 'store' then 'loyalty_card_enrolled'
-            when 'app' then 'app_installed'
-            when 'crm' then 'crm_contact_created'
-        end,
-        null,
-        first_loaded_date
-    from source_records
-    where source_name != 'support'
+        event_at,
+        channel,
+        event_type,
+        amount,
+        load_date
+    from signups
 )
 
 select * from final

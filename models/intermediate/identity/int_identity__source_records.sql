@@ -12,8 +12,9 @@
 -- One row per customer-bearing source record: the nodes of the identity graph.
 -- record_key ('<source>:<id>') is what identity work joins on; first_loaded_date orders records
 -- by when the warehouse first saw them, which keeps customer ids stable as data arrives.
--- Incremental by record: a run redoes the records whose versions changed (record_fingerprint) and
--- writes a tombstone (null source, deleted by the post-hook) for each stored record that vanished.
+-- Incremental by record: a run redoes the records whose versions changed (record_fingerprint), stamped
+-- with processed_at, and writes a tombstone (null source, deleted by the post-hook) for each stored
+-- record that vanished.
 with
 
 record_versions as (
@@ -36,7 +37,12 @@ record_versions as (
     stored_records as (
         select
             record_key,
-            {{ stored_column('record_fingerprint', 'string') }} as record_fingerprint
+            -- a record stored before processed_at existed counts as changed, so that one run stamps it
+            case
+                when {{ stored_column('processed_at', 'timestamp') }} is not null
+                    then {{ stored_column('record_fingerprint', 'string') }}
+                else 'unstamped'
+            end as record_fingerprint
         from {{ this }}
     ),
 {% endif %}
@@ -102,7 +108,7 @@ record_dates as (
 ),
 
 -- a vanished record (null fingerprint) joins nothing: its row of nulls is its tombstone
-final as (
+redone_records as (
     select
         records.record_key,
         record_dates.source_name,
@@ -120,6 +126,11 @@ final as (
     left join record_dates on records.record_key = record_dates.record_key
     left join latest_versions
         on records.record_key = latest_versions.record_key and latest_versions.version_rank = 1
+),
+
+-- processed_at: fct_customer_events redoes the sign-ups of the records rewritten since its last run
+final as (
+    {{ stamped_rows('redone_records') }}
 )
 
 select * from final

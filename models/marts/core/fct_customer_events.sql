@@ -11,15 +11,14 @@
 }}
 -- depends_on: {{ ref('load_manifest_progress') }}
 -- depends_on: {{ ref('customer_identity_snapshot') }}
+-- depends_on: {{ ref('int_customer_events__signups') }}
 -- One row per customer activity across channels: orders and refunds, app sessions and browsing,
 -- record sign-ups, support tickets, campaign responses and consent changes, in UTC: the timeline.
 -- Incremental by event: a run redoes the events of loads whose files changed since its last run (load
--- manifest), of records whose customer changed since (identity snapshot) and the sign-ups whose time or
--- load differs from the stored one (a record's creation time can move with any new version: one sign-up
--- per record, compared whole), writes those that differ from the stored ones, and a tombstone (null
--- customer, deleted by the post-hook) for each stored one that is gone. So it equals a full refresh and
--- writes about a day's events.
-{% set signup_types = "('account_created', 'loyalty_card_enrolled', 'app_installed', 'crm_contact_created')" %}
+-- manifest), of records whose customer changed since (identity snapshot) and the sign-ups of records
+-- rewritten since (int_identity__source_records' processed_at), writes those that differ from the stored
+-- ones, and a tombstone (null customer, deleted by the post-hook) for each stored one that is gone. So it
+-- equals a full refresh and writes about a day's events.
 {% set event_columns = ['customer_id', 'event_at', 'channel', 'event_type', 'amount', 'load_date'] %}
 {% set view_columns = 'event_id, source_name, source_record_id, event_at, channel, event_type, amount, load_date' %}
 {% if is_incremental() %}
@@ -45,10 +44,19 @@ changed_load_events as (
     where load_date in {{ sql_in_list(changed_dates) }}
 ),
 
-signup_events as (
-    select {{ view_columns }}
-    from {{ ref('int_customer_events__unioned') }}
-    where event_type in {{ signup_types }}
+signups as (
+    select
+        {{ view_columns }},
+        record_processed_at
+    from {{ ref('int_customer_events__signups') }}
+),
+
+-- when the last run took its work, on the clock source records are stamped by (this model's own stamps
+-- may run ahead of it: stamped_rows)
+last_progress as (
+    select max(processed_at) as processed_at
+    from {{ ref('load_manifest_progress') }}
+    where model_name = '{{ model.name }}'
 ),
 
 record_events as (
@@ -78,15 +86,6 @@ stored_events as (
     from {{ this }}
 ),
 
-stored_signups as (
-    select
-        event_id,
-        event_at,
-        load_date
-    from {{ this }}
-    where event_type in {{ signup_types }}
-),
-
 moved_records as (
     {{ manifest_moved_records() }}
 ),
@@ -105,20 +104,23 @@ reloaded_events as (
 ),
 {% endif %}
 
--- new or changed sign-ups, and stored ones no record gives any more (their tombstones)
+-- the sign-ups of records rewritten since the last run (a record's creation time or first load can move
+-- with any new version), all of them when the stored events predate processed_at
 changed_signups as (
-    select signup_events.*
-    from signup_events
-    left join stored_signups on signup_events.event_id = stored_signups.event_id
+    select {{ view_columns }}
+    from signups
+    cross join last_progress
     where
-        stored_signups.event_id is null
-        or signup_events.event_at is distinct from stored_signups.event_at
-        or signup_events.load_date is distinct from stored_signups.load_date
+        signups.record_processed_at > last_progress.processed_at
+        or signups.record_processed_at is null
+        or last_progress.processed_at is null
 ),
 
-vanished_signups as (
-    select event_id from stored_signups
-    where event_id not in (select signup_events.event_id from signup_events)
+-- the stored sign-ups a gone record may leave (their tombstones): a record that leaves the identity
+-- bridge is a moved record, closed in customer_identity_snapshot
+moved_signups as (
+    select {{ signup_event_id('source_name', 'source_record_id') }} as event_id
+    from moved_records
 ),
 
 redone_events as (
@@ -176,7 +178,7 @@ replaced_events as (
         event_id in (
             select resolved_events.event_id from resolved_events
             union all
-            select vanished_signups.event_id from vanished_signups
+            select moved_signups.event_id from moved_signups
         )
         {%- if reloaded_dates %}
             or load_date in {{ sql_in_list(reloaded_dates) }}

@@ -1,8 +1,8 @@
 -- One row per customer activity across channels, keyed to the source record it was recorded against
 -- (orders, app events, sign-ups from int_customer_events__signups, tickets, campaign responses, consent
--- changes), with the load that
--- delivered it; fct_customer_events resolves the customer. A view: the incremental fct_customer_events
--- reads it only for the events a run redoes, and a table would rebuild every event each run.
+-- changes), with the load that delivered it; fct_customer_events resolves the customer. A view: the
+-- incremental fct_customer_events reads it only for the events a run redoes, and a table would rebuild
+-- every event each run.
 with
 
 orders as (

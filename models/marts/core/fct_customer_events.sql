@@ -105,7 +105,7 @@ reloaded_events as (
 {% endif %}
 
 -- the sign-ups of records rewritten since the last run (a record's creation time or first load can move
--- with any new version), all of them when the stored events predate processed_at
+-- with any new version); every sign-up without a stamp to compare, or without a record of that run
 changed_signups as (
     select {{ view_columns }}
     from signups

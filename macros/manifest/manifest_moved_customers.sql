@@ -5,11 +5,7 @@
 {% macro manifest_moved_customers() -%}
     select distinct identity_history.customer_id
     from {{ ref('customer_identity_snapshot') }} as identity_history
-    cross join (
-        select coalesce(max(processed_at), timestamp '0001-01-01') as processed_at
-        from {{ ref('load_manifest_progress') }}
-        where model_name = '{{ model.name }}'
-    ) as last_run
+    cross join ({{ manifest_last_run("timestamp '0001-01-01'") }}) as last_run
     where
         identity_history.customer_id is not null
         and (

@@ -7,11 +7,7 @@
         identity_history.source_name,
         identity_history.source_record_id
     from {{ ref('customer_identity_snapshot') }} as identity_history
-    cross join (
-        select max(processed_at) as processed_at
-        from {{ ref('load_manifest_progress') }}
-        where model_name = '{{ model.name }}'
-    ) as last_run
+    cross join ({{ manifest_last_run() }}) as last_run
     where
         identity_history.dbt_valid_from > last_run.processed_at
         or identity_history.dbt_valid_to > last_run.processed_at

@@ -51,13 +51,12 @@
     history no longer gives does not stay; the model appends what it computes. -#}
 {% macro delete_changed_transitions() -%}
     {%- if is_incremental() -%}
+        {#- a join, not a correlated exists, as in delete_reopened_monthly_totals (6-year day 1, 884 rows
+            counted read-only: 0.46-0.85 s against 0.33 s) -#}
         delete from {{ this }}
-        where exists (
-            select 1
-            from ({{ lifecycle_transitions_work_list(with_vanished=true) }}) as work_list
-            where
-                work_list.customer_id = {{ this }}.customer_id
-                and {{ this }}.calendar_month_end_date >= work_list.first_changed_month_end_date
-        )
+        using ({{ lifecycle_transitions_work_list(with_vanished=true) }}) as work_list
+        where
+            work_list.customer_id = {{ this }}.customer_id
+            and {{ this }}.calendar_month_end_date >= work_list.first_changed_month_end_date
     {%- endif -%}
 {%- endmacro %}

@@ -254,8 +254,8 @@ def test_a_warehouse_built_before_incremental_identity_upgrades_on_its_next_run(
     con = duckdb.connect(str(db))
     for table, columns in (("int_identity__clusters", ("identity_fingerprint", "clustered_at")),
                            ("int_identity__customer_ids", ("clustered_at",)),
-                           # a fingerprint, but not the stamp fct_customer_events reads sign-ups by
-                           ("int_identity__source_records", ("processed_at",)),
+                           # and the stamp fct_customer_events reads sign-ups by
+                           ("int_identity__source_records", ("record_fingerprint", "processed_at")),
                            ("int_identity__identifiers", ("record_fingerprint",)),
                            ("int_identity__shared_identifiers", ("identifier_fingerprint",)),
                            ("int_customers__survivorship", ("candidates_fingerprint",))):

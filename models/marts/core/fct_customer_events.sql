@@ -54,9 +54,7 @@ signups as (
 -- when the last run took its work, on the clock source records are stamped by (this model's own stamps
 -- may run ahead of it: stamped_rows)
 last_progress as (
-    select max(processed_at) as processed_at
-    from {{ ref('load_manifest_progress') }}
-    where model_name = '{{ model.name }}'
+    {{ manifest_last_run() }}
 ),
 
 record_events as (

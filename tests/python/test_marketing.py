@@ -16,7 +16,8 @@ from conftest import built_copy, dbt, run
 MARKETING_MODELS = ["int_customers__purchase_days", "int_customers__order_summary", "int_customers__monthly_running_totals",
                     "int_customers__monthly_totals", "customer_btyd_summary", "customer_rfm",
                     "customer_lifecycle", "customer_rfm_history", "customer_lifecycle_transitions", "churn_features",
-                    "int_customers__activity_times", "customer_channel_preferences"]
+                    "int_customers__activity_times", "customer_channel_preferences",
+                    "int_campaign_members__outcomes", "fct_campaign_performance"]
 # Fitted once per month (calibration month, newly labelled month) and kept: a full refresh refits on data
 # that late orders and identity merges have touched since, so these agree within a tolerance, not exactly.
 FITTED_MODELS = ["customer_clv_fits", "churn_model_fits", "customer_clv", "customer_churn_scores"]
@@ -308,21 +309,21 @@ def test_a_day_and_a_withdrawn_order_file_redo_the_customers_the_manifest_gives(
     withdrawn afterwards (an app load holding the only orders of some customers) redoes every customer,
     drops the purchase days of its orders and the customers left without any, and their rows of the
     monthly history, lifecycle and churn features; a file redelivered without a customer's first purchase
-    drops that customer's months before the purchases left. Each run equals a full refresh and passes
-    every test."""
+    drops that customer's months before the purchases left. Each run equals a full refresh (the campaign
+    memberships' window orders too) and passes every test."""
     raw, db, full_db = tmp_path / "raw", tmp_path / "daily.duckdb", tmp_path / "full.duckdb"
     built_copy(sample_raw, warehouse, raw, db)
 
     def build(into: Path, *extra: str):
         return dbt("build", raw, into, "--select", "+int_customers__activity_times", "+customer_btyd_summary",
                    "+customer_rfm", "+customer_lifecycle_monthly", "+churn_features", "+int_customers__lifetime_orders",
-                   "--exclude-resource-type", "unit_test", "--indirect-selection", "cautious", *extra)
+                   "+int_campaign_members__outcomes", "--exclude-resource-type", "unit_test", "--indirect-selection", "cautious", *extra)
 
     def assert_equals_a_full_refresh(when: str) -> None:
         full_db.unlink(missing_ok=True)
         full = build(full_db, "--full-refresh")
         assert full.returncode == 0, full.stdout[-3000:]
-        for model in MANIFEST_KEYED + MONTHLY_CHAIN:
+        for model in MANIFEST_KEYED + MONTHLY_CHAIN + ["int_campaign_members__outcomes"]:
             assert marketing_rows(db, model) == marketing_rows(full_db, model), f"{model} after {when}"
 
     appended = run([sys.executable, "-m", "scripts", "generate", "--out", raw, "--append-days", "1"])

@@ -1,6 +1,6 @@
 -- One row per campaign and RFM segment as of the campaign's start, plus one 'All segments' row per
--- campaign. A full rebuild each run: orders of the attribution window arrive late and identity merges
--- move members between customers, and the input (members x window orders) is small.
+-- campaign: the sums of its memberships' outcomes (int_campaign_members__outcomes, incremental by
+-- membership), rebuilt whole each run, since a late order or an identity merge moves past campaigns' sums.
 {% set z = var('campaign_interval_z') %}
 {% set min_n = var('campaign_min_group_size') %}
 {% set window_days = var('campaign_attribution_days') %}
@@ -16,29 +16,19 @@ campaigns as (
     from {{ ref('stg_marketing__campaigns') }}
 ),
 
-members as (
+member_outcomes as (
     select
-        campaign_member_id,
         campaign_id,
-        customer_id,
         group_name,
-        has_converted
-    from {{ ref('int_campaign_members__responses') }}
-),
-
-rfm_history as (
-    select
-        customer_id,
-        calendar_month_end_date,
-        rfm_segment
-    from {{ ref('customer_rfm_history') }}
+        rfm_segment,
+        is_responder,
+        window_orders,
+        window_revenue
+    from {{ ref('int_campaign_members__outcomes') }}
 ),
 
 orders as (
-    select
-        customer_id,
-        ordered_date,
-        net_amount
+    select ordered_date
     from {{ ref('fct_orders') }}
     where not is_refund and customer_id is not null
 ),
@@ -46,29 +36,6 @@ orders as (
 data_end as (
     select max(ordered_date) as last_order_date
     from orders
-),
-
--- the segment of the month before the start: what was known when the audience was picked
-member_outcomes as (
-    select
-        members.campaign_id,
-        members.campaign_member_id,
-        members.group_name,
-        coalesce(rfm_history.rfm_segment, 'No purchase history') as rfm_segment,
-        members.has_converted as is_responder,
-        count(orders.ordered_date) as window_orders,
-        coalesce(sum(orders.net_amount), 0) as window_revenue
-    from members
-    inner join campaigns on members.campaign_id = campaigns.campaign_id
-    left join rfm_history
-        on
-            members.customer_id = rfm_history.customer_id
-            and rfm_history.calendar_month_end_date = cast(date_trunc('month', campaigns.start_date) as date) - 1
-    left join orders
-        on
-            members.customer_id = orders.customer_id
-            and orders.ordered_date between campaigns.start_date and campaigns.start_date + {{ window_days }}
-    group by all
 ),
 
 -- every member counts in their segment's row and in the campaign's 'All segments' row

@@ -9,21 +9,25 @@
 }}
 -- depends_on: {{ ref('load_manifest_progress') }}
 -- depends_on: {{ ref('customer_identity_snapshot') }}
+-- depends_on: {{ ref('stg_marketing__campaign_members') }}
+-- depends_on: {{ ref('stg_marketing__campaign_responses') }}
 -- One row per membership of a staged campaign with what fct_campaign_performance sums: the member's
 -- group, whether they converted, their RFM segment of the month before the start (what was known when
 -- the audience was picked) and their non-refund orders and revenue in the attribution window.
--- Incremental by membership: a run redoes the memberships that are new, gone or changed, those of the
--- customers whose orders were written since its last run or who gained or lost records (load manifest),
--- and those whose segment row was rewritten since; every membership after an order file it processed was
--- withdrawn or redelivered (the vanished orders leave no trace of their customers). It writes the rows
--- that differ, and a tombstone (null rfm_segment, deleted by the post-hook) for each gone membership.
+-- Incremental by membership: a run redoes the memberships whose member or response rows staging wrote
+-- since its last run (load manifest), those of campaigns written since, of CRM contacts that moved to
+-- another customer, of customers whose orders were written since or who gained or lost records, and
+-- those whose segment row was rewritten since. A staged row vanishes only when a load it processed
+-- changes (a file redelivered, withdrawn or added beside it): then every membership is redone and a gone
+-- one gets a tombstone (null rfm_segment, deleted by the post-hook). It writes the rows that differ.
 {% set window_days = var('campaign_attribution_days') %}
 {% set outcome_columns = [
     'campaign_id', 'customer_id', 'campaign_start_date', 'group_name', 'rfm_segment', 'is_responder',
     'window_orders', 'window_revenue'
 ] %}
-{% set member_columns = ['campaign_id', 'customer_id', 'campaign_start_date', 'group_name', 'is_responder'] %}
-{% set redo_every_membership = manifest_processed_files_changed() %}
+{% set redo_every_membership = is_incremental() and (
+    manifest_processed_files_changed() or manifest_changed_load_date_list(processed_before=true)
+) %}
 with
 
 members as (
@@ -47,8 +51,7 @@ segments as (
     select
         customer_id,
         calendar_month_end_date,
-        rfm_segment,
-        history_processed_at
+        rfm_segment
     from {{ ref('customer_rfm_history') }}
 ),
 
@@ -62,6 +65,46 @@ orders as (
 ),
 
 {% if is_incremental() %}
+    stored_outcomes as (
+        select
+            campaign_member_id,
+            {{ outcome_columns | join(',\n            ') }}
+        from {{ this }}
+    ),
+{% endif %}
+
+{% if is_incremental() and not redo_every_membership %}
+    last_run as (
+        {{ manifest_last_run("timestamp '0001-01-01'") }}
+    ),
+
+    member_writes as (
+        select
+            campaign_member_id,
+            campaign_id,
+            contact_id,
+            processed_at
+        from {{ ref('stg_marketing__campaign_members') }}
+    ),
+
+    response_writes as (
+        select
+            campaign_member_id,
+            processed_at
+        from {{ ref('stg_marketing__campaign_responses') }}
+    ),
+
+    campaign_writes as (
+        select
+            campaign_id,
+            processed_at
+        from {{ ref('stg_marketing__campaigns') }}
+    ),
+
+    moved_records as (
+        {{ manifest_moved_records() }}
+    ),
+
     -- every order row written since, refunds too: a rewritten order may have left the window or the customer
     order_writes as (
         select
@@ -75,15 +118,12 @@ orders as (
         {{ manifest_moved_customers() }}
     ),
 
-    last_run as (
-        {{ manifest_last_run("timestamp '0001-01-01'") }}
-    ),
-
-    stored_outcomes as (
+    segment_writes as (
         select
-            campaign_member_id,
-            {{ outcome_columns | join(',\n            ') }}
-        from {{ this }}
+            customer_id,
+            calendar_month_end_date,
+            history_processed_at
+        from {{ ref('customer_rfm_history') }}
     ),
 {% endif %}
 
@@ -101,6 +141,33 @@ staged_members as (
 ),
 
 {% if is_incremental() and not redo_every_membership %}
+    -- memberships whose own inputs changed: the member or a response staged since, its campaign staged
+    -- since, or its CRM contact resolved to another customer since
+    changed_memberships as (
+        select member_writes.campaign_member_id
+        from member_writes
+        cross join last_run
+        where member_writes.processed_at > last_run.processed_at
+        union
+        select response_writes.campaign_member_id
+        from response_writes
+        cross join last_run
+        where response_writes.processed_at > last_run.processed_at
+        union
+        select member_writes.campaign_member_id
+        from member_writes
+        inner join campaign_writes on member_writes.campaign_id = campaign_writes.campaign_id
+        cross join last_run
+        where campaign_writes.processed_at > last_run.processed_at
+        union
+        select member_writes.campaign_member_id
+        from member_writes
+        inner join moved_records
+            on
+                moved_records.source_name = 'crm'
+                and member_writes.contact_id = moved_records.source_record_id
+    ),
+
     touched_customers as (
         select order_writes.customer_id
         from order_writes
@@ -113,22 +180,11 @@ staged_members as (
 
     rewritten_segments as (
         select
-            segments.customer_id,
-            segments.calendar_month_end_date
-        from segments
+            segment_writes.customer_id,
+            segment_writes.calendar_month_end_date
+        from segment_writes
         cross join last_run
-        where segments.history_processed_at > last_run.processed_at
-    ),
-
-    -- memberships new, gone, or changed since they were stored
-    changed_memberships as (
-        select coalesce(staged_members.campaign_member_id, stored_outcomes.campaign_member_id) as campaign_member_id
-        from staged_members
-        full outer join stored_outcomes on staged_members.campaign_member_id = stored_outcomes.campaign_member_id
-        where
-            {%- for column in member_columns %}
-            staged_members.{{ column }} is distinct from stored_outcomes.{{ column }}{{ ' or' if not loop.last }}
-            {%- endfor %}
+        where segment_writes.history_processed_at > last_run.processed_at
     ),
 
     redone_ids as (

@@ -9,6 +9,8 @@ For one size it generates a sample (timed on its own, reused on later runs), the
   counts), each a one-day load appended with `generate --append-days` and built as a user's daily run;
 - the monthly days: the day a month's churn features settle (var churn_settle_days after the month end)
   and the month close, when the CLV and churn models are refitted;
+- after the first measured ordinary day, the same build once more with no new load (--unchanged-day): what
+  a day costs whatever it brings, the fixed cost an ordinary day cannot go below;
 - with --double-history, the same full build and ordinary days on a history twice as long;
 - the BTYD/RFM path of the full build (the dbt models that make the purchase days, the order summary and
   the BTYD summary, from run_results.json) against one hand-written DuckDB query of the same summary
@@ -99,6 +101,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(default: %(default)s, a daily load)")
     parser.add_argument("--monthly", action=argparse.BooleanOptionalAction, default=True,
                         help="also measure the monthly days: churn settle and month close (default: on)")
+    parser.add_argument("--unchanged-day", action=argparse.BooleanOptionalAction, default=True,
+                        help="also build once more after the first measured ordinary day, with no new load: what a "
+                             "day costs whatever it brings (default: on)")
     parser.add_argument("--double-history", action="store_true",
                         help="also measure a full build and the ordinary days on a history twice as long "
                              "(--start moved back by the history's length)")
@@ -696,6 +701,10 @@ def measure_history(args: argparse.Namespace, tracker: Tracker, folder: Path, st
             run.build(tracker, f"catch-up to day {day - 1} ({catch_up} day(s), not measured)", "day")
         run.append_days(args.incremental_days)
         measured[day] = run.measured_day(tracker, f"day {day} ({kind}, {number}/{len(days)})", args.repeats)
+        if args.unchanged_day and kind == "ordinary" and "unchanged_day" not in history:
+            # the published state of that day, built again: every model runs and finds no new load
+            history["unchanged_day"] = {"after_day": day, **strip(run.build(
+                tracker, f"day {day} again, no new load", "day"))}
         ordinary_days = {str(d): measured[d] for d in args.measure_days if d in measured}
         if ordinary_days:
             history["ordinary_day"] = ordinary(ordinary_days, full)
@@ -713,11 +722,14 @@ def build_plan(args: argparse.Namespace) -> list[tuple[str, str]]:
         if args.incremental_days:
             days = sorted(set(args.measure_days) | (set(monthly_days(args.end).values())
                                                     if args.monthly and not doubled else set()))
-            loaded = 0
+            loaded, unchanged = 0, args.unchanged_day
             for day in days:
                 if day - 1 > loaded:
                     plan.append(("day", f"catch-up {day - 1}"))
                 plan += [("day", f"day {day}")] * args.repeats
+                if unchanged and day in args.measure_days:
+                    plan.append(("day", f"day {day} again"))
+                    unchanged = False
                 loaded = day - 1 + args.incremental_days
     return plan
 
@@ -897,6 +909,16 @@ def day_row(label: str, day: dict, compared: str) -> str:
                 *(s(day["median_step_seconds"][step]) for step in STEPS), compared])
 
 
+def unchanged_row(build: dict, day: dict | None, history: str = "") -> str:
+    """The build with no new load, as a share of the ordinary day it followed: the day's fixed cost."""
+    compared = "–"
+    if day:
+        cpu, day_cpu = build.get("cpu_seconds"), day.get("median_cpu_seconds")
+        compared = f"{pct(build['seconds'] / day['median_seconds'])} of an ordinary day" + (
+            f" (CPU {pct(cpu / day_cpu)})" if cpu and day_cpu else "")
+    return build_row(f"no new load{history} (day {build['after_day']} built again)", build, compared)
+
+
 def rss_row(label: str, builds: list[dict]) -> str:
     return row([label, *(gib(max(b["steps"][step]["peak_rss_gib"] for b in builds)) for step in STEPS)])
 
@@ -936,6 +958,8 @@ def render_size(entry: dict) -> list[str]:
         if day:
             lines.append(day_row(f"ordinary day (median of days {day_numbers(day)})", day,
                                  f"{pct(day['share_of_full'])} of full (CPU {pct(day.get('cpu_share_of_full'))})"))
+        if history.get("unchanged_day"):
+            lines.append(unchanged_row(history["unchanged_day"], day))
         for name, build in monthly.items():
             lines.append(build_row(f"day {build['day']}: {name.replace('_', ' ')}", build,
                                    f"{build['seconds'] / day['median_seconds']:.1f}× an ordinary day" if day else "–"))
@@ -948,6 +972,8 @@ def render_size(entry: dict) -> list[str]:
             lines.append(day_row(f"ordinary day, {years(doubled)} (median of days {day_numbers(dday)})", dday,
                                  f"{pct(doubled_change(entry), signed=True)}{versus}; "
                                  f"{pct(dday['share_of_full'])} of its full build"))
+        if doubled.get("unchanged_day"):
+            lines.append(unchanged_row(doubled["unchanged_day"], dday, f", {years(doubled)}"))
     lines += ["", "Peak RSS of each step (the step's largest process):", "",
               row(["`make build`", "preflight", "dbt build", "audit", "publish"]), row(["---"] * 5)]
     if history:
@@ -1070,8 +1096,9 @@ def render(sizes: dict, notes: str) -> str:
         "are built first, unmeasured. *Ordinary days* are those listed in each table (days 2 and 3 still",
         "re-read the history's last monthly load, see Notes); the *monthly days* are the day the last",
         "month's churn features settle (`churn_settle_days` after the month end) and the month close, when",
-        "the CLV and churn models are refitted. The machine is shared: its load average is given with each",
-        "size, and where it was high the CPU seconds are the steadier figure.",
+        "the CLV and churn models are refitted. *No new load* is the first ordinary day built once more with",
+        "nothing new: what a day costs whatever it brings. The machine is shared: its load average is given",
+        "with each size, and where it was high the CPU seconds are the steadier figure.",
         "",
     ]
     if not sizes:

@@ -77,7 +77,8 @@ def entry_10k() -> dict:
                         "query_mismatches": 0, "lifetimes": {"seconds": 20.0, "customers": 3400, "mismatches": 0},
                         "path_vs_query": 3.0, "lifetimes_vs_path": 6.67},
                "ordinary_day": day_summary({"12": build(29.0), "13": build(30.0), "11": build(31.0)}, full),
-               "monthly_days": {"churn_settle": {"day": 14, **build(95.0)}, "month_close": {"day": 31, **build(60.0)}}}
+               "monthly_days": {"churn_settle": {"day": 14, **build(95.0)}, "month_close": {"day": 31, **build(60.0)}},
+               "unchanged_day": {"after_day": 11, **build(24.0)}}
     doubled_full = build(800.0)
     doubled = {"start": "2020-01-01", "end": "2025-12-31", "measured_at": "2026-12-02T15:30:00Z", "machine": MACHINE,
                "generate_seconds": 20.0, "rows": {}, "full_build": doubled_full,
@@ -114,6 +115,9 @@ def test_document_renders_each_size_with_its_targets(tmp_path):
     assert "| day 14: churn settle | 95.0 s |" in ten_k and "| 3.2× an ordinary day |" in ten_k
     assert "| day 31: month close | 60.0 s |" in ten_k and "| 2.0× an ordinary day |" in ten_k
     assert "| ordinary day, 6 years (median of days 12, 13) | 33.5 s |" in ten_k and "+11.7 % vs 3 years" in ten_k
+    # the build with no new load after day 11: 24 s of a 30-s day
+    assert "| no new load (day 11 built again) | 24.0 s |" in ten_k and "| 80.0 % of an ordinary day (CPU 80.0 %) |" in ten_k
+    assert "no new load, 6 years" not in ten_k
     assert "| full build | 0.10 GiB | 9.10 GiB | 0.10 GiB | 0.10 GiB |" in ten_k
     assert "the dbt path takes 3.0× the query" in ten_k and "| 6.7× the dbt path |" in ten_k
     verdicts = {line.split(" | ")[0][2:]: line.split(" | ")[2].rstrip(" |") for line in ten_k.splitlines()
@@ -183,9 +187,9 @@ def test_a_measured_history_leaves_only_its_logs_for_the_doubled_one(tmp_path):
 
 
 def test_a_tiny_run_writes_every_field(tmp_path):
-    """One real bench: a full build and one day of a 500-customer sample (a smaller one fails the CLV
-    model's own tests), each step of `make build` timed and its peak RSS read; the BTYD summary by one
-    query equals the published one."""
+    """One real bench: a full build, one day of a 500-customer sample (a smaller one fails the CLV
+    model's own tests) and that day built again with no new load, each step of `make build` timed and
+    its peak RSS read; the BTYD summary by one query equals the published one."""
     out, results = tmp_path / "bench", tmp_path / "results.json"
     result = run([sys.executable, "-m", "scripts", "bench", "--customers", "500", "--start", "2025-07-01",
                   "--end", "2025-12-31", "--measure-days", "1", "--no-monthly", "--out", out,
@@ -200,7 +204,10 @@ def test_a_tiny_run_writes_every_field(tmp_path):
     history = entry["history"]
     assert history["rows"]["fct_orders"] > 0 and history["generate_seconds"] > 0
     day = history["ordinary_day"]["days"]["1"]
-    for record in (history["full_build"], day):
+    # day 1 built again with no new load, each step timed like the others
+    unchanged = history["unchanged_day"]
+    assert unchanged["after_day"] == 1
+    for record in (history["full_build"], day, unchanged):
         assert set(record["steps"]) == set(bench.STEPS)
         for step in record["steps"].values():
             assert step["seconds"] > 0 and step["cpu_seconds"] > 0 and step["peak_rss_gib"] > 0.02

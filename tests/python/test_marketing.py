@@ -309,8 +309,9 @@ def test_a_day_and_a_withdrawn_order_file_redo_the_customers_the_manifest_gives(
     withdrawn afterwards (an app load holding the only orders of some customers) redoes every customer,
     drops the purchase days of its orders and the customers left without any, and their rows of the
     monthly history, lifecycle and churn features; a file redelivered without a customer's first purchase
-    drops that customer's months before the purchases left. Each run equals a full refresh (the campaign
-    memberships' window orders too) and passes every test."""
+    drops that customer's months before the purchases left, and a member file redelivered without a
+    membership drops its outcome. Each run equals a full refresh (the campaign memberships' outcomes too)
+    and passes every test."""
     raw, db, full_db = tmp_path / "raw", tmp_path / "daily.duckdb", tmp_path / "full.duckdb"
     built_copy(sample_raw, warehouse, raw, db)
 
@@ -371,9 +372,17 @@ def test_a_day_and_a_withdrawn_order_file_redo_the_customers_the_manifest_gives(
     part = raw / "web" / "orders" / f"load_date={load_date}" / "part-0.parquet"
     duckdb.sql(f"copy (select * from '{part}' where order_id <> '{order_id}') to '{part}.new' (format parquet)")
     Path(f"{part}.new").replace(part)
+    # and a campaign's member file redelivered without one membership, which must leave the outcomes
+    members = sorted((raw / "marketing" / "campaign_members").glob("load_date=*/*.parquet"))[0]
+    member_id = duckdb.sql(f"select min(campaign_member_id) from '{members}'").fetchall()[0][0]
+    assert member_id in {row[0] for row in marketing_rows(db, "int_campaign_members__outcomes")}
+    duckdb.sql(f"copy (select * from '{members}' where campaign_member_id <> '{member_id}')"
+               f" to '{members}.new' (format parquet)")
+    Path(f"{members}.new").replace(members)
     redelivered = build(db)
     assert redelivered.returncode == 0 and "WARN=0 " in redelivered.stdout, redelivered.stdout[-3000:]
     assert_equals_a_full_refresh("a file redelivered without a first purchase")
+    assert member_id not in {row[0] for row in marketing_rows(db, "int_campaign_members__outcomes")}
 
 
 def deliver_late_web_order(raw: Path, db: Path) -> str:

@@ -14,12 +14,11 @@
 -- One row per membership of a staged campaign with what fct_campaign_performance sums: the member's
 -- group, whether they converted, their RFM segment of the month before the start (what was known when
 -- the audience was picked) and their non-refund orders and revenue in the attribution window.
--- Incremental by membership: a run redoes the memberships whose member or response rows staging wrote
--- since its last run (load manifest), those of campaigns written since, of CRM contacts that moved to
--- another customer, of customers whose orders were written since or who gained or lost records, and
--- those whose segment row was rewritten since. A staged row vanishes only when a load it processed
--- changes (a file redelivered, withdrawn or added beside it): then every membership is redone and a gone
--- one gets a tombstone (null rfm_segment, deleted by the post-hook). It writes the rows that differ.
+-- Incremental by membership: a run redoes the memberships of the work list (campaign_memberships_work_list:
+-- staging rows, moved contacts, customers' orders and segment rows written since its last run), or every
+-- one when a load it processed changed, since write times cannot show a staged row that vanished; a gone
+-- membership then gets a tombstone (null rfm_segment, deleted by the post-hook). It writes the rows that
+-- differ.
 {% set window_days = var('campaign_attribution_days') %}
 {% set outcome_columns = [
     'campaign_id', 'customer_id', 'campaign_start_date', 'group_name', 'rfm_segment', 'is_responder',
@@ -73,60 +72,6 @@ orders as (
     ),
 {% endif %}
 
-{% if is_incremental() and not redo_every_membership %}
-    last_run as (
-        {{ manifest_last_run("timestamp '0001-01-01'") }}
-    ),
-
-    member_writes as (
-        select
-            campaign_member_id,
-            campaign_id,
-            contact_id,
-            processed_at
-        from {{ ref('stg_marketing__campaign_members') }}
-    ),
-
-    response_writes as (
-        select
-            campaign_member_id,
-            processed_at
-        from {{ ref('stg_marketing__campaign_responses') }}
-    ),
-
-    campaign_writes as (
-        select
-            campaign_id,
-            processed_at
-        from {{ ref('stg_marketing__campaigns') }}
-    ),
-
-    moved_records as (
-        {{ manifest_moved_records() }}
-    ),
-
-    -- every order row written since, refunds too: a rewritten order may have left the window or the customer
-    order_writes as (
-        select
-            customer_id,
-            processed_at
-        from {{ ref('fct_orders') }}
-        where customer_id is not null
-    ),
-
-    moved_customers as (
-        {{ manifest_moved_customers() }}
-    ),
-
-    segment_writes as (
-        select
-            customer_id,
-            calendar_month_end_date,
-            history_processed_at
-        from {{ ref('customer_rfm_history') }}
-    ),
-{% endif %}
-
 -- members of a campaign that staging quarantined have no start and are not counted
 staged_members as (
     select
@@ -141,67 +86,8 @@ staged_members as (
 ),
 
 {% if is_incremental() and not redo_every_membership %}
-    -- memberships whose own inputs changed: the member or a response staged since, its campaign staged
-    -- since, or its CRM contact resolved to another customer since
-    changed_memberships as (
-        select member_writes.campaign_member_id
-        from member_writes
-        cross join last_run
-        where member_writes.processed_at > last_run.processed_at
-        union
-        select response_writes.campaign_member_id
-        from response_writes
-        cross join last_run
-        where response_writes.processed_at > last_run.processed_at
-        union
-        select member_writes.campaign_member_id
-        from member_writes
-        inner join campaign_writes on member_writes.campaign_id = campaign_writes.campaign_id
-        cross join last_run
-        where campaign_writes.processed_at > last_run.processed_at
-        union
-        select member_writes.campaign_member_id
-        from member_writes
-        inner join moved_records
-            on
-                moved_records.source_name = 'crm'
-                and member_writes.contact_id = moved_records.source_record_id
-    ),
-
-    touched_customers as (
-        select order_writes.customer_id
-        from order_writes
-        cross join last_run
-        where order_writes.processed_at > last_run.processed_at
-        union
-        select moved_customers.customer_id
-        from moved_customers
-    ),
-
-    rewritten_segments as (
-        select
-            segment_writes.customer_id,
-            segment_writes.calendar_month_end_date
-        from segment_writes
-        cross join last_run
-        where segment_writes.history_processed_at > last_run.processed_at
-    ),
-
     redone_ids as (
-        select changed_memberships.campaign_member_id
-        from changed_memberships
-        union
-        select staged_members.campaign_member_id
-        from staged_members
-        inner join touched_customers on staged_members.customer_id = touched_customers.customer_id
-        union
-        select staged_members.campaign_member_id
-        from staged_members
-        inner join rewritten_segments
-            on
-                staged_members.customer_id = rewritten_segments.customer_id
-                and rewritten_segments.calendar_month_end_date
-                = cast(date_trunc('month', staged_members.campaign_start_date) as date) - 1
+        {{ campaign_memberships_work_list('staged_members') }}
     ),
 
     redone_members as (

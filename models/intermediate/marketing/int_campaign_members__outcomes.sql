@@ -123,7 +123,8 @@ outcomes as (
         coalesce(segments.rfm_segment, 'No purchase history') as rfm_segment,
         redone_members.is_responder,
         count(orders.ordered_date) as window_orders,
-        coalesce(sum(orders.net_amount), 0) as window_revenue
+        -- the sum's own type on DuckDB; Spark's sum of decimal(18, 2) is decimal(28, 2)
+        cast(coalesce(sum(orders.net_amount), 0) as decimal(38, 2)) as window_revenue
     from redone_members
     left join segments
         on

@@ -63,11 +63,12 @@ help:
 
 # --compile-bytecode: unlike pip, uv writes no .pyc, and where PYTHONDONTWRITEBYTECODE is set Python
 # never caches them, so every dbt run would compile pandas, scikit-learn and pymc from source again
-# (importing pymc: 8 s without, 3 s with).
+# (importing pymc: 8 s without, 3 s with). --no-cache: the packages are not kept a second time in
+# ~/.cache (about 2.5 GB with the Spark environment's PySpark), which a fresh machine cannot reuse anyway.
 $(BIN)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-cache-dir uv==$(UV_VERSION)
+	$(BIN)/uv pip install --quiet --no-cache --compile-bytecode --python $(BIN)/python -r requirements.lock
 	touch $@
 
 setup: $(BIN)/.installed
@@ -78,8 +79,8 @@ VENV_SPARK := .venv-spark
 $(VENV_SPARK)/bin/.installed: requirements-spark.lock
 	@command -v java >/dev/null || { echo "Spark needs Java 17: apt-get install openjdk-17-jre-headless"; exit 1; }
 	$(PYTHON) -m venv $(VENV_SPARK)
-	$(VENV_SPARK)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(VENV_SPARK)/bin/uv pip install --quiet --compile-bytecode --python $(VENV_SPARK)/bin/python -r requirements-spark.lock
+	$(VENV_SPARK)/bin/pip install --quiet --disable-pip-version-check --no-cache-dir uv==$(UV_VERSION)
+	$(VENV_SPARK)/bin/uv pip install --quiet --no-cache --compile-bytecode --python $(VENV_SPARK)/bin/python -r requirements-spark.lock
 	touch $@
 
 setup-spark: $(VENV_SPARK)/bin/.installed
@@ -134,14 +135,17 @@ report: setup
 # Two pytest workers (TEST_WORKERS=0: one process): most of a test's time is dbt's single-threaded Python,
 # so two builds at once use both cores. --dist loadgroup keeps the tests that share a module's fixture on
 # one worker and spreads the others (tests/python/conftest.py, pytest_collection_modifyitems).
+# tmp_path_retention_policy=failed: a passed test's folder goes when it ends and a passed run's at its end,
+# so the suite peaks well under the 5 GB it left in /tmp when every folder was kept (CI's disk ran out).
 TEST_WORKERS ?= 2
+PYTEST := $(PY) -m pytest -q -p no:cacheprovider -o tmp_path_retention_policy=failed
 test: setup
-	$(PY) -m pytest tests/python -q -p no:cacheprovider $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup --durations 15)
+	$(PYTEST) tests/python $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup --durations 15)
 
 # The same SQL DAG on Spark and on DuckDB, from one 2,000-customer sample and one more day: the ported
 # models must be equal row for row (tests/spark prints the table, the models not ported and the times).
 test-spark: setup setup-spark
-	$(PY) -m pytest tests/spark -q -s -p no:cacheprovider
+	$(PYTEST) tests/spark -s
 
 # sqlfluff renders the models through dbt, and the PII hash macro needs a salt to render.
 lint: setup

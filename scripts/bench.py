@@ -12,8 +12,9 @@ For one size it generates a sample (timed on its own, reused on later runs), the
 - after the first measured ordinary day, the same build once more with no new load (--unchanged-day): what
   a day costs whatever it brings, the fixed cost an ordinary day cannot go below;
 - with --double-history, the same full build and ordinary days on a history twice as long;
-- the BTYD/RFM path of the full build (the dbt models that make the purchase days, the order summary and
-  the BTYD summary, from run_results.json) against one hand-written DuckDB query of the same summary
+- the BTYD/RFM path of the full build (the dbt models on the lineage from fct_orders to the BTYD summary,
+  from the build's manifest.json, with their seconds from its run_results.json) against one hand-written
+  DuckDB query of the same summary
   over fct_orders and against lifetimes' summary_data_from_transaction_data on the same orders.
 
 Each step is run as `python -m scripts build --steps <step>`, in make build's order on the same files,
@@ -51,13 +52,10 @@ STEPS = ("preflight", "dbt", "audit", "publish")
 DBT_NODE_DONE = re.compile(r"\b(\d+) of (\d+) (?!START)[A-Z]")
 # the generator simulates this many days after the history's end (scripts/generate.py, SIM_HORIZON_DAYS)
 APPEND_HORIZON_DAYS = 730
-# The BTYD path's models under their current and their former names (issue 19 moves the building blocks
-# to models/intermediate/marketing); each role is the first name found in the build's run_results.json.
-BTYD_PATH_MODELS = {
-    "purchase_days": ("int_customers__purchase_days", "customer_purchase_days"),
-    "order_summary": ("int_customers__order_summary", "customer_order_summary"),
-    "btyd_summary": ("customer_btyd_summary", "int_customers__btyd_summary"),
-}
+# The BTYD summary under its current and its former name. Its path is every model on the lineage from
+# fct_orders to it (btyd_path_models), read from the build's manifest, so the path measured is the one the
+# build ran, whatever its models are called.
+BTYD_SUMMARY_MODELS = ("customer_btyd_summary", "int_customers__btyd_summary")
 # The targets of issue 19, stated for 1M customers and 3 years of history on this 2-core machine.
 TARGETS = {
     "full_build_seconds": 600.0,
@@ -532,12 +530,11 @@ def btyd_comparison(run: Run, models: dict[str, float], lifetimes_python: Path, 
     import duckdb
 
     tracker.say("BTYD path: the dbt models against one DuckDB query and lifetimes")
-    path = {}
-    for role, names in BTYD_PATH_MODELS.items():
-        name = next((n for n in names if n in models), None)
-        if name is None:
-            raise BenchError(f"no model of the BTYD path's {role} ({', '.join(names)}) in the full build's run_results.json")
-        path[name] = models[name]
+    names = btyd_path_models(run.target / "manifest.json")
+    missing = sorted(set(names) - set(models))
+    if missing:
+        raise BenchError(f"the BTYD path's {', '.join(missing)} not in the full build's run_results.json")
+    path = {name: seconds for name, seconds in models.items() if name in names}  # in the build's order
     con = duckdb.connect(str(run.folder / "btyd_query.duckdb"))
     try:
         # the settings of the dev profile the dbt models ran with
@@ -547,7 +544,7 @@ def btyd_comparison(run: Run, models: dict[str, float], lifetimes_python: Path, 
         con.execute("set TimeZone = 'UTC'")
         con.execute(f"attach '{run.build_db}' as build (read_only)")
         orders = relation(con, ("fct_orders",))
-        published = relation(con, BTYD_PATH_MODELS["btyd_summary"])
+        published = relation(con, BTYD_SUMMARY_MODELS)
         if orders is None or published is None:
             raise BenchError(f"{run.build_db} has no fct_orders or BTYD summary to compare")
         query_runs = []
@@ -589,6 +586,39 @@ def btyd_comparison(run: Run, models: dict[str, float], lifetimes_python: Path, 
           + (f"{lifetimes['seconds']:.2f} s ({lifetimes['mismatches']} differ)" if "seconds" in lifetimes
              else f"not measured: {lifetimes['error']}"), file=sys.stderr, flush=True)
     return result
+
+
+def btyd_path_models(manifest: Path) -> list[str]:
+    """The models between fct_orders and the BTYD summary in a dbt manifest.json: the summary and each of its
+    ancestors (refs and `-- depends_on:` alike) that has fct_orders among its own, fct_orders left out."""
+    try:
+        nodes = json.loads(manifest.read_text())["nodes"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise BenchError(f"cannot read the full build's lineage from {manifest}: {exc}") from None
+    models = {key: node for key, node in nodes.items() if node.get("resource_type") == "model"}
+    parents = {key: [parent for parent in node["depends_on"]["nodes"] if parent in models]
+               for key, node in models.items()}
+    by_name = {node["name"]: key for key, node in models.items()}
+    summary = next((by_name[name] for name in BTYD_SUMMARY_MODELS if name in by_name), None)
+    orders = by_name.get("fct_orders")
+    if summary is None or orders is None:
+        raise BenchError(f"{manifest} has no fct_orders or BTYD summary ({', '.join(BTYD_SUMMARY_MODELS)})")
+    reaches: dict[str, bool] = {orders: True}
+
+    def reaches_orders(key: str) -> bool:  # an ancestor of a model is on the path if it reads fct_orders
+        if key not in reaches:
+            reaches[key] = False  # a cycle cannot happen in dbt's DAG; this only stops a second visit
+            reaches[key] = any(reaches_orders(parent) for parent in parents[key])
+        return reaches[key]
+
+    on_path, stack = set(), [summary]
+    while stack:
+        key = stack.pop()
+        if key in on_path or key == orders or not reaches_orders(key):
+            continue
+        on_path.add(key)
+        stack.extend(parents[key])
+    return sorted(models[key]["name"] for key in on_path)
 
 
 def btyd_path_alone(run: Run, names: list[str]) -> dict[str, float]:

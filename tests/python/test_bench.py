@@ -154,6 +154,44 @@ def test_a_broken_results_file_is_one_line(content, words, tmp_path):
     assert not doc.exists() and not doc.with_suffix(".json").exists()
 
 
+def lineage(tmp_path, parents: dict[str, list[str]]):
+    """A manifest.json of models (name: the models it depends on) and one seed, as dbt writes it."""
+    nodes = {f"model.p.{name}": {"name": name, "resource_type": "model",
+                                 "depends_on": {"nodes": [f"model.p.{p}" if p != "seed" else "seed.p.seed"
+                                                          for p in refs]}}
+             for name, refs in parents.items()}
+    nodes["seed.p.seed"] = {"name": "seed", "resource_type": "seed", "depends_on": {"nodes": []}}
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps({"nodes": nodes}))
+    return path
+
+
+def test_the_btyd_path_is_the_lineage_from_the_orders_to_the_summary(tmp_path):
+    # a side input that does not read the orders (a calendar, the manifest's bookkeeping) is not on the path;
+    # a model that reads the orders but that the summary does not read (the monthly chain) is not either
+    manifest = lineage(tmp_path, {
+        "stg_orders": ["seed"], "fct_orders": ["stg_orders"], "load_manifest_progress": [],
+        "int_customers__purchase_days": ["fct_orders", "load_manifest_progress"],
+        "int_customers__order_summary": ["fct_orders", "load_manifest_progress"],
+        "calendar": ["seed"], "customer_btyd_summary": ["int_customers__order_summary", "calendar"],
+        "int_customers__monthly_totals": ["int_customers__purchase_days"],
+    })
+    assert bench.btyd_path_models(manifest) == ["customer_btyd_summary", "int_customers__order_summary"]
+    # the summary under its former name, read through a chain of two models
+    manifest = lineage(tmp_path, {"fct_orders": [], "customer_purchase_days": ["fct_orders"],
+                                  "customer_order_summary": ["customer_purchase_days"],
+                                  "int_customers__btyd_summary": ["customer_order_summary", "customer_purchase_days"]})
+    assert bench.btyd_path_models(manifest) == ["customer_order_summary", "customer_purchase_days",
+                                                "int_customers__btyd_summary"]
+    # a build without the summary, or a file that is not a manifest, is one line
+    manifest = lineage(tmp_path, {"fct_orders": []})
+    with pytest.raises(bench.BenchError, match="no fct_orders or BTYD summary"):
+        bench.btyd_path_models(manifest)
+    manifest.write_text("{not json")
+    with pytest.raises(bench.BenchError, match="cannot read the full build's lineage"):
+        bench.btyd_path_models(manifest)
+
+
 def test_separate_runs_of_one_size_merge(tmp_path):
     """The longer history measured by its own bench joins the size's entry, whichever run ends first; a
     later run without it keeps the recorded one while the history ends on the same day."""
@@ -217,7 +255,8 @@ def test_a_tiny_run_writes_every_field(tmp_path):
         assert record["slowest_models"]
     assert 0 < history["ordinary_day"]["share_of_full"] < 2
     btyd = history["btyd"]
-    assert set(btyd["models"]) & {"customer_purchase_days", "int_customers__purchase_days"}
+    # the models between fct_orders and the summary, as the build's lineage has them
+    assert set(btyd["models"]) == {"int_customers__order_summary", "customer_btyd_summary"}
     assert btyd["query_mismatches"] == 0 and btyd["customers"] > 0 and btyd["query_seconds"] > 0
     # the same models rebuilt alone, on a copy that is gone afterwards
     assert set(btyd["models_alone"]) == set(btyd["models"]) and all(v > 0 for v in btyd["models_alone"].values())

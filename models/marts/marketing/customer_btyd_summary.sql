@@ -9,7 +9,7 @@
 -- their purchase days; customer_clv stores these columns with the scores made from them. Not a view: the
 -- BI file holds the marts only, and a view would read int_ models there.
 -- var('clv_calibration_end') is checked here, the last SQL model before customer_clv_fits uses it.
-{%- do clv_calibration_end(ref('int_customers__purchase_days')) %}
+{%- do clv_calibration_end(ref('int_customers__order_summary'), 'last_purchase_date') %}
 with
 
 order_summary as (
@@ -23,7 +23,7 @@ order_summary as (
 ),
 
 as_of as (
-    select {{ analytics_as_of_date(ref('int_customers__purchase_days')) }} as as_of_date
+    select {{ analytics_as_of_date(ref('int_customers__order_summary'), 'last_purchase_date') }} as as_of_date
 ),
 
 final as (

@@ -1,11 +1,11 @@
 {#- The as-of date of the marketing models: var('analytics_as_of_date'), or else the last purchase
     day in the given relation (the end of the data, so a rebuild of old data is reproducible): column
     `column` of int_customers__purchase_days, or last_purchase_date of int_customers__order_summary. -#}
-{% macro analytics_as_of_date(purchase_days_relation, column='purchase_date') -%}
+{% macro analytics_as_of_date(relation, column='purchase_date') -%}
     {%- if var('analytics_as_of_date') -%}
         cast('{{ var("analytics_as_of_date") }}' as date)
     {%- else -%}
-        (select max({{ column }}) from {{ purchase_days_relation }})
+        (select max({{ column }}) from {{ relation }})
     {%- endif -%}
 {%- endmacro %}
 
